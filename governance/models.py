@@ -1,0 +1,336 @@
+"""How the business decides when AI does the work: the versioned decision-authority
+matrix, shared-zone decisions, governance gates, the decision log and the risk register.
+
+Governance records are evidence: nothing here is removed by a cascade from an initiative.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+
+class AccountableExecutive(models.TextChoices):
+    CEO = "CEO", "CEO"
+    CIO = "CIO", "CIO"
+    COO = "COO", "COO"
+    JOINT = "joint", "Joint (CIO and COO)"
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class MatrixVersion(models.Model):
+    """One version of the decision-authority matrix. Edits go into the single draft;
+    publishing makes it effective from a date, with a reason and an approver."""
+
+    Status = VersionStatus
+
+    number = models.PositiveIntegerField(unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    effective_from = models.DateField(null=True, blank=True)
+    reason = models.TextField(blank=True, help_text="Why this version changes the matrix.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The executive who approved publication (the COO by default).",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=VersionStatus.values), name="matrix_version_status_valid"),
+            models.UniqueConstraint(fields=["status"], condition=Q(status="draft"), name="matrix_version_one_draft"),
+            # A published version says from when, why, by whom and with whose approval.
+            models.CheckConstraint(
+                condition=Q(status="draft")
+                | Q(
+                    effective_from__isnull=False,
+                    published_at__isnull=False,
+                    published_by__isnull=False,
+                    approved_by__isnull=False,
+                )
+                & ~Q(reason=""),
+                name="matrix_version_published_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Matrix v{self.number} ({self.get_status_display()})"
+
+
+class AutonomyTier(models.TextChoices):
+    AI_AUTONOMOUS = "ai_autonomous", "AI executes autonomously"
+    AI_NOTIFIES = "ai_notifies", "AI executes and notifies a human"
+    HUMAN_APPROVES = "human_approves", "A human approves before execution"
+    HUMAN_ONLY = "human_only", "Human only"
+
+
+class AuditTrail(models.TextChoices):
+    NONE = "none", "None required"
+    SUMMARY = "summary", "Summary log of outcomes"
+    FULL = "full", "Full log of inputs, output and confidence"
+    FULL_WITH_REVIEW = "full_review", "Full log with periodic human review"
+
+
+class BreachWhen(models.TextChoices):
+    ABOVE = "above", "Above the threshold"
+    BELOW = "below", "Below the threshold"
+
+
+class MatrixDecision(models.Model):
+    """One operational decision an AI system touches, in one matrix version."""
+
+    version = models.ForeignKey(MatrixVersion, on_delete=models.PROTECT, related_name="decisions")
+    key = models.SlugField(max_length=80, help_text="Stable identifier used to compare versions.")
+    process = models.CharField(max_length=120)
+    initiative = models.ForeignKey(
+        "initiatives.Initiative", null=True, blank=True, on_delete=models.PROTECT, related_name="matrix_decisions"
+    )
+    decision = models.CharField(max_length=200)
+    autonomy_tier = models.CharField(max_length=16, choices=AutonomyTier.choices)
+    confidence_threshold = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text="Below this model confidence (0–1) the decision escalates.",
+    )
+    escalation_owner = models.CharField(max_length=120, help_text="Role that receives escalations.")
+    accountable_executive = models.CharField(max_length=5, choices=AccountableExecutive.choices)
+    override_protocol = models.TextField()
+    audit_trail = models.CharField(max_length=12, choices=AuditTrail.choices)
+    monitoring_kpi = models.ForeignKey(
+        "metrics.KPI", null=True, blank=True, on_delete=models.PROTECT, related_name="monitored_decisions"
+    )
+    breach_threshold = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    breach_when = models.CharField(max_length=5, choices=BreachWhen.choices, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["version", "process", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="matrix_decision_key_unique_in_version"),
+            models.CheckConstraint(condition=Q(autonomy_tier__in=AutonomyTier.values), name="matrix_tier_valid"),
+            models.CheckConstraint(
+                condition=Q(accountable_executive__in=AccountableExecutive.values),
+                name="matrix_accountable_executive_valid",
+            ),
+            models.CheckConstraint(condition=Q(audit_trail__in=AuditTrail.values), name="matrix_audit_trail_valid"),
+            models.CheckConstraint(
+                condition=Q(confidence_threshold__isnull=True)
+                | Q(confidence_threshold__gte=0, confidence_threshold__lte=1),
+                name="matrix_confidence_0_to_1",
+            ),
+            # A monitoring signal is a KPI, a threshold and a direction, or nothing.
+            models.CheckConstraint(
+                condition=Q(monitoring_kpi__isnull=True, breach_threshold__isnull=True, breach_when="")
+                | Q(monitoring_kpi__isnull=False, breach_threshold__isnull=False, breach_when__in=BreachWhen.values),
+                name="matrix_monitoring_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.decision} (v{self.version.number})" if self.version_id else self.decision
+
+    def clean(self):
+        errors = {}
+        if self.confidence_threshold is not None and not 0 <= self.confidence_threshold <= 1:
+            errors["confidence_threshold"] = "Confidence threshold is a probability between 0 and 1."
+        parts = [self.monitoring_kpi_id is not None, self.breach_threshold is not None, bool(self.breach_when)]
+        if any(parts) and not all(parts):
+            errors["breach_threshold"] = (
+                "A monitoring signal needs a KPI, a breach threshold and whether above or below it is a breach."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class SharedZoneTopic(models.TextChoices):
+    INVESTMENT_LEVEL = "investment_level", "Investment level"
+    TIMELINE = "timeline", "Timeline"
+    SUCCESS_METRICS = "success_metrics", "Success metrics"
+    WORKFORCE_COMMITMENT = "workforce_commitment", "Workforce commitment"
+
+
+class SharedZoneDecision(models.Model):
+    """A decision the CEO and COO make together, each giving input first."""
+
+    Topic = SharedZoneTopic
+
+    topic = models.CharField(max_length=24, choices=Topic.choices)
+    title = models.CharField(max_length=200)
+    initiative = models.ForeignKey(
+        "initiatives.Initiative", null=True, blank=True, on_delete=models.PROTECT, related_name="shared_zone_decisions"
+    )
+    ceo_input = models.TextField(blank=True)
+    coo_input = models.TextField(blank=True)
+    joint_decision = models.TextField(blank=True)
+    decided_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-decided_on", "title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(topic__in=SharedZoneTopic.values), name="shared_zone_topic_valid"),
+            # A joint decision is dated, and a date means there is a decision.
+            models.CheckConstraint(
+                condition=Q(joint_decision="", decided_on__isnull=True)
+                | (~Q(joint_decision="") & Q(decided_on__isnull=False)),
+                name="shared_zone_decision_dated",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class GateKind(models.TextChoices):
+    TESTING = "testing", "Testing"
+    MONITORING = "monitoring", "Monitoring"
+    FALLBACK = "fallback", "Fallback procedure"
+
+
+class GovernanceGate(models.Model):
+    """Testing, monitoring and a fallback procedure, each checked before production."""
+
+    Kind = GateKind
+
+    initiative = models.ForeignKey("initiatives.Initiative", on_delete=models.PROTECT, related_name="gates")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["initiative", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "kind"], name="gate_unique_per_initiative"),
+            models.CheckConstraint(condition=Q(kind__in=GateKind.values), name="gate_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(done_by__isnull=True, done_at__isnull=True)
+                | Q(done_by__isnull=False, done_at__isnull=False),
+                name="gate_done_by_and_when",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} gate: {self.initiative}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+
+class DecisionAnswer(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    DEFERRED = "deferred", "Deferred"
+
+
+class DecisionRequest(models.Model):
+    """A decision asked of an executive, answered within 24 hours by default."""
+
+    Answer = DecisionAnswer
+
+    initiative = models.ForeignKey(
+        "initiatives.Initiative", null=True, blank=True, on_delete=models.PROTECT, related_name="decision_requests"
+    )
+    question = models.TextField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    executive = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decision_requests")
+    requested_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.CharField(max_length=8, choices=Answer.choices, blank=True)
+    note = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(due_at__gt=F("requested_at")), name="decision_due_after_request"),
+            models.CheckConstraint(
+                condition=Q(answer="", answered_at__isnull=True)
+                | Q(answer__in=DecisionAnswer.values, answered_at__isnull=False),
+                name="decision_answer_and_time_together",
+            ),
+        ]
+        indexes = [
+            # Decisions waiting: open requests by due time.
+            models.Index(fields=["answered_at", "due_at"], name="decision_open_due_idx"),
+        ]
+
+    def __str__(self):
+        return self.question[:80]
+
+    def clean(self):
+        if self.requested_at and self.due_at and self.due_at <= self.requested_at:
+            raise ValidationError({"due_at": "The due time must be after the request time."})
+
+
+class RiskCategory(models.TextChoices):
+    CYBER = "cyber", "Cyber"
+    PRIVACY = "privacy", "Privacy"
+    COMPLIANCE = "compliance", "Compliance"
+    OPERATIONAL_DISRUPTION = "operational_disruption", "Operational disruption"
+
+
+class RiskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    MITIGATED = "mitigated", "Mitigated"
+    CLOSED = "closed", "Closed"
+
+
+class Risk(models.Model):
+    Category = RiskCategory
+
+    Status = RiskStatus
+
+    title = models.CharField(max_length=200)
+    category = models.CharField(max_length=24, choices=Category.choices)
+    description = models.TextField(blank=True)
+    preventive_measures = models.TextField()
+    responsive_measures = models.TextField()
+    # Jointly owned: one owner on each side of the CIO–COO line.
+    technology_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    operations_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    likelihood = models.PositiveSmallIntegerField(help_text="1 (rare) to 5 (almost certain).")
+    impact = models.PositiveSmallIntegerField(help_text="1 (minor) to 5 (severe).")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    initiatives = models.ManyToManyField("initiatives.Initiative", blank=True, related_name="risks")
+    history = HistoricalRecords(m2m_fields=[initiatives])
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(category__in=RiskCategory.values), name="risk_category_valid"),
+            models.CheckConstraint(condition=Q(status__in=RiskStatus.values), name="risk_status_valid"),
+            models.CheckConstraint(
+                condition=Q(likelihood__range=(1, 5), impact__range=(1, 5)), name="risk_rating_inputs_1_to_5"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def rating(self) -> int:
+        """Likelihood × impact, 1 to 25."""
+        return self.likelihood * self.impact

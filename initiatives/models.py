@@ -1,0 +1,410 @@
+"""AI initiatives as durable products: owners, stage, business case, roadmap, backlog,
+the workflow change they make, their deployment brief, prioritisation and shadow-AI tools.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+
+class Stage(models.TextChoices):
+    IDEA = "idea", "Idea"
+    ASSESSED = "assessed", "Assessed"
+    BRIEF_SIGNED = "brief_signed", "Brief signed"
+    BUILDING = "building", "Building"
+    PILOT = "pilot", "Pilot"
+    PRODUCTION = "production", "Production"
+    SCALED = "scaled", "Scaled"
+    RETIRED = "retired", "Retired"
+
+
+# Stages in which the AI does real work for the business.
+LIVE_STAGES = (Stage.PRODUCTION, Stage.SCALED)
+
+
+class Sourcing(models.TextChoices):
+    BUILD = "build", "Build"
+    BUY = "buy", "Buy"
+    PARTNER = "partner", "Partner"
+
+
+class InitiativeQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(stage__in=LIVE_STAGES)
+
+    def led_by(self, user):
+        return self.filter(ops_leads=user)
+
+
+class Initiative(models.Model):
+    """An AI initiative, run as a product with a technology owner (CIO side) and an
+    operations owner (COO side), each describing it in their own words."""
+
+    code = models.SlugField(max_length=40, unique=True, help_text="Short stable identifier, e.g. claims-triage.")
+    name = models.CharField(max_length=200)
+    business_unit = models.CharField(max_length=100)
+    process = models.CharField(max_length=200, help_text="The business process whose work it changes.")
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.IDEA)
+    sourcing = models.CharField("build / buy / partner", max_length=10, choices=Sourcing.choices)
+
+    technology_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="technology_owned_initiatives"
+    )
+    operations_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="operations_owned_initiatives"
+    )
+    technology_owner_description = models.TextField(help_text="The initiative in the technology owner's words.")
+    operations_owner_description = models.TextField(help_text="The initiative in the operations owner's words.")
+    sponsor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sponsored_initiatives",
+        help_text="The sponsoring executive, who signs the deployment brief with the COO.",
+    )
+    ops_leads = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="led_initiatives",
+        help_text="Ops leads who log this initiative's metrics and keep its workflow change current.",
+    )
+
+    # Business case
+    investment = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    expected_annual_benefit = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    payback_months = models.PositiveIntegerField(null=True, blank=True)
+
+    # Time to value runs from the start of work to the actual go-live.
+    started_on = models.DateField(null=True, blank=True)
+    planned_go_live = models.DateField(null=True, blank=True)
+    actual_go_live = models.DateField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(m2m_fields=[ops_leads])
+
+    objects = InitiativeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(stage__in=Stage.values), name="initiative_stage_valid"),
+            models.CheckConstraint(condition=Q(sourcing__in=Sourcing.values), name="initiative_sourcing_valid"),
+            models.CheckConstraint(condition=Q(investment__gte=0), name="initiative_investment_non_negative"),
+            models.CheckConstraint(condition=Q(expected_annual_benefit__gte=0), name="initiative_benefit_non_negative"),
+            # The point of the product: two sides own it, not one person wearing both hats.
+            models.CheckConstraint(
+                condition=~Q(technology_owner=F("operations_owner")), name="initiative_owners_differ"
+            ),
+        ]
+        indexes = [
+            # Portfolio by stage on the ExCo page and the initiative list filter.
+            models.Index(fields=["stage"], name="initiative_stage_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.technology_owner_id and self.technology_owner_id == self.operations_owner_id:
+            errors["operations_owner"] = "The operations owner must be a different person from the technology owner."
+        if self.investment is not None and self.investment < 0:
+            errors["investment"] = "Investment cannot be negative."
+        if self.expected_annual_benefit is not None and self.expected_annual_benefit < 0:
+            errors["expected_annual_benefit"] = "Expected annual benefit cannot be negative."
+        if self.started_on and self.actual_go_live and self.actual_go_live < self.started_on:
+            errors["actual_go_live"] = "Go-live cannot be before the start of work."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def time_to_value_days(self) -> int | None:
+        if self.started_on and self.actual_go_live:
+            return (self.actual_go_live - self.started_on).days
+        return None
+
+
+class Milestone(models.Model):
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(max_length=200)
+    due_on = models.DateField()
+    completed_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class BacklogStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    DROPPED = "dropped", "Dropped"
+
+
+class BacklogItem(models.Model):
+    Status = BacklogStatus
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="backlog_items")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    priority = models.PositiveSmallIntegerField(default=3, help_text="1 is the most urgent.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["priority", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=BacklogStatus.values), name="backlog_status_valid"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class WorkflowChange(models.Model):
+    """How the work itself changes: begin with the work, not the model."""
+
+    initiative = models.OneToOneField(Initiative, on_delete=models.CASCADE, related_name="workflow_change")
+    process_name = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    adoption_target_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Share of the work expected to run the new way.",
+    )
+    adoption_kpi = models.ForeignKey(
+        "metrics.KPI",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The KPI that measures adoption of the new way of working.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(adoption_target_percent__gte=0, adoption_target_percent__lte=100),
+                name="workflow_adoption_target_percent_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Workflow change: {self.process_name}"
+
+
+class StepPhase(models.TextChoices):
+    BEFORE = "before", "Before"
+    AFTER = "after", "After"
+
+
+class StepTreatment(models.TextChoices):
+    REPLACED = "replaced", "Replaced by AI"
+    AI_ASSISTED = "ai_assisted", "AI-assisted"
+    UNCHANGED = "unchanged", "Unchanged"
+    NEW = "new", "New step"
+
+
+class WorkflowStep(models.Model):
+    Phase = StepPhase
+
+    Treatment = StepTreatment
+
+    workflow_change = models.ForeignKey(WorkflowChange, on_delete=models.CASCADE, related_name="steps")
+    phase = models.CharField(max_length=6, choices=Phase.choices)
+    order = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    treatment = models.CharField(max_length=12, choices=Treatment.choices)
+    performed_by = models.CharField(max_length=100, blank=True, help_text="Role or system doing the step.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["workflow_change", "phase", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["workflow_change", "phase", "order"], name="workflow_step_order_unique"),
+            models.CheckConstraint(condition=Q(phase__in=StepPhase.values), name="workflow_step_phase_valid"),
+            models.CheckConstraint(
+                condition=Q(treatment__in=StepTreatment.values), name="workflow_step_treatment_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_phase_display()} {self.order}: {self.name}"
+
+
+class AffectedRole(models.Model):
+    workflow_change = models.ForeignKey(WorkflowChange, on_delete=models.CASCADE, related_name="affected_roles")
+    role = models.CharField(max_length=120)
+    headcount = models.PositiveIntegerField()
+    reskilling = models.TextField(blank=True, help_text="What the people in this role learn to work the new way.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["role"]
+        constraints = [
+            models.UniqueConstraint(fields=["workflow_change", "role"], name="affected_role_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.role} ({self.headcount})"
+
+
+class DeploymentBrief(models.Model):
+    """Scope, investment, governance and timeline, signed by the sponsoring executive and
+    the COO before building starts. Editing a signed brief voids both signatures."""
+
+    initiative = models.OneToOneField(Initiative, on_delete=models.CASCADE, related_name="deployment_brief")
+    scope = models.TextField()
+    investment = models.DecimalField(max_digits=14, decimal_places=2)
+    governance = models.TextField()
+    timeline = models.TextField()
+    sponsor_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sponsor_signed_at = models.DateTimeField(null=True, blank=True)
+    coo_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    coo_signed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(investment__gte=0), name="brief_investment_non_negative"),
+            models.CheckConstraint(
+                condition=Q(sponsor_signed_by__isnull=True, sponsor_signed_at__isnull=True)
+                | Q(sponsor_signed_by__isnull=False, sponsor_signed_at__isnull=False),
+                name="brief_sponsor_signature_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(coo_signed_by__isnull=True, coo_signed_at__isnull=True)
+                | Q(coo_signed_by__isnull=False, coo_signed_at__isnull=False),
+                name="brief_coo_signature_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Deployment brief: {self.initiative}"
+
+    def clean(self):
+        if self.investment is not None and self.investment < 0:
+            raise ValidationError({"investment": "Investment cannot be negative."})
+
+    @property
+    def is_signed(self) -> bool:
+        return self.sponsor_signed_at is not None and self.coo_signed_at is not None
+
+
+def _score_field(help_text: str):
+    return models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)], help_text=f"1 to 5: {help_text}"
+    )
+
+
+class PrioritisationInput(models.Model):
+    """What ranks a candidate in the expansion pipeline: the management bandwidth it
+    would free, times how feasible it is, nudged by volume and ROI clarity."""
+
+    initiative = models.OneToOneField(Initiative, on_delete=models.CASCADE, related_name="prioritisation")
+    management_bandwidth = _score_field("management attention the work consumes today (5 = a lot)")
+    process_structure = _score_field("how structured and repeatable the process is (5 = fully)")
+    data_availability = _score_field("how available and clean the data is (5 = ready)")
+    risk_profile = _score_field("how contained the risk is (5 = low risk)")
+    roi_clarity = _score_field("how clearly the return can be measured (5 = clear)")
+    monthly_volume = models.PositiveIntegerField(help_text="Cases, transactions or documents a month.")
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(management_bandwidth__range=(1, 5))
+                & Q(process_structure__range=(1, 5))
+                & Q(data_availability__range=(1, 5))
+                & Q(risk_profile__range=(1, 5))
+                & Q(roi_clarity__range=(1, 5)),
+                name="prioritisation_scores_1_to_5",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Prioritisation: {self.initiative}"
+
+    @property
+    def feasibility(self) -> Decimal:
+        return Decimal(self.process_structure + self.data_availability + self.risk_profile) / 3
+
+    @property
+    def score(self) -> Decimal:
+        """Bandwidth × feasibility (1–25), plus up to one point each for ROI clarity and
+        volume, so that ties break towards the clearer and bigger case."""
+        volume_bonus = min(Decimal(self.monthly_volume) / 10000, Decimal(1))
+        roi_bonus = Decimal(self.roi_clarity - 1) / 4
+        return (self.management_bandwidth * self.feasibility + roi_bonus + volume_bonus).quantize(Decimal("0.01"))
+
+
+class DataSensitivity(models.TextChoices):
+    PUBLIC = "public", "Public"
+    INTERNAL = "internal", "Internal"
+    CONFIDENTIAL = "confidential", "Confidential"
+    RESTRICTED = "restricted", "Restricted (personal or regulated data)"
+
+
+class ShadowAIStatus(models.TextChoices):
+    UNDER_REVIEW = "under_review", "Under review"
+    ADOPTED = "adopted", "Adopted"
+    REPLACED = "replaced", "Replaced"
+    BLOCKED = "blocked", "Blocked"
+
+
+class ShadowAITool(models.Model):
+    """An AI tool a team already uses without sanction, and what became of it."""
+
+    Sensitivity = DataSensitivity
+
+    Status = ShadowAIStatus
+
+    tool = models.CharField(max_length=120)
+    team = models.CharField(max_length=120)
+    use = models.TextField(help_text="What the team uses it for.")
+    why_it_helps = models.TextField()
+    data_sensitivity = models.CharField(max_length=12, choices=Sensitivity.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNDER_REVIEW)
+    discovered_on = models.DateField()
+    promoted_to = models.ForeignKey(
+        Initiative,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="shadow_ai_origins",
+        help_text="The initiative this tool was promoted into, if any.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["tool"]
+        verbose_name = "shadow-AI tool"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(data_sensitivity__in=DataSensitivity.values), name="shadow_ai_sensitivity_valid"
+            ),
+            models.CheckConstraint(condition=Q(status__in=ShadowAIStatus.values), name="shadow_ai_status_valid"),
+            models.UniqueConstraint(fields=["tool", "team"], name="shadow_ai_tool_team_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.tool} ({self.team})"

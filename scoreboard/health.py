@@ -1,0 +1,29 @@
+"""Liveness and readiness probes for the orchestrator (docker-compose, Kubernetes)."""
+
+from django.conf import settings
+from django.db import connection
+from django.db.utils import DatabaseError
+
+
+def database_problem() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        return f"database unreachable: {exc}".strip()
+    return None
+
+
+def broker_problem() -> str | None:
+    """None when the broker answers, or when tasks run in-process and none is needed."""
+    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.CELERY_BROKER_URL:
+        return None
+    from .celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means "not ready"
+        return f"broker unreachable: {exc}".strip()
+    return None

@@ -1,0 +1,143 @@
+"""Every permission in the product, in one place.
+
+Pages, the API, the admin and services ask ``user.has_perm(name, obj)``; the answer is
+decided here. Roles: executives read everything and sign off; ops leads change only the
+initiatives they lead and those initiatives' metrics; admins change the matrix, KPI
+definitions, sources, users and roles.
+"""
+
+import rules
+
+from .models import ExecutiveTitle
+
+
+@rules.predicate
+def is_executive(user):
+    return getattr(user, "is_executive", False)
+
+
+@rules.predicate
+def is_ops_lead(user):
+    return getattr(user, "is_ops_lead", False)
+
+
+@rules.predicate
+def is_admin(user):
+    return getattr(user, "is_scoreboard_admin", False)
+
+
+@rules.predicate
+def is_signed_in(user):
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def _initiative_id_of(obj) -> int | None:
+    """The initiative an object belongs to: itself, a direct FK, or via its workflow change."""
+    if obj is None:
+        return None
+    if obj._meta.label == "initiatives.Initiative":
+        return obj.pk
+    if hasattr(obj, "initiative_id"):
+        return obj.initiative_id
+    if hasattr(obj, "workflow_change"):
+        return obj.workflow_change.initiative_id
+    return None
+
+
+@rules.predicate
+def leads_initiative(user, obj):
+    initiative_id = _initiative_id_of(obj)
+    return initiative_id is not None and initiative_id in user.led_initiative_ids
+
+
+def _has_title(title: ExecutiveTitle):
+    @rules.predicate(name=f"is_{title.value.lower()}")
+    def predicate(user):
+        return getattr(user, "executive_title", "") == title.value
+
+    return predicate
+
+
+is_cio = _has_title(ExecutiveTitle.CIO)
+is_coo = _has_title(ExecutiveTitle.COO)
+
+
+@rules.predicate
+def is_accountable_for_kpi(user, kpi):
+    return kpi is not None and user.pk in (kpi.accountable_executive_id, kpi.co_accountable_executive_id)
+
+
+@rules.predicate
+def is_asked_executive(user, decision_request):
+    return decision_request is not None and decision_request.executive_id == user.pk
+
+
+# Reading: every signed-in person reads the whole scoreboard.
+READABLE = {
+    "scoreboard": ["monthlyreview"],
+    "initiatives": [
+        "initiative",
+        "milestone",
+        "backlogitem",
+        "workflowchange",
+        "workflowstep",
+        "affectedrole",
+        "deploymentbrief",
+        "prioritisationinput",
+        "shadowaitool",
+    ],
+    "metrics": ["kpi", "target", "metricsource", "measurement", "monthlysnapshot", "annotation"],
+    "governance": [
+        "matrixversion",
+        "matrixdecision",
+        "sharedzonedecision",
+        "governancegate",
+        "decisionrequest",
+        "risk",
+    ],
+}
+for app_label, models in READABLE.items():
+    for model in models:
+        rules.add_perm(f"{app_label}.view_{model}", is_signed_in)
+
+# Writing what belongs to one initiative: its ops leads, and admins.
+runs_initiative = is_admin | (is_ops_lead & leads_initiative)
+for model in ["milestone", "backlogitem", "workflowchange", "workflowstep", "affectedrole", "deploymentbrief"]:
+    for action in ("add", "change", "delete"):
+        rules.add_perm(f"initiatives.{action}_{model}", runs_initiative)
+rules.add_perm("initiatives.change_initiative", runs_initiative)
+for action in ("add", "change", "delete"):
+    rules.add_perm(f"metrics.{action}_measurement", runs_initiative)
+    rules.add_perm(f"governance.{action}_governancegate", runs_initiative)
+# Recording a value for an initiative (checked against the initiative, or None for company-wide).
+rules.add_perm("metrics.record_measurement", runs_initiative)
+
+# Admin-only: the matrix, KPI definitions, sources, and the registers they curate.
+ADMIN_ONLY = {
+    "initiatives": ["initiative:add", "initiative:delete", "prioritisationinput", "shadowaitool"],
+    "metrics": ["kpi", "target", "metricsource", "monthlysnapshot"],
+    "governance": ["matrixversion", "matrixdecision", "sharedzonedecision", "risk"],
+    "scoreboard": ["user", "monthlyreview:delete"],
+}
+for app_label, entries in ADMIN_ONLY.items():
+    for entry in entries:
+        model, _, only = entry.partition(":")
+        for action in [only] if only else ["add", "change", "delete"]:
+            rules.add_perm(f"{app_label}.{action}_{model}", is_admin)
+rules.add_perm("scoreboard.view_user", is_admin)
+for action in ("view", "add", "change", "delete"):
+    rules.add_perm(f"auth.{action}_group", is_admin)
+rules.add_perm("governance.publish_matrixversion", is_admin)
+
+# Executives sign; only the holder of the seat signs that slot.
+rules.add_perm("scoreboard.sign_off_as_cio", is_executive & is_cio)
+rules.add_perm("scoreboard.sign_off_as_coo", is_executive & is_coo)
+rules.add_perm("initiatives.sign_deploymentbrief", is_executive)
+rules.add_perm("governance.approve_matrixversion", is_executive)
+
+# Anyone signed in may ask an executive for a decision; only the one asked answers it.
+rules.add_perm("governance.add_decisionrequest", is_signed_in)
+rules.add_perm("governance.answer_decisionrequest", is_executive & is_asked_executive)
+
+# Why a number moved: written by the KPI's accountable executives (or an admin).
+rules.add_perm("metrics.add_annotation", is_admin | (is_executive & is_accountable_for_kpi))
