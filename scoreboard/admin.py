@@ -1,0 +1,59 @@
+"""Admin for people and the monthly ExCo review.
+
+Object permissions come from scoreboard/rules.py: ``ObjectPermissionsModelAdminMixin`` (from
+the rules library) makes the admin ask ``user.has_perm(perm, obj)`` with the object, so
+rules decide per object. Signatures are read-only here: only the holder of a seat signs.
+"""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from rules.contrib.admin import ObjectPermissionsModelAdminMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import MonthlyReview, User
+
+
+@admin.register(User)
+class ScoreboardUserAdmin(ObjectPermissionsModelAdminMixin, UserAdmin):
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("ExCo seat", {"fields": ("executive_title",)}),
+    )
+    add_fieldsets = (
+        *UserAdmin.add_fieldsets,
+        (
+            "Person and ExCo seat",
+            {"classes": ("wide",), "fields": ("first_name", "last_name", "email", "executive_title")},
+        ),
+    )
+    list_display = ("username", "first_name", "last_name", "email", "executive_title", "is_staff", "is_active")
+    list_filter = (*UserAdmin.list_filter, "executive_title")
+    readonly_fields = ("last_login", "date_joined")
+
+
+@admin.register(MonthlyReview)
+class MonthlyReviewAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+    list_display = (
+        "month",
+        "cio_signed_by",
+        "cio_signed_at",
+        "coo_signed_by",
+        "coo_signed_at",
+        "is_frozen",
+    )
+    list_select_related = ("cio_signed_by", "coo_signed_by")
+    list_filter = (("frozen_at", admin.EmptyFieldListFilter),)
+    search_fields = ("cio_comment", "coo_comment")
+    date_hierarchy = "month"
+    ordering = ("-month",)
+    fieldsets = (
+        (None, {"fields": ("month",)}),
+        ("CIO sign-off", {"fields": ("cio_signed_by", "cio_signed_at", "cio_comment")}),
+        ("COO sign-off", {"fields": ("coo_signed_by", "coo_signed_at", "coo_comment")}),
+        ("Record", {"fields": ("frozen_at", "created_at")}),
+    )
+    readonly_fields = ("cio_signed_by", "cio_signed_at", "coo_signed_by", "coo_signed_at", "frozen_at", "created_at")
+
+    @admin.display(description="frozen", boolean=True, ordering="frozen_at")
+    def is_frozen(self, obj):
+        return obj.is_frozen

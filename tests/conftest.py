@@ -1,0 +1,102 @@
+"""Personas and shared fixtures.
+
+The cast, each with a reason to exist: the CIO and the COO (executives who sign off),
+two ops leads who each lead a different initiative, and an admin.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from tests import factories
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]
+    broker = settings.CELERY_BROKER_URL or "none (tasks run in-process, eager)"
+    where = db["NAME"] if db["ENGINE"].endswith("sqlite3") else f"{db.get('HOST') or 'local'}:{db.get('PORT') or ''}"
+    return f"database: {db['ENGINE'].rsplit('.', 1)[-1]} ({where}); broker: {_redact(broker)}"
+
+
+def _redact(url: str) -> str:
+    # Keep passwords in broker URLs out of CI logs.
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def pytest_configure(config):
+    if os.environ.get("CI") and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        raise pytest.UsageError("CI is set but DATABASE_URL is not PostgreSQL: refusing to fall back to SQLite.")
+    if os.environ.get("CI") and not settings.CELERY_BROKER_URL:
+        raise pytest.UsageError("CI is set but CELERY_BROKER_URL is not: refusing to run without the real broker.")
+
+
+class _Client(Client):
+    def force_login(self, user, backend="django.contrib.auth.backends.ModelBackend"):
+        # The first backend is django-axes', which only guards authenticate(); sessions
+        # are loaded through the model backend.
+        super().force_login(user, backend=backend)
+
+
+@pytest.fixture
+def client():
+    return _Client()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Hashing cost is not what these tests are about.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def cio(db):
+    return factories.executive(username="cio", title="CIO", first_name="Claire", last_name="Ito")
+
+
+@pytest.fixture
+def coo(db):
+    return factories.executive(username="coo", title="COO", first_name="Omar", last_name="Okafor")
+
+
+@pytest.fixture
+def ceo(db):
+    return factories.executive(username="ceo", title="CEO", first_name="Elena", last_name="Eriksen")
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.admin(username="admin")
+
+
+@pytest.fixture
+def ops_lead_a(db):
+    return factories.ops_lead(username="ops.a")
+
+
+@pytest.fixture
+def ops_lead_b(db):
+    return factories.ops_lead(username="ops.b")
+
+
+@pytest.fixture
+def initiative_a(cio, coo, ops_lead_a):
+    initiative = factories.InitiativeFactory(technology_owner=cio, operations_owner=coo)
+    initiative.ops_leads.add(ops_lead_a)
+    return initiative
+
+
+@pytest.fixture
+def initiative_b(cio, coo, ops_lead_b):
+    initiative = factories.InitiativeFactory(technology_owner=cio, operations_owner=coo)
+    initiative.ops_leads.add(ops_lead_b)
+    return initiative
+
+
+@pytest.fixture
+def kpi(cio, coo):
+    return factories.KPIFactory(accountable_executive=cio, co_accountable_executive=coo)

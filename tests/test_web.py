@@ -1,0 +1,131 @@
+"""Sign-in, the login wall, failed-login lockout, health probes and the overview page."""
+
+import logging
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from metrics.services import snapshot_roll_up
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("url", ["/", "/admin/"])
+def test_anonymous_visitor_is_sent_to_sign_in(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_person_signs_in_and_lands_on_the_overview(client, cio):
+    response = client.post(reverse("login"), {"username": "cio", "password": factories.PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert "The AI programme at a glance" in response.content.decode()
+
+
+def test_wrong_password_is_refused_with_a_message(client, cio):
+    response = client.post(reverse("login"), {"username": "cio", "password": "nope"})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_repeated_failed_logins_lock_the_account_and_are_logged(client, cio, caplog):
+    caplog.set_level(logging.WARNING, logger="axes")
+    for _ in range(3):
+        client.post(reverse("login"), {"username": "cio", "password": "wrong"}, REMOTE_ADDR="198.51.100.7")
+    # Even the right password is refused while locked out.
+    response = client.post(
+        reverse("login"), {"username": "cio", "password": factories.PASSWORD}, REMOTE_ADDR="198.51.100.7"
+    )
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert any("cio" in r.getMessage() and "198.51.100.7" in r.getMessage() for r in caplog.records)
+    from axes.models import AccessFailureLog
+
+    assert AccessFailureLog.objects.filter(username="cio", ip_address="198.51.100.7").count() >= 3
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_lockout_by_username_holds_from_another_address(client, cio):
+    for n in range(3):
+        client.post(reverse("login"), {"username": "cio", "password": "wrong"}, REMOTE_ADDR=f"198.51.100.{n}")
+    response = client.post(
+        reverse("login"), {"username": "cio", "password": factories.PASSWORD}, REMOTE_ADDR="203.0.113.9"
+    )
+    assert response.status_code == 429
+
+
+def test_healthz_answers_without_signing_in(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_reports_ready_when_database_and_broker_answer(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.content
+
+
+@override_settings(CELERY_TASK_ALWAYS_EAGER=False, CELERY_BROKER_URL="redis://127.0.0.1:9/0")
+def test_readyz_is_503_with_the_reason_when_the_broker_is_unreachable(client, settings):
+    # Port 9 (discard) has no listener here: a real connection refusal, not a mock.
+    from scoreboard.celery import app
+
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    try:
+        response = client.get("/readyz")
+    finally:
+        app.conf.broker_url = None
+        app.conf.broker_url = __import__("django.conf").conf.settings.CELERY_BROKER_URL or None
+    assert response.status_code == 503
+    assert response.json()["reasons"][0].startswith("broker unreachable")
+
+
+def test_overview_shows_kpis_with_their_latest_company_figure(client, cio, coo, kpi):
+    factories.TargetFactory(kpi=kpi)
+    factories.MeasurementFactory(kpi=kpi, initiative=None, value=65)
+    snapshot_roll_up()
+    client.force_login(cio)
+    page = client.get("/").content.decode()
+    assert kpi.name in page
+    assert "65.00" in page
+    assert "At risk" in page  # 65 is below amber (70), above red (60)
+
+
+def _company(size: int, cio, coo):
+    kpis = [factories.KPIFactory(accountable_executive=cio, co_accountable_executive=coo) for _ in range(size)]
+    for kpi in kpis:
+        factories.TargetFactory(kpi=kpi)
+        factories.MeasurementFactory(kpi=kpi, initiative=None)
+    for _ in range(size):
+        factories.InitiativeFactory(technology_owner=cio, operations_owner=coo)
+    snapshot_roll_up()
+
+
+@pytest.mark.parametrize("size", [3, 12])
+def test_overview_costs_a_fixed_number_of_queries_whatever_the_data_size(
+    client, cio, coo, size, django_assert_max_num_queries
+):
+    _company(size, cio, coo)
+    client.force_login(cio)
+    with django_assert_max_num_queries(9):
+        response = client.get("/")
+    assert response.status_code == 200
+
+
+def test_admin_role_opens_the_administration(client, admin_user):
+    client.force_login(admin_user)
+    assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["cio", "ops_lead_a"])
+def test_executives_and_ops_leads_are_kept_out_of_the_administration(client, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
