@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import connection
 from django.db.utils import DatabaseError
+from kombu import Connection
 
 
 def database_problem() -> str | None:
@@ -19,10 +20,8 @@ def broker_problem() -> str | None:
     """None when the broker answers, or when tasks run in-process and none is needed."""
     if settings.CELERY_TASK_ALWAYS_EAGER or not settings.CELERY_BROKER_URL:
         return None
-    from .celery import app
-
     try:
-        with app.connection_for_write() as conn:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:  # noqa: BLE001 - any failure to connect means "not ready"
         return f"broker unreachable: {exc}".strip()

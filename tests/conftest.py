@@ -13,7 +13,7 @@ from django.test import Client
 from tests import factories
 
 
-def pytest_report_header(config):
+def _services_line() -> str:
     db = settings.DATABASES["default"]
     broker = settings.CELERY_BROKER_URL or "none (tasks run in-process, eager)"
     where = db["NAME"] if db["ENGINE"].endswith("sqlite3") else f"{db.get('HOST') or 'local'}:{db.get('PORT') or ''}"
@@ -28,7 +28,10 @@ def _redact(url: str) -> str:
     return url
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_configure(config):
+    # The very first line of a run says what it runs against, so a log can't mislead.
+    config.get_terminal_writer().line(f"scoreboard tests: {_services_line()}")
     if os.environ.get("CI") and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         raise pytest.UsageError("CI is set but DATABASE_URL is not PostgreSQL: refusing to fall back to SQLite.")
     if os.environ.get("CI") and not settings.CELERY_BROKER_URL:

@@ -11,7 +11,7 @@ from initiatives import models as ini
 from metrics import models as met
 from scoreboard.models import Role, User
 
-PASSWORD = "correct-horse-battery"  # noqa: S105 - test-only credential
+PASSWORD = "correct-horse-battery"
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -107,7 +107,7 @@ def test_database_refuses_one_person_owning_both_sides_of_an_initiative(cio):
 
 
 def test_database_refuses_a_fifth_autonomy_tier(admin_user):
-    assert_refused_by_database(lambda: factories.MatrixDecisionFactory(autonomy_tier="ai_decides_everything"))
+    assert_refused_by_database(lambda: factories.MatrixDecisionFactory(autonomy_tier="ai_rules_all"))
 
 
 def test_database_refuses_a_confidence_threshold_above_one():
