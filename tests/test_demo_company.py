@@ -1,0 +1,133 @@
+"""`seed_demo` builds a believable, deterministic demo company."""
+
+import hashlib
+from datetime import UTC, datetime
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from governance.models import DecisionRequest, MatrixVersion, Risk
+from initiatives.models import Initiative, ShadowAITool, Stage
+from metrics.models import KPI, Family, Measurement, MonthlySnapshot
+from scoreboard import demo
+from scoreboard.models import MonthlyReview, Role, User
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 20, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+def company():
+    return demo.build_demo_company(seed=7, now=NOW)
+
+
+def _fingerprint() -> str:
+    rows = Measurement.objects.order_by("kpi__code", "initiative__code", "source__name", "observed_at").values_list(
+        "kpi__code", "initiative__code", "source__name", "observed_at", "value"
+    )
+    initiatives = Initiative.objects.order_by("code").values_list("code", "stage", "investment", "actual_go_live")
+    return hashlib.sha256(repr((list(rows), list(initiatives))).encode()).hexdigest()
+
+
+def test_demo_has_about_a_dozen_initiatives_in_every_stage(company):
+    assert Initiative.objects.count() == 12
+    assert set(Initiative.objects.values_list("stage", flat=True)) == set(Stage.values)
+
+
+def test_demo_has_one_user_per_role_and_an_executive_for_each_seat(company):
+    for role in Role:
+        assert User.objects.filter(groups__name=role.value).exists(), role
+    assert set(User.objects.filter(groups__name="executive").values_list("executive_title", flat=True)) >= {
+        "CEO",
+        "CIO",
+        "COO",
+    }
+
+
+def test_demo_has_production_initiatives_with_measured_workflow_change(company):
+    adopted = [
+        i
+        for i in Initiative.objects.live().select_related("workflow_change")
+        if i.workflow_change.adoption_kpi_id
+        and Measurement.objects.filter(initiative=i, kpi_id=i.workflow_change.adoption_kpi_id).exists()
+    ]
+    assert len(adopted) >= 2
+
+
+def test_demo_has_one_production_initiative_whose_work_did_not_change(company):
+    unchanged = [
+        i
+        for i in Initiative.objects.live().select_related("workflow_change")
+        if not Measurement.objects.filter(initiative=i, kpi_id=i.workflow_change.adoption_kpi_id).exists()
+    ]
+    assert len(unchanged) == 1
+
+
+def test_demo_has_an_initiative_whose_owners_use_different_words(company):
+    def words(text):
+        return {w.strip(".,;:()").lower() for w in text.split() if len(w) > 3}
+
+    overlaps = {
+        i.code: len(words(i.technology_owner_description) & words(i.operations_owner_description))
+        for i in Initiative.objects.all()
+    }
+    assert min(overlaps.values()) == 0
+    assert sorted(overlaps.values())[1] > 0, "only one initiative should show the mismatch"
+
+
+def test_demo_covers_every_kpi_family_with_24_months_and_one_primary(company):
+    assert set(KPI.objects.values_list("family", flat=True)) == set(Family.values)
+    assert KPI.objects.filter(is_primary=True).count() == 1
+    months = MonthlySnapshot.objects.values_list("month", flat=True).distinct()
+    assert len(set(months)) == 24
+    assert not Measurement.objects.filter(observed_at__gt=NOW).exists()
+
+
+def test_demo_has_a_published_matrix_of_at_least_ten_decisions(company):
+    published = MatrixVersion.objects.get(status="published")
+    assert published.decisions.count() >= 10
+    assert published.decisions.values("autonomy_tier").distinct().count() == 4
+
+
+def test_demo_has_shadow_ai_risks_open_and_overdue_decisions(company):
+    assert ShadowAITool.objects.count() >= 5
+    assert Risk.objects.values("category").distinct().count() == 4
+    open_requests = DecisionRequest.objects.filter(answered_at__isnull=True)
+    assert open_requests.exists()
+    assert open_requests.filter(due_at__lt=NOW).count() >= 2
+
+
+def test_demo_has_a_month_signed_by_one_executive_only(company):
+    assert any(r.signed_by_one_only for r in MonthlyReview.objects.all())
+
+
+def test_same_seed_builds_the_same_company():
+    demo.build_demo_company(seed=11, now=NOW)
+    first = _fingerprint()
+    demo.build_demo_company(seed=11, now=NOW, replace=True)
+    assert _fingerprint() == first
+    demo.build_demo_company(seed=12, now=NOW, replace=True)
+    assert _fingerprint() != first
+
+
+def test_demo_scales_for_benchmarks():
+    summary = demo.build_demo_company(seed=7, initiatives=30, months=6, now=NOW)
+    assert Initiative.objects.count() == summary.initiatives == 30
+    assert len(set(MonthlySnapshot.objects.values_list("month", flat=True))) == 6
+
+
+def test_seed_demo_refuses_to_overwrite_existing_data(company):
+    with pytest.raises(CommandError, match="--replace"):
+        call_command("seed_demo", stdout=StringIO())
+
+
+def test_seed_demo_if_empty_leaves_data_alone_and_prints_the_logins(company):
+    before = _fingerprint()
+    out = StringIO()
+    call_command("seed_demo", "--if-empty", stdout=out)
+    assert _fingerprint() == before
+    assert "nothing done" in out.getvalue()
+    assert "scoreboard-demo" in out.getvalue()
+    assert "ops.claims" in out.getvalue()
