@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench migrate clean
+.PHONY: run test lint format bench migrate clean chromium
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,14 @@ run: migrate
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## The whole suite; uses DATABASE_URL / CELERY_BROKER_URL when set (CI refuses SQLite).
-test: $(VENV)/.dev
+test: $(VENV)/.dev chromium
 	$(VENV)/bin/pytest
+
+# Browser tests drive Debian's Chromium (Playwright's own browser download fails on closed networks).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
