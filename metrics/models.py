@@ -47,9 +47,10 @@ class Scope(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    GREEN = "green", "On target"
-    AMBER = "amber", "At risk"
-    RED = "red", "Off target"
+    # The ExCo's own words; the page adds a shape so colour is never the only signal.
+    GREEN = "green", "Green"
+    AMBER = "amber", "Amber"
+    RED = "red", "Red"
     NO_TARGET = "none", "No target"
 
 
