@@ -87,7 +87,7 @@ def test_overview_shows_kpis_with_their_latest_company_figure(client, cio, coo, 
     page = client.get("/").content.decode()
     assert kpi.name in page
     assert "65.00" in page
-    assert "rag-amber\">Amber" in page  # 65 is below amber (70), above red (60)
+    assert 'rag-amber">Amber' in page  # 65 is below amber (70), above red (60)
 
 
 def _company(size: int, cio, coo):
