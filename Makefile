@@ -31,7 +31,9 @@ run: migrate
 
 ## The whole suite; uses DATABASE_URL / CELERY_BROKER_URL when set (CI refuses SQLite).
 test: $(VENV)/.dev chromium
-	$(VENV)/bin/pytest
+	@# pytest exits 5 when it collected nothing: a broken suite, never a pass.
+	@$(VENV)/bin/pytest; status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download fails on closed networks).
 chromium:

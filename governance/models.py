@@ -53,7 +53,12 @@ class MatrixVersion(models.Model):
         ordering = ["-number"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=VersionStatus.values), name="matrix_version_status_valid"),
-            models.UniqueConstraint(fields=["status"], condition=Q(status="draft"), name="matrix_version_one_draft"),
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="draft"),
+                name="matrix_version_one_draft",
+                violation_error_message="There is already a draft version of the matrix: edit that one.",
+            ),
             # A published version says from when, why, by whom and with whose approval.
             models.CheckConstraint(
                 condition=Q(status="draft")
@@ -65,6 +70,9 @@ class MatrixVersion(models.Model):
                 )
                 & ~Q(reason=""),
                 name="matrix_version_published_complete",
+                violation_error_message=(
+                    "A published version needs an effective date, a reason, who published it and who approved it."
+                ),
             ),
         ]
 
@@ -123,7 +131,11 @@ class MatrixDecision(models.Model):
     class Meta:
         ordering = ["version", "process", "key"]
         constraints = [
-            models.UniqueConstraint(fields=["version", "key"], name="matrix_decision_key_unique_in_version"),
+            models.UniqueConstraint(
+                fields=["version", "key"],
+                name="matrix_decision_key_unique_in_version",
+                violation_error_message="This version already has a decision with that key.",
+            ),
             models.CheckConstraint(condition=Q(autonomy_tier__in=AutonomyTier.values), name="matrix_tier_valid"),
             models.CheckConstraint(
                 condition=Q(accountable_executive__in=AccountableExecutive.values),
@@ -134,12 +146,16 @@ class MatrixDecision(models.Model):
                 condition=Q(confidence_threshold__isnull=True)
                 | Q(confidence_threshold__gte=0, confidence_threshold__lte=1),
                 name="matrix_confidence_0_to_1",
+                violation_error_message="Confidence threshold is a probability between 0 and 1.",
             ),
             # A monitoring signal is a KPI, a threshold and a direction, or nothing.
             models.CheckConstraint(
                 condition=Q(monitoring_kpi__isnull=True, breach_threshold__isnull=True, breach_when="")
                 | Q(monitoring_kpi__isnull=False, breach_threshold__isnull=False, breach_when__in=BreachWhen.values),
                 name="matrix_monitoring_complete",
+                violation_error_message=(
+                    "A monitoring signal needs a KPI, a breach threshold and whether above or below it is a breach."
+                ),
             ),
         ]
 
@@ -191,6 +207,7 @@ class SharedZoneDecision(models.Model):
                 condition=Q(joint_decision="", decided_on__isnull=True)
                 | (~Q(joint_decision="") & Q(decided_on__isnull=False)),
                 name="shared_zone_decision_dated",
+                violation_error_message="A joint decision needs its date, and a date needs a decision.",
             ),
         ]
 
@@ -221,12 +238,17 @@ class GovernanceGate(models.Model):
     class Meta:
         ordering = ["initiative", "kind"]
         constraints = [
-            models.UniqueConstraint(fields=["initiative", "kind"], name="gate_unique_per_initiative"),
+            models.UniqueConstraint(
+                fields=["initiative", "kind"],
+                name="gate_unique_per_initiative",
+                violation_error_message="This initiative already has a gate of that kind.",
+            ),
             models.CheckConstraint(condition=Q(kind__in=GateKind.values), name="gate_kind_valid"),
             models.CheckConstraint(
                 condition=Q(done_by__isnull=True, done_at__isnull=True)
                 | Q(done_by__isnull=False, done_at__isnull=False),
                 name="gate_done_by_and_when",
+                violation_error_message="A gate is recorded done with both who did it and when.",
             ),
         ]
 
@@ -265,11 +287,16 @@ class DecisionRequest(models.Model):
     class Meta:
         ordering = ["due_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(due_at__gt=F("requested_at")), name="decision_due_after_request"),
+            models.CheckConstraint(
+                condition=Q(due_at__gt=F("requested_at")),
+                name="decision_due_after_request",
+                violation_error_message="The due time must be after the request time.",
+            ),
             models.CheckConstraint(
                 condition=Q(answer="", answered_at__isnull=True)
                 | Q(answer__in=DecisionAnswer.values, answered_at__isnull=False),
                 name="decision_answer_and_time_together",
+                violation_error_message="An answer needs its time, and a time needs an answer.",
             ),
         ]
         indexes = [
@@ -323,7 +350,9 @@ class Risk(models.Model):
             models.CheckConstraint(condition=Q(category__in=RiskCategory.values), name="risk_category_valid"),
             models.CheckConstraint(condition=Q(status__in=RiskStatus.values), name="risk_status_valid"),
             models.CheckConstraint(
-                condition=Q(likelihood__range=(1, 5), impact__range=(1, 5)), name="risk_rating_inputs_1_to_5"
+                condition=Q(likelihood__range=(1, 5), impact__range=(1, 5)),
+                name="risk_rating_inputs_1_to_5",
+                violation_error_message="Likelihood and impact are each rated from 1 to 5.",
             ),
         ]
 

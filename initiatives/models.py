@@ -96,11 +96,21 @@ class Initiative(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(stage__in=Stage.values), name="initiative_stage_valid"),
             models.CheckConstraint(condition=Q(sourcing__in=Sourcing.values), name="initiative_sourcing_valid"),
-            models.CheckConstraint(condition=Q(investment__gte=0), name="initiative_investment_non_negative"),
-            models.CheckConstraint(condition=Q(expected_annual_benefit__gte=0), name="initiative_benefit_non_negative"),
+            models.CheckConstraint(
+                condition=Q(investment__gte=0),
+                name="initiative_investment_non_negative",
+                violation_error_message="Investment cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(expected_annual_benefit__gte=0),
+                name="initiative_benefit_non_negative",
+                violation_error_message="Expected annual benefit cannot be negative.",
+            ),
             # The point of the product: two sides own it, not one person wearing both hats.
             models.CheckConstraint(
-                condition=~Q(technology_owner=F("operations_owner")), name="initiative_owners_differ"
+                condition=~Q(technology_owner=F("operations_owner")),
+                name="initiative_owners_differ",
+                violation_error_message="The operations owner must be a different person from the technology owner.",
             ),
         ]
         indexes = [
@@ -175,7 +185,7 @@ class BacklogItem(models.Model):
 class WorkflowChange(models.Model):
     """How the work itself changes: begin with the work, not the model."""
 
-    initiative = models.OneToOneField(Initiative, on_delete=models.CASCADE, related_name="workflow_change")
+    initiative = models.OneToOneField(Initiative, on_delete=models.PROTECT, related_name="workflow_change")
     process_name = models.CharField(max_length=200)
     summary = models.TextField(blank=True)
     adoption_target_percent = models.DecimalField(
@@ -200,6 +210,7 @@ class WorkflowChange(models.Model):
             models.CheckConstraint(
                 condition=Q(adoption_target_percent__gte=0, adoption_target_percent__lte=100),
                 name="workflow_adoption_target_percent_range",
+                violation_error_message="The adoption target is a percentage from 0 to 100.",
             ),
         ]
 
@@ -235,7 +246,11 @@ class WorkflowStep(models.Model):
     class Meta:
         ordering = ["workflow_change", "phase", "order"]
         constraints = [
-            models.UniqueConstraint(fields=["workflow_change", "phase", "order"], name="workflow_step_order_unique"),
+            models.UniqueConstraint(
+                fields=["workflow_change", "phase", "order"],
+                name="workflow_step_order_unique",
+                violation_error_message="Another step already has this position in this phase.",
+            ),
             models.CheckConstraint(condition=Q(phase__in=StepPhase.values), name="workflow_step_phase_valid"),
             models.CheckConstraint(
                 condition=Q(treatment__in=StepTreatment.values), name="workflow_step_treatment_valid"
@@ -256,7 +271,11 @@ class AffectedRole(models.Model):
     class Meta:
         ordering = ["role"]
         constraints = [
-            models.UniqueConstraint(fields=["workflow_change", "role"], name="affected_role_unique"),
+            models.UniqueConstraint(
+                fields=["workflow_change", "role"],
+                name="affected_role_unique",
+                violation_error_message="This role is already listed for the workflow change.",
+            ),
         ]
 
     def __str__(self):
@@ -265,9 +284,11 @@ class AffectedRole(models.Model):
 
 class DeploymentBrief(models.Model):
     """Scope, investment, governance and timeline, signed by the sponsoring executive and
-    the COO before building starts. Editing a signed brief voids both signatures."""
+    the COO before building starts. Editing a signed brief voids both signatures: that rule
+    belongs to the gates service of the governance workspace, not to save()."""
 
-    initiative = models.OneToOneField(Initiative, on_delete=models.CASCADE, related_name="deployment_brief")
+    # Signed evidence: deleting the initiative must not silently take the brief with it.
+    initiative = models.OneToOneField(Initiative, on_delete=models.PROTECT, related_name="deployment_brief")
     scope = models.TextField()
     investment = models.DecimalField(max_digits=14, decimal_places=2)
     governance = models.TextField()
@@ -285,16 +306,22 @@ class DeploymentBrief(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(investment__gte=0), name="brief_investment_non_negative"),
+            models.CheckConstraint(
+                condition=Q(investment__gte=0),
+                name="brief_investment_non_negative",
+                violation_error_message="Investment cannot be negative.",
+            ),
             models.CheckConstraint(
                 condition=Q(sponsor_signed_by__isnull=True, sponsor_signed_at__isnull=True)
                 | Q(sponsor_signed_by__isnull=False, sponsor_signed_at__isnull=False),
                 name="brief_sponsor_signature_complete",
+                violation_error_message="A sponsor signature needs both the signer and the time.",
             ),
             models.CheckConstraint(
                 condition=Q(coo_signed_by__isnull=True, coo_signed_at__isnull=True)
                 | Q(coo_signed_by__isnull=False, coo_signed_at__isnull=False),
                 name="brief_coo_signature_complete",
+                violation_error_message="A COO signature needs both the signer and the time.",
             ),
         ]
 
@@ -338,6 +365,7 @@ class PrioritisationInput(models.Model):
                 & Q(risk_profile__range=(1, 5))
                 & Q(roi_clarity__range=(1, 5)),
                 name="prioritisation_scores_1_to_5",
+                violation_error_message="Each prioritisation score is from 1 to 5.",
             ),
         ]
 
@@ -403,7 +431,11 @@ class ShadowAITool(models.Model):
                 condition=Q(data_sensitivity__in=DataSensitivity.values), name="shadow_ai_sensitivity_valid"
             ),
             models.CheckConstraint(condition=Q(status__in=ShadowAIStatus.values), name="shadow_ai_status_valid"),
-            models.UniqueConstraint(fields=["tool", "team"], name="shadow_ai_tool_team_unique"),
+            models.UniqueConstraint(
+                fields=["tool", "team"],
+                name="shadow_ai_tool_team_unique",
+                violation_error_message="This tool is already registered for this team.",
+            ),
         ]
 
     def __str__(self):

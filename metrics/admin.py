@@ -10,7 +10,7 @@ from django.utils.text import Truncator
 from rules.contrib.admin import ObjectPermissionsModelAdminMixin, ObjectPermissionsTabularInline
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import KPI, Annotation, Measurement, MetricSource, MonthlySnapshot, Target
+from .models import KPI, Annotation, FrozenMonth, Measurement, MetricSource, MonthlySnapshot, Target
 
 
 class TargetInline(ObjectPermissionsTabularInline):
@@ -120,6 +120,23 @@ class MonthlySnapshotAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
     ordering = ("-month", "kpi__display_order", "kpi__name", "initiative__name")
 
     # Computed by the roll-up job from measurements: the admin only shows it.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FrozenMonth)
+class FrozenMonthAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+    """Written by the monthly sign-off, never by hand: a frozen month's figures are final."""
+
+    list_display = ("month", "frozen_at")
+    ordering = ("-month",)
+
     def has_add_permission(self, request):
         return False
 

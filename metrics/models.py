@@ -100,6 +100,7 @@ class KPI(models.Model):
             models.CheckConstraint(
                 condition=~Q(accountable_executive=F("co_accountable_executive")),
                 name="kpi_accountable_executives_differ",
+                violation_error_message="The two accountable executives must be different people.",
             ),
             # A ratio names both of its parts; any other aggregation names neither.
             models.CheckConstraint(
@@ -108,8 +109,14 @@ class KPI(models.Model):
                     | (~Q(aggregation="ratio") & Q(ratio_numerator__isnull=True, ratio_denominator__isnull=True))
                 ),
                 name="kpi_ratio_parts_iff_ratio",
+                violation_error_message="A ratio KPI names a numerator and a denominator; other KPIs name neither.",
             ),
-            models.UniqueConstraint(fields=["is_primary"], condition=Q(is_primary=True), name="kpi_one_primary"),
+            models.UniqueConstraint(
+                fields=["is_primary"],
+                condition=Q(is_primary=True),
+                name="kpi_one_primary",
+                violation_error_message="Another KPI is already the primary operational KPI.",
+            ),
         ]
 
     def __str__(self):
@@ -140,9 +147,9 @@ class Target(models.Model):
     initiative is the company-wide one.
     """
 
-    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="targets")
+    kpi = models.ForeignKey(KPI, on_delete=models.PROTECT, related_name="targets")
     initiative = models.ForeignKey(
-        "initiatives.Initiative", null=True, blank=True, on_delete=models.CASCADE, related_name="kpi_targets"
+        "initiatives.Initiative", null=True, blank=True, on_delete=models.PROTECT, related_name="kpi_targets"
     )
     effective_from = models.DateField(help_text="First day of the first month this target applies to.")
     target = models.DecimalField(max_digits=16, decimal_places=4)
@@ -153,15 +160,23 @@ class Target(models.Model):
     class Meta:
         ordering = ["kpi", "initiative", "-effective_from"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_from__day=1),
+                name="target_starts_on_first_day",
+                violation_error_message="A target's start is stored as the first day of its month.",
+            ),
             # Two partial constraints because NULL initiatives (company-wide) are never
             # equal in a plain unique constraint.
             models.UniqueConstraint(
-                fields=["kpi", "initiative", "effective_from"], name="target_unique_per_initiative"
+                fields=["kpi", "initiative", "effective_from"],
+                name="target_unique_per_initiative",
+                violation_error_message="A target for this KPI and initiative already starts that month.",
             ),
             models.UniqueConstraint(
                 fields=["kpi", "effective_from"],
                 condition=Q(initiative__isnull=True),
                 name="target_unique_company_wide",
+                violation_error_message="A company-wide target for this KPI already starts that month.",
             ),
         ]
 
@@ -274,11 +289,13 @@ class Measurement(models.Model):
             models.UniqueConstraint(
                 fields=["kpi", "initiative", "source", "observed_at"],
                 name="measurement_unique_per_initiative",
+                violation_error_message="This source already has a value for this KPI and initiative at that time.",
             ),
             models.UniqueConstraint(
                 fields=["kpi", "source", "observed_at"],
                 condition=Q(initiative__isnull=True),
                 name="measurement_unique_company_wide",
+                violation_error_message="This source already has a company-wide value for this KPI at that time.",
             ),
         ]
         indexes = [
@@ -314,9 +331,21 @@ class MonthlySnapshot(models.Model):
     class Meta:
         ordering = ["kpi", "initiative", "month"]
         constraints = [
-            models.UniqueConstraint(fields=["kpi", "initiative", "month"], name="snapshot_unique_per_initiative"),
+            models.CheckConstraint(
+                condition=Q(month__day=1),
+                name="snapshot_month_is_first_day",
+                violation_error_message="A snapshot's month is stored as the first day of its month.",
+            ),
             models.UniqueConstraint(
-                fields=["kpi", "month"], condition=Q(initiative__isnull=True), name="snapshot_unique_company_wide"
+                fields=["kpi", "initiative", "month"],
+                name="snapshot_unique_per_initiative",
+                violation_error_message="There is already a snapshot of this KPI for this initiative and month.",
+            ),
+            models.UniqueConstraint(
+                fields=["kpi", "month"],
+                condition=Q(initiative__isnull=True),
+                name="snapshot_unique_company_wide",
+                violation_error_message="There is already a company-wide snapshot of this KPI for that month.",
             ),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="snapshot_status_valid"),
         ]
@@ -329,12 +358,36 @@ class MonthlySnapshot(models.Model):
         return f"{self.kpi.code} {self.month:%Y-%m}: {self.value}"
 
 
+class FrozenMonth(models.Model):
+    """A month whose snapshots are final because the ExCo signed it off.
+
+    Kept here, beside the snapshots it protects, so the roll-up needs nothing from the
+    dashboard; the sign-off service writes it in the same transaction as the review.
+    """
+
+    month = models.DateField(unique=True)
+    frozen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-month"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(month__day=1),
+                name="frozen_month_is_first_day",
+                violation_error_message="A frozen month is stored as the first day of its month.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%B %Y} (frozen)"
+
+
 class Annotation(models.Model):
     """Why a metric moved, written by one of the KPI's owners and shown on its chart."""
 
-    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="annotations")
+    kpi = models.ForeignKey(KPI, on_delete=models.PROTECT, related_name="annotations")
     initiative = models.ForeignKey(
-        "initiatives.Initiative", null=True, blank=True, on_delete=models.CASCADE, related_name="annotations"
+        "initiatives.Initiative", null=True, blank=True, on_delete=models.PROTECT, related_name="annotations"
     )
     month = models.DateField(help_text="First day of the month the note explains.")
     text = models.TextField()
@@ -344,6 +397,17 @@ class Annotation(models.Model):
 
     class Meta:
         ordering = ["kpi", "month"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(month__day=1),
+                name="annotation_month_is_first_day",
+                violation_error_message="An annotation's month is stored as the first day of its month.",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.kpi.code} {self.month:%Y-%m}: {self.text[:40]}"
+
+    def clean(self):
+        if self.month and self.month.day != 1:
+            raise ValidationError({"month": "A month is stored as its first day (e.g. 2026-03-01)."})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -13,17 +13,41 @@ from django.db.models import Avg, Count, F, Max, Min, Q, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
-from .models import KPI, Aggregation, Direction, Measurement, MonthlySnapshot, Status, Target
+from .models import KPI, Aggregation, Direction, FrozenMonth, Measurement, MonthlySnapshot, Status, Target
 
 _DB_AGGREGATES = {Aggregation.SUM: Sum, Aggregation.MEAN: Avg, Aggregation.MIN: Min, Aggregation.MAX: Max}
+
+
+def _mean(values: list[Decimal]) -> Decimal:
+    return sum(values) / len(values)
+
+
+# How per-initiative month values combine into the company-wide figure when nothing was
+# measured company-wide: each initiative counts once, however often it reports.
+_COMBINE = {
+    Aggregation.SUM: sum,
+    Aggregation.MEAN: _mean,
+    Aggregation.MIN: min,
+    Aggregation.MAX: max,
+    Aggregation.LAST: _mean,
+}
 
 
 def first_of_month(day: date) -> date:
     return day.replace(day=1)
 
 
+def next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
 def rag_status(*, value: Decimal | None, target: Target | None, direction: str) -> str:
-    """Green, amber or red by the target's thresholds; higher- or lower-is-better flips the comparison."""
+    """Green, amber or red by the target's thresholds.
+
+    The target is what the programme aims for (the line on the chart); the thresholds are
+    the agreed cut-offs: worse than the amber threshold is amber, worse than the red one is
+    red. Higher- or lower-is-better flips the comparison.
+    """
     if value is None or target is None:
         return Status.NO_TARGET
     if direction == Direction.HIGHER_IS_BETTER:
@@ -47,14 +71,13 @@ class _Key:
 
 
 def _month_of(value) -> date:
-    # TruncMonth returns a datetime on PostgreSQL and SQLite alike; we store first-of-month dates.
-    return value.date() if hasattr(value, "date") else value
+    # TruncMonth gives a datetime on PostgreSQL and SQLite alike; months are stored as dates.
+    return timezone.localtime(value).date() if isinstance(value, datetime) else value
 
 
-def _aggregate(measurements, kpis: list[KPI], *, per_initiative: bool) -> dict[_Key, tuple[Decimal, int]]:
-    """The month's value and measurement count per KPI (and initiative), computed in the
-    database: one grouped query per aggregation kind."""
-    group = ["kpi_id", "month", "initiative_id"] if per_initiative else ["kpi_id", "month"]
+def _month_values(measurements, kpis: list[KPI]) -> dict[_Key, tuple[Decimal, int]]:
+    """The month's value and measurement count per (KPI, initiative or None, month),
+    computed in the database: one grouped query per aggregation kind."""
     results: dict[_Key, tuple[Decimal, int]] = {}
     by_kind: dict[str, list[int]] = defaultdict(list)
     for kpi in kpis:
@@ -65,44 +88,84 @@ def _aggregate(measurements, kpis: list[KPI], *, per_initiative: bool) -> dict[_
             continue
         rows = (
             base.filter(kpi_id__in=by_kind[kind])
-            .values(*group)
+            .values("kpi_id", "initiative_id", "month")
             .annotate(agg=function("value"), n=Count("id"))
             .order_by()
         )
         for row in rows:
-            key = _Key(row["kpi_id"], row.get("initiative_id"), _month_of(row["month"]))
+            key = _Key(row["kpi_id"], row["initiative_id"], _month_of(row["month"]))
             results[key] = (Decimal(row["agg"]), row["n"])
     if by_kind.get(Aggregation.LAST):
-        # The month's latest observation per initiative; company-wide, the mean of those.
+        last_kind = base.filter(kpi_id__in=by_kind[Aggregation.LAST])
         partition = [F("kpi_id"), F("initiative_id"), TruncMonth("observed_at")]
         latest = (
-            base.filter(kpi_id__in=by_kind[Aggregation.LAST])
-            .annotate(rank=Window(RowNumber(), partition_by=partition, order_by=[F("observed_at").desc(), "-id"]))
+            last_kind.annotate(rank=Window(RowNumber(), partition_by=partition, order_by=[F("observed_at").desc()]))
             .filter(rank=1)
             .values_list("kpi_id", "initiative_id", "month", "value")
         )
         counts = {
             (r["kpi_id"], r["initiative_id"], _month_of(r["month"])): r["n"]
-            for r in base.filter(kpi_id__in=by_kind[Aggregation.LAST])
-            .values("kpi_id", "initiative_id", "month")
-            .annotate(n=Count("id"))
-            .order_by()
+            for r in last_kind.values("kpi_id", "initiative_id", "month").annotate(n=Count("id")).order_by()
         }
-        pooled: dict[_Key, list[Decimal]] = defaultdict(list)
-        pooled_counts: dict[_Key, int] = defaultdict(int)
         for kpi_id, initiative_id, month, value in latest:
-            month = _month_of(month)
-            key = _Key(kpi_id, initiative_id if per_initiative else None, month)
-            pooled[key].append(Decimal(value))
-            pooled_counts[key] += counts[(kpi_id, initiative_id, month)]
-        for key, values in pooled.items():
-            results[key] = (sum(values) / len(values), pooled_counts[key])
+            key = _Key(kpi_id, initiative_id, _month_of(month))
+            results[key] = (Decimal(value), counts[(kpi_id, initiative_id, key.month)])
     return results
+
+
+def _with_company_wide(values: dict[_Key, tuple[Decimal, int]], kpis: dict[int, KPI]) -> None:
+    """Add the company-wide figure wherever only per-initiative values were measured."""
+    per_initiative: dict[_Key, list[tuple[Decimal, int]]] = defaultdict(list)
+    for key, pair in values.items():
+        if key.initiative_id is not None:
+            per_initiative[_Key(key.kpi_id, None, key.month)].append(pair)
+    for company_key, pairs in per_initiative.items():
+        if company_key in values:  # measured company-wide: that figure stands
+            continue
+        combine = _COMBINE[kpis[company_key.kpi_id].aggregation]
+        values[company_key] = (combine([v for v, _ in pairs]), sum(n for _, n in pairs))
+
+
+def _with_ratios(values: dict[_Key, tuple[Decimal | None, int]], kpis: list[KPI]) -> None:
+    """A ratio KPI is its numerator's month value over its denominator's, scope by scope."""
+    for kpi in kpis:
+        if kpi.aggregation != Aggregation.RATIO:
+            continue
+        denominators = {
+            (k.initiative_id, k.month): v for k, v in values.items() if k.kpi_id == kpi.ratio_denominator_id
+        }
+        for k, (numerator, n) in list(values.items()):
+            if k.kpi_id != kpi.ratio_numerator_id:
+                continue
+            denominator, m = denominators.get((k.initiative_id, k.month), (None, 0))
+            if denominator is None:
+                continue
+            # Nothing to divide by is "no figure", not a missing month.
+            ratio = numerator / denominator if denominator else None
+            values[_Key(kpi.pk, k.initiative_id, k.month)] = (ratio, n + m)
+
+
+def _kpis_in_scope(kpi_ids: Iterable[int] | None) -> list[KPI]:
+    """The KPIs asked for, plus the parts of any ratio among them and the ratios built on
+    any of them, so a ratio is never computed from half its inputs."""
+    if kpi_ids is None:
+        return list(KPI.objects.order_by("pk"))
+    wanted = set(kpi_ids)
+    all_kpis = {k.pk: k for k in KPI.objects.order_by("pk")}
+    for kpi in all_kpis.values():
+        if kpi.aggregation == Aggregation.RATIO and (
+            kpi.pk in wanted or kpi.ratio_numerator_id in wanted or kpi.ratio_denominator_id in wanted
+        ):
+            wanted |= {kpi.pk, kpi.ratio_numerator_id, kpi.ratio_denominator_id}
+    return [all_kpis[pk] for pk in sorted(wanted) if pk in all_kpis]
 
 
 def _target_for(targets: dict[tuple[int, int | None], list[Target]], key: _Key) -> Target | None:
     """The target in force for the month: the initiative's own, else the company-wide one."""
-    for scope in ((key.kpi_id, key.initiative_id), (key.kpi_id, None)):
+    scopes = [(key.kpi_id, key.initiative_id)]
+    if key.initiative_id is not None:
+        scopes.append((key.kpi_id, None))
+    for scope in scopes:
         for target in targets.get(scope, ()):  # newest first
             if target.effective_from <= key.month:
                 return target
@@ -111,54 +174,50 @@ def _target_for(targets: dict[tuple[int, int | None], list[Target]], key: _Key) 
 
 @transaction.atomic
 def snapshot_roll_up(*, months: Iterable[date] | None = None, kpi_ids: Iterable[int] | None = None) -> int:
-    """Recompute monthly snapshots from measurements for the given months and KPIs (all
-    when None): per initiative and company-wide, with the month's target and status.
+    """Recompute monthly snapshots from measurements, per initiative and company-wide,
+    with the month's target and status, for the given months and KPIs (all when None).
 
-    Replaces the snapshots in scope in one transaction, so readers see either the old
-    figures or the new ones. Returns the number of snapshots written.
+    A frozen (signed-off) month keeps its figures: a different recomputed value is kept
+    beside them as a pending restatement. Other months in scope are replaced in this one
+    transaction, so readers see the old figures or the new ones, never a mix. Overlapping
+    roll-ups queue on a lock of the KPIs they touch. Returns the number of snapshots written.
     """
-    kpis = list(KPI.objects.all() if kpi_ids is None else KPI.objects.filter(pk__in=list(kpi_ids)))
+    kpis = _kpis_in_scope(kpi_ids)
     if not kpis:
         return 0
+    # Serialise roll-ups of the same KPIs, so one's delete never misses the other's insert.
+    list(KPI.objects.select_for_update().filter(pk__in=[k.pk for k in kpis]).order_by("pk").values_list("pk"))
+
     measurements = Measurement.objects.filter(kpi__in=kpis)
     month_list = None
     if months is not None:
         month_list = sorted({first_of_month(m) for m in months})
         if not month_list:
             return 0
-        month_filter = Q()
+        # Month ranges (not __month lookups) so the (kpi, observed_at) index serves them.
+        in_months = Q()
         for month in month_list:
-            month_filter |= Q(observed_at__year=month.year, observed_at__month=month.month)
-        measurements = measurements.filter(month_filter)
-
-    values = _aggregate(measurements.filter(initiative__isnull=False), kpis, per_initiative=True)
-    # Company-wide: every measurement of the month pooled, whether or not it names an initiative.
-    values.update(_aggregate(measurements, kpis, per_initiative=False))
-
-    # Ratio KPIs divide the month's numerator by its denominator, scope by scope.
-    for kpi in kpis:
-        if kpi.aggregation != Aggregation.RATIO:
-            continue
-        numerators = {(k.initiative_id, k.month): v for k, v in values.items() if k.kpi_id == kpi.ratio_numerator_id}
-        for k, (denominator, n) in list(values.items()):
-            if k.kpi_id != kpi.ratio_denominator_id or denominator == 0:
-                continue
-            numerator = numerators.get((k.initiative_id, k.month))
-            if numerator is not None:
-                values[_Key(kpi.pk, k.initiative_id, k.month)] = (numerator[0] / denominator, numerator[1] + n)
+            in_months |= Q(observed_at__gte=_start_of(month), observed_at__lt=_start_of(next_month(month)))
+        measurements = measurements.filter(in_months)
 
     kpi_by_id = {k.pk: k for k in kpis}
+    values = _month_values(measurements, kpis)
+    _with_company_wide(values, kpi_by_id)
+    _with_ratios(values, kpis)
+
     targets: dict[tuple[int, int | None], list[Target]] = defaultdict(list)
     for target in Target.objects.filter(kpi__in=kpis).order_by("-effective_from"):
         targets[(target.kpi_id, target.initiative_id)].append(target)
 
+    frozen = set(FrozenMonth.objects.values_list("month", flat=True))
     now = timezone.now()
-    snapshots = []
+    fresh, restated = [], {}
     for key, (value, count) in values.items():
-        if key.kpi_id not in kpi_by_id:
+        if key.month in frozen:
+            restated[key] = value
             continue
         target = _target_for(targets, key)
-        snapshots.append(
+        fresh.append(
             MonthlySnapshot(
                 kpi_id=key.kpi_id,
                 initiative_id=key.initiative_id,
@@ -172,9 +231,57 @@ def snapshot_roll_up(*, months: Iterable[date] | None = None, kpi_ids: Iterable[
                 computed_at=now,
             )
         )
-    stale = MonthlySnapshot.objects.filter(kpi__in=kpis)
+
+    replaced = MonthlySnapshot.objects.filter(kpi__in=kpis).exclude(month__in=frozen)
     if month_list is not None:
-        stale = stale.filter(month__in=month_list)
-    stale.delete()
-    MonthlySnapshot.objects.bulk_create(snapshots, batch_size=2000)
-    return len(snapshots)
+        replaced = replaced.filter(month__in=month_list)
+    replaced.delete()
+    MonthlySnapshot.objects.bulk_create(fresh, batch_size=2000)
+    return len(fresh) + _record_restatements(restated, now)
+
+
+def _record_restatements(restated: dict[_Key, Decimal | None], now: datetime) -> int:
+    """In a frozen month, a recomputed value that differs from the signed-off one is kept
+    as a pending restatement; the signed-off value, target and status stay as they were."""
+    if not restated:
+        return 0
+    existing = {
+        _Key(s.kpi_id, s.initiative_id, s.month): s
+        for s in MonthlySnapshot.objects.filter(
+            kpi_id__in={k.kpi_id for k in restated}, month__in={k.month for k in restated}
+        )
+    }
+    changed, created = [], []
+    for key, value in restated.items():
+        snapshot = existing.get(key)
+        if snapshot is None:
+            created.append(
+                MonthlySnapshot(
+                    kpi_id=key.kpi_id,
+                    initiative_id=key.initiative_id,
+                    month=key.month,
+                    value=None,
+                    pending_restatement_value=value,
+                    computed_at=now,
+                )
+            )
+            continue
+        pending = None if value == snapshot.value else value
+        if pending != snapshot.pending_restatement_value:
+            snapshot.pending_restatement_value = pending
+            changed.append(snapshot)
+    MonthlySnapshot.objects.bulk_update(changed, ["pending_restatement_value"], batch_size=2000)
+    MonthlySnapshot.objects.bulk_create(created, batch_size=2000)
+    return len(changed) + len(created)
+
+
+def _start_of(month: date) -> datetime:
+    """Midnight on the month's first day, in the site's time zone (as TruncMonth counts)."""
+    return datetime(month.year, month.month, 1, tzinfo=timezone.get_current_timezone())
+
+
+def month_freeze(*, month: date) -> FrozenMonth:
+    """Make a month's snapshots final. Called by the ExCo sign-off once both executives
+    have signed; idempotent, so a retried sign-off freezes once."""
+    frozen, _ = FrozenMonth.objects.get_or_create(month=first_of_month(month), defaults={"frozen_at": timezone.now()})
+    return frozen

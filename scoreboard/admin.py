@@ -30,6 +30,16 @@ class ScoreboardUserAdmin(ObjectPermissionsModelAdminMixin, UserAdmin):
     list_filter = (*UserAdmin.list_filter, "executive_title")
     readonly_fields = ("last_login", "date_joined")
 
+    def get_readonly_fields(self, request, obj=None):
+        """Admins manage other people's roles, never their own, and never grant superuser:
+        otherwise an admin could give themselves an executive seat and sign off a month."""
+        fields = [*super().get_readonly_fields(request, obj)]
+        if not request.user.is_superuser:
+            fields += ["is_superuser", "user_permissions"]
+            if obj is not None and obj.pk == request.user.pk:
+                fields += ["groups", "executive_title", "is_staff", "is_active"]
+        return fields
+
 
 @admin.register(MonthlyReview)
 class MonthlyReviewAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):

@@ -78,6 +78,7 @@ from metrics.models import (
     Annotation,
     Direction,
     Family,
+    FrozenMonth,
     Measurement,
     MetricSource,
     MonthlySnapshot,
@@ -2392,6 +2393,10 @@ def _build_reviews(ctx: _Ctx) -> None:
             review.cio_comment = rng.choice(CIO_COMMENTS)
         reviews.append(review)
     _bulk(reviews, MonthlyReview)
+    # The roll-up leaves signed-off months alone from now on.
+    FrozenMonth.objects.bulk_create(
+        [FrozenMonth(month=r.month, frozen_at=r.frozen_at) for r in reviews if r.frozen_at is not None]
+    )
 
 
 # --- Governance ----------------------------------------------------------------------------

@@ -1,9 +1,13 @@
 """Liveness and readiness probes for the orchestrator (docker-compose, Kubernetes)."""
 
+import logging
+
 from django.conf import settings
 from django.db import connection
 from django.db.utils import DatabaseError
 from kombu import Connection
+
+logger = logging.getLogger(__name__)
 
 
 def database_problem() -> str | None:
@@ -11,8 +15,10 @@ def database_problem() -> str | None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except DatabaseError as exc:
-        return f"database unreachable: {exc}".strip()
+    except DatabaseError:
+        # The detail (hosts, users) goes to the log, not to an unauthenticated probe.
+        logger.exception("readiness: database unreachable")
+        return "database unreachable"
     return None
 
 
@@ -23,6 +29,7 @@ def broker_problem() -> str | None:
     try:
         with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means "not ready"
-        return f"broker unreachable: {exc}".strip()
+    except Exception:  # any failure to connect means "not ready"
+        logger.exception("readiness: broker unreachable")
+        return "broker unreachable"
     return None

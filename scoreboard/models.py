@@ -110,21 +110,29 @@ class MonthlyReview(models.Model):
     class Meta:
         ordering = ["-month"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(month__day=1),
+                name="review_month_is_first_day",
+                violation_error_message="A review's month is stored as the first day of its month.",
+            ),
             # A signature is a signer and a time together, never one without the other.
             models.CheckConstraint(
                 condition=Q(cio_signed_by__isnull=True, cio_signed_at__isnull=True)
                 | Q(cio_signed_by__isnull=False, cio_signed_at__isnull=False),
                 name="review_cio_signature_complete",
+                violation_error_message="A CIO sign-off needs both the signer and the time.",
             ),
             models.CheckConstraint(
                 condition=Q(coo_signed_by__isnull=True, coo_signed_at__isnull=True)
                 | Q(coo_signed_by__isnull=False, coo_signed_at__isnull=False),
                 name="review_coo_signature_complete",
+                violation_error_message="A COO sign-off needs both the signer and the time.",
             ),
             # Frozen only once both have signed.
             models.CheckConstraint(
                 condition=Q(frozen_at__isnull=True) | Q(cio_signed_at__isnull=False, coo_signed_at__isnull=False),
                 name="review_frozen_needs_both_signatures",
+                violation_error_message="A month is frozen only once both the CIO and the COO have signed.",
             ),
         ]
 

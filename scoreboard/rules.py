@@ -68,6 +68,25 @@ def is_accountable_for_kpi(user, kpi):
 
 
 @rules.predicate
+def is_sponsor_of_brief(user, brief):
+    return brief is not None and brief.initiative.sponsor_id == user.pk
+
+
+@rules.predicate
+def is_draft_matrix(user, obj):
+    """A published matrix version is evidence: changes go into a new draft version."""
+    if obj is None:
+        return True
+    version = obj if obj._meta.model_name == "matrixversion" else obj.version
+    return version.status == "draft"
+
+
+@rules.predicate
+def is_frozen_review(user, review):
+    return review is not None and review.frozen_at is not None
+
+
+@rules.predicate
 def is_asked_executive(user, decision_request):
     return decision_request is not None and decision_request.executive_id == user.pk
 
@@ -86,7 +105,7 @@ READABLE = {
         "prioritisationinput",
         "shadowaitool",
     ],
-    "metrics": ["kpi", "target", "metricsource", "measurement", "monthlysnapshot", "annotation"],
+    "metrics": ["kpi", "target", "metricsource", "measurement", "monthlysnapshot", "frozenmonth", "annotation"],
     "governance": [
         "matrixversion",
         "matrixdecision",
@@ -102,13 +121,16 @@ for app_label, models in READABLE.items():
 
 # Writing what belongs to one initiative: its ops leads, and admins.
 runs_initiative = is_admin | (is_ops_lead & leads_initiative)
-for model in ["milestone", "backlogitem", "workflowchange", "workflowstep", "affectedrole", "deploymentbrief"]:
+for model in ["milestone", "backlogitem", "workflowchange", "workflowstep", "affectedrole"]:
     for action in ("add", "change", "delete"):
         rules.add_perm(f"initiatives.{action}_{model}", runs_initiative)
+# An ops lead drafts the brief; a signed brief is evidence only an admin may remove.
+rules.add_perm("initiatives.add_deploymentbrief", runs_initiative)
+rules.add_perm("initiatives.change_deploymentbrief", runs_initiative)
+rules.add_perm("initiatives.delete_deploymentbrief", is_admin)
 rules.add_perm("initiatives.change_initiative", runs_initiative)
 for action in ("add", "change", "delete"):
     rules.add_perm(f"metrics.{action}_measurement", runs_initiative)
-    rules.add_perm(f"governance.{action}_governancegate", runs_initiative)
 # Recording a value for an initiative (checked against the initiative, or None for company-wide).
 rules.add_perm("metrics.record_measurement", runs_initiative)
 
@@ -116,8 +138,9 @@ rules.add_perm("metrics.record_measurement", runs_initiative)
 ADMIN_ONLY = {
     "initiatives": ["initiative:add", "initiative:delete", "prioritisationinput", "shadowaitool"],
     "metrics": ["kpi", "target", "metricsource", "monthlysnapshot"],
-    "governance": ["matrixversion", "matrixdecision", "sharedzonedecision", "risk"],
-    "scoreboard": ["user", "monthlyreview:delete"],
+    # Gates are certified by admins, not by the team whose initiative they hold back.
+    "governance": ["sharedzonedecision", "risk", "governancegate", "matrixversion:add", "matrixdecision:add"],
+    "scoreboard": ["user"],
 }
 for app_label, entries in ADMIN_ONLY.items():
     for entry in entries:
@@ -127,12 +150,22 @@ for app_label, entries in ADMIN_ONLY.items():
 rules.add_perm("scoreboard.view_user", is_admin)
 for action in ("view", "add", "change", "delete"):
     rules.add_perm(f"auth.{action}_group", is_admin)
-rules.add_perm("governance.publish_matrixversion", is_admin)
+for model in ("matrixversion", "matrixdecision"):
+    rules.add_perm(f"governance.change_{model}", is_admin & is_draft_matrix)
+    rules.add_perm(f"governance.delete_{model}", is_admin & is_draft_matrix)
+rules.add_perm("governance.publish_matrixversion", is_admin & is_draft_matrix)
+# Signed months are the ExCo's record: a frozen review is never deleted.
+rules.add_perm("scoreboard.delete_monthlyreview", is_admin & ~is_frozen_review)
+# Admins see failed sign-ins and unlock people (django-axes' admin pages).
+for model in ("accessattempt", "accessfailurelog", "accesslog"):
+    rules.add_perm(f"axes.view_{model}", is_admin)
+rules.add_perm("axes.delete_accessattempt", is_admin)
 
 # Executives sign; only the holder of the seat signs that slot.
 rules.add_perm("scoreboard.sign_off_as_cio", is_executive & is_cio)
 rules.add_perm("scoreboard.sign_off_as_coo", is_executive & is_coo)
-rules.add_perm("initiatives.sign_deploymentbrief", is_executive)
+rules.add_perm("initiatives.sign_deploymentbrief_as_sponsor", is_executive & is_sponsor_of_brief)
+rules.add_perm("initiatives.sign_deploymentbrief_as_coo", is_executive & is_coo)
 rules.add_perm("governance.approve_matrixversion", is_executive)
 
 # Anyone signed in may ask an executive for a decision; only the one asked answers it.

@@ -132,7 +132,12 @@ AXES_SENSITIVE_PARAMETERS = env.list("AXES_SENSITIVE_PARAMETERS", default=[])
 # Keep each failure as a row too, for the admin's "access failures" page.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    # Behind one proxy every REMOTE_ADDR is the proxy's: lock out the client it forwarded.
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=1)
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # --- Internationalisation and time --------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

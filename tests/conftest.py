@@ -15,9 +15,11 @@ from tests import factories
 
 def _services_line() -> str:
     db = settings.DATABASES["default"]
-    broker = settings.CELERY_BROKER_URL or "none (tasks run in-process, eager)"
-    where = db["NAME"] if db["ENGINE"].endswith("sqlite3") else f"{db.get('HOST') or 'local'}:{db.get('PORT') or ''}"
-    return f"database: {db['ENGINE'].rsplit('.', 1)[-1]} ({where}); broker: {_redact(broker)}"
+    broker = settings.CELERY_BROKER_URL or "none (tasks run in-process, eager; worker tests use memory://)"
+    engine = db["ENGINE"].rsplit(".", 1)[-1]
+    # pytest-django creates a separate test database on that server (in memory for SQLite).
+    where = "in-memory test database" if engine == "sqlite3" else f"test database on {db.get('HOST')}:{db.get('PORT')}"
+    return f"database: {engine} ({where}); broker: {_redact(broker)}"
 
 
 def _redact(url: str) -> str:

@@ -67,3 +67,20 @@ def test_admin_edits_a_kpi_through_the_admin_and_history_records_who(client, adm
     kpi.refresh_from_db()
     assert kpi.name == "Automated processing rate"
     assert kpi.history.first().history_user == admin_user
+
+
+def test_admin_cannot_make_themselves_superuser_or_an_executive(client, admin_user):
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:scoreboard_user_change", args=[admin_user.pk]))
+    editable = page.context["adminform"].form.fields
+    for field in ("is_superuser", "user_permissions", "groups", "executive_title"):
+        assert field not in editable, field
+
+
+def test_admin_assigns_roles_to_someone_else(client, admin_user, ops_lead_a):
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:scoreboard_user_change", args=[ops_lead_a.pk]))
+    editable = page.context["adminform"].form.fields
+    assert "groups" in editable
+    assert "executive_title" in editable
+    assert "is_superuser" not in editable

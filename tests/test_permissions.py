@@ -141,3 +141,101 @@ def test_only_a_kpis_accountable_executives_annotate_it(cio, coo, ceo, ops_lead_
 def test_only_admins_delete_a_monthly_review(request, persona):
     review = MonthlyReview.objects.create(month="2026-03-01")
     assert not request.getfixturevalue(persona).has_perm("scoreboard.delete_monthlyreview", review)
+
+
+def test_ops_lead_cannot_record_a_company_wide_measurement(ops_lead_a):
+    assert not ops_lead_a.has_perm("metrics.record_measurement", None)
+
+
+@pytest.mark.parametrize("persona", ["cio", "coo", "ceo"])
+def test_executives_do_not_record_measurements(request, persona, initiative_a):
+    assert not request.getfixturevalue(persona).has_perm("metrics.record_measurement", initiative_a)
+
+
+@pytest.mark.parametrize("action", ["add", "delete"])
+def test_ops_lead_cannot_add_or_delete_initiatives(ops_lead_a, initiative_a, action):
+    assert not ops_lead_a.has_perm(f"initiatives.{action}_initiative", initiative_a)
+
+
+def test_ops_lead_cannot_change_another_initiatives_milestones(ops_lead_a, initiative_b):
+    from initiatives.models import Milestone
+
+    milestone = Milestone.objects.create(initiative=initiative_b, title="Pilot starts", due_on="2026-05-01")
+    assert not ops_lead_a.has_perm("initiatives.change_milestone", milestone)
+
+
+def test_ops_lead_cannot_certify_their_own_governance_gate(ops_lead_a, initiative_a):
+    from governance.models import GovernanceGate
+
+    gate = GovernanceGate.objects.create(initiative=initiative_a, kind="fallback")
+    assert not ops_lead_a.has_perm("governance.change_governancegate", gate)
+
+
+def test_ops_lead_cannot_delete_their_initiatives_deployment_brief(ops_lead_a, initiative_a):
+    from initiatives.models import DeploymentBrief
+
+    brief = DeploymentBrief.objects.create(
+        initiative=initiative_a, scope="Claims intake", investment=1, governance="Gates", timeline="Q3"
+    )
+    assert ops_lead_a.has_perm("initiatives.change_deploymentbrief", brief)
+    assert not ops_lead_a.has_perm("initiatives.delete_deploymentbrief", brief)
+
+
+def _brief_for(initiative, sponsor):
+    from initiatives.models import DeploymentBrief
+
+    initiative.sponsor = sponsor
+    initiative.save()
+    return DeploymentBrief.objects.create(
+        initiative=initiative, scope="Claims intake", investment=1, governance="Gates", timeline="Q3"
+    )
+
+
+def test_only_the_sponsor_signs_the_sponsor_slot_of_a_brief(ceo, cio, initiative_a):
+    brief = _brief_for(initiative_a, sponsor=ceo)
+    assert ceo.has_perm("initiatives.sign_deploymentbrief_as_sponsor", brief)
+    assert not cio.has_perm("initiatives.sign_deploymentbrief_as_sponsor", brief)
+
+
+def test_only_the_coo_signs_the_coo_slot_of_a_brief(ceo, coo, initiative_a):
+    brief = _brief_for(initiative_a, sponsor=ceo)
+    assert coo.has_perm("initiatives.sign_deploymentbrief_as_coo", brief)
+    assert not ceo.has_perm("initiatives.sign_deploymentbrief_as_coo", brief)
+
+
+def test_even_an_admin_cannot_edit_a_published_matrix_version(admin_user, coo):
+    from datetime import UTC, date, datetime
+
+    decision = factories.MatrixDecisionFactory(
+        version__status="published",
+        version__effective_from=date(2026, 1, 1),
+        version__reason="First version",
+        version__published_by=admin_user,
+        version__approved_by=coo,
+        version__published_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    assert not admin_user.has_perm("governance.change_matrixdecision", decision)
+    assert not admin_user.has_perm("governance.delete_matrixversion", decision.version)
+    assert not admin_user.has_perm("governance.publish_matrixversion", decision.version)
+
+
+def test_admin_cannot_delete_a_frozen_review(admin_user, cio, coo):
+    from datetime import UTC, datetime
+
+    signed = datetime(2026, 4, 8, tzinfo=UTC)
+    review = MonthlyReview.objects.create(
+        month="2026-03-01",
+        cio_signed_by=cio,
+        cio_signed_at=signed,
+        coo_signed_by=coo,
+        coo_signed_at=signed,
+        frozen_at=signed,
+    )
+    assert not admin_user.has_perm("scoreboard.delete_monthlyreview", review)
+
+
+@pytest.mark.parametrize("persona", ["cio", "ops_lead_a"])
+def test_only_admins_manage_users_and_roles(request, persona):
+    person = request.getfixturevalue(persona)
+    assert not person.has_perm("scoreboard.change_user")
+    assert not person.has_perm("auth.change_group")

@@ -12,11 +12,36 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("url", ["/", "/admin/"])
-def test_anonymous_visitor_is_sent_to_sign_in(client, url):
+def _project_urls():
+    """Every URL pattern of the project outside the Django admin (which has its own login)."""
+    from django.urls import get_resolver
+
+    return sorted(
+        "/" + str(pattern.pattern)
+        for pattern in get_resolver().url_patterns
+        if not str(pattern.pattern).startswith("admin/") and "<" not in str(pattern.pattern)
+    )
+
+
+PUBLIC = {"/login/", "/healthz", "/readyz"}
+
+
+@pytest.mark.parametrize("url", sorted(set(_project_urls()) - PUBLIC))
+def test_anonymous_visitor_is_sent_to_sign_in_from_every_page(client, url):
     response = client.get(url)
+    assert response.status_code in (302, 405)
+    if response.status_code == 302:
+        assert response["Location"].startswith("/login/")
+
+
+def test_the_only_pages_open_without_signing_in_are_login_and_the_probes():
+    assert set(_project_urls()) >= PUBLIC
+
+
+def test_anonymous_visitor_is_sent_to_the_admin_login(client):
+    response = client.get("/admin/")
     assert response.status_code == 302
-    assert "/login/" in response["Location"]
+    assert "/admin/login/" in response["Location"]
 
 
 def test_person_signs_in_and_lands_on_the_overview(client, cio):

@@ -1,0 +1,221 @@
+"""Monthly snapshots computed from measurements: aggregation, scope, ratios, targets, freezing."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from metrics.models import MonthlySnapshot
+from metrics.services import month_freeze, rag_status, snapshot_roll_up
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MARCH = date(2026, 3, 1)
+APRIL = date(2026, 4, 1)
+
+
+@pytest.fixture
+def make_kpi(cio, coo):
+    def make(**fields):
+        return factories.KPIFactory(accountable_executive=cio, co_accountable_executive=coo, **fields)
+
+    return make
+
+
+def measure(kpi, value, *, day=10, month=3, hour=12, initiative=None, source=None):
+    return factories.MeasurementFactory(
+        kpi=kpi,
+        initiative=initiative,
+        value=Decimal(str(value)),
+        observed_at=datetime(2026, month, day, hour, tzinfo=UTC),
+        **({"source": source} if source else {}),
+    )
+
+
+def snapshot(kpi, month=MARCH, initiative=None):
+    return MonthlySnapshot.objects.get(kpi=kpi, month=month, initiative=initiative)
+
+
+@pytest.mark.parametrize(
+    ("aggregation", "expected"), [("sum", 60), ("mean", 20), ("min", 5), ("max", 40), ("last", 15)]
+)
+def test_month_value_follows_the_kpis_aggregation(make_kpi, initiative_a, aggregation, expected):
+    kpi = make_kpi(aggregation=aggregation)
+    for day, value in [(3, 40), (12, 5), (27, 15)]:
+        measure(kpi, value, day=day, initiative=initiative_a)
+    snapshot_roll_up()
+    row = snapshot(kpi, initiative=initiative_a)
+    assert (row.value, row.measurement_count) == (Decimal(expected), 3)
+
+
+def test_company_wide_mean_counts_each_initiative_once(make_kpi, initiative_a, initiative_b):
+    kpi = make_kpi(aggregation="mean")
+    for day in (1, 2, 3):  # A reports three times at 90
+        measure(kpi, 90, day=day, initiative=initiative_a)
+    measure(kpi, 50, initiative=initiative_b)
+    snapshot_roll_up()
+    assert snapshot(kpi).value == Decimal(70)
+
+
+def test_company_wide_sum_adds_the_initiatives(make_kpi, initiative_a, initiative_b):
+    kpi = make_kpi(aggregation="sum")
+    measure(kpi, 30, initiative=initiative_a)
+    measure(kpi, 12, initiative=initiative_b)
+    snapshot_roll_up()
+    assert (snapshot(kpi).value, snapshot(kpi).measurement_count) == (Decimal(42), 2)
+
+
+def test_a_company_wide_measurement_is_not_added_to_the_initiatives_figures(make_kpi, initiative_a):
+    kpi = make_kpi(aggregation="sum")
+    measure(kpi, 100)  # measured for the whole company
+    measure(kpi, 100, initiative=initiative_a)  # and, separately, for one initiative
+    snapshot_roll_up()
+    assert snapshot(kpi).value == Decimal(100)
+    assert snapshot(kpi, initiative=initiative_a).value == Decimal(100)
+
+
+def test_ratio_kpi_divides_its_parts_per_initiative_and_company_wide(make_kpi, initiative_a, initiative_b):
+    exceptions, cases = make_kpi(aggregation="sum"), make_kpi(aggregation="sum")
+    rate = make_kpi(aggregation="ratio", ratio_numerator=exceptions, ratio_denominator=cases)
+    measure(exceptions, 5, initiative=initiative_a)
+    measure(cases, 100, initiative=initiative_a)
+    measure(exceptions, 15, initiative=initiative_b)
+    measure(cases, 100, initiative=initiative_b)
+    snapshot_roll_up()
+    assert snapshot(rate, initiative=initiative_a).value == Decimal("0.05")
+    assert snapshot(rate).value == Decimal("0.1")
+
+
+def test_rolling_up_a_ratio_alone_still_reads_its_parts(make_kpi):
+    exceptions, cases = make_kpi(aggregation="sum"), make_kpi(aggregation="sum")
+    rate = make_kpi(aggregation="ratio", ratio_numerator=exceptions, ratio_denominator=cases)
+    measure(exceptions, 3)
+    measure(cases, 12)
+    snapshot_roll_up(kpi_ids=[rate.pk])
+    assert snapshot(rate).value == Decimal("0.25")
+
+
+def test_new_numerator_figures_recompute_the_ratio_built_on_them(make_kpi):
+    exceptions, cases = make_kpi(aggregation="sum"), make_kpi(aggregation="sum")
+    rate = make_kpi(aggregation="ratio", ratio_numerator=exceptions, ratio_denominator=cases)
+    measure(exceptions, 3)
+    measure(cases, 12)
+    snapshot_roll_up()
+    measure(exceptions, 3, day=11)
+    snapshot_roll_up(kpi_ids=[exceptions.pk], months=[MARCH])
+    assert snapshot(rate).value == Decimal("0.5")
+
+
+def test_ratio_over_a_zero_denominator_is_no_figure(make_kpi):
+    exceptions, cases = make_kpi(aggregation="sum"), make_kpi(aggregation="sum")
+    rate = make_kpi(aggregation="ratio", ratio_numerator=exceptions, ratio_denominator=cases)
+    measure(exceptions, 0)
+    measure(cases, 0)
+    snapshot_roll_up()
+    assert snapshot(rate).value is None
+    assert snapshot(rate).status == "none"
+
+
+def test_initiative_target_overrides_the_company_target(make_kpi, initiative_a, initiative_b):
+    kpi = make_kpi()
+    factories.TargetFactory(kpi=kpi, target=80, amber_threshold=70, red_threshold=60)
+    factories.TargetFactory(kpi=kpi, initiative=initiative_a, target=50, amber_threshold=45, red_threshold=40)
+    measure(kpi, 55, initiative=initiative_a)
+    measure(kpi, 55, initiative=initiative_b)
+    snapshot_roll_up()
+    assert (snapshot(kpi, initiative=initiative_a).target, snapshot(kpi, initiative=initiative_a).status) == (
+        Decimal(50),
+        "green",
+    )
+    assert (snapshot(kpi, initiative=initiative_b).target, snapshot(kpi, initiative=initiative_b).status) == (
+        Decimal(80),
+        "red",
+    )
+
+
+def test_target_in_force_is_the_latest_that_started_by_that_month(make_kpi):
+    kpi = make_kpi()
+    factories.TargetFactory(kpi=kpi, effective_from=date(2025, 1, 1), target=60, amber_threshold=55, red_threshold=50)
+    factories.TargetFactory(kpi=kpi, effective_from=APRIL, target=80, amber_threshold=75, red_threshold=70)
+    measure(kpi, 72, month=3)
+    measure(kpi, 72, month=4)
+    snapshot_roll_up()
+    assert (snapshot(kpi, MARCH).target, snapshot(kpi, MARCH).status) == (Decimal(60), "green")
+    assert (snapshot(kpi, APRIL).target, snapshot(kpi, APRIL).status) == (Decimal(80), "amber")
+
+
+def test_lower_is_better_turns_red_above_the_red_threshold(make_kpi):
+    kpi = make_kpi(direction="lower")
+    target = factories.TargetFactory.build(kpi=kpi, target=2, amber_threshold=3, red_threshold=5)
+    assert rag_status(value=Decimal("2.5"), target=target, direction="lower") == "green"
+    assert rag_status(value=Decimal("4"), target=target, direction="lower") == "amber"
+    assert rag_status(value=Decimal("5.1"), target=target, direction="lower") == "red"
+
+
+def test_month_without_a_target_has_no_status(make_kpi):
+    kpi = make_kpi()
+    measure(kpi, 10)
+    snapshot_roll_up()
+    assert (snapshot(kpi).target, snapshot(kpi).status) == (None, "none")
+
+
+def test_rolling_up_one_month_leaves_the_others_alone(make_kpi):
+    kpi = make_kpi(aggregation="sum")
+    measure(kpi, 1, month=3)
+    measure(kpi, 2, month=4)
+    snapshot_roll_up()
+    april_before = snapshot(kpi, APRIL).computed_at
+    measure(kpi, 10, month=3, day=20)
+    snapshot_roll_up(months=[MARCH])
+    assert snapshot(kpi, MARCH).value == Decimal(11)
+    assert snapshot(kpi, APRIL).computed_at == april_before
+
+
+def test_rolling_up_twice_gives_the_same_snapshots(make_kpi, initiative_a):
+    kpi = make_kpi(aggregation="sum")
+    measure(kpi, 4, initiative=initiative_a)
+    snapshot_roll_up()
+    first = list(MonthlySnapshot.objects.values_list("kpi", "initiative", "month", "value", "status"))
+    snapshot_roll_up()
+    assert list(MonthlySnapshot.objects.values_list("kpi", "initiative", "month", "value", "status")) == first
+    assert MonthlySnapshot.objects.count() == 2  # the initiative and the company
+
+
+def test_measurement_at_the_month_boundary_belongs_to_its_own_month(make_kpi):
+    kpi = make_kpi(aggregation="sum")
+    factories.MeasurementFactory(kpi=kpi, value=1, observed_at=datetime(2026, 3, 31, 23, 59, 59, tzinfo=UTC))
+    factories.MeasurementFactory(kpi=kpi, value=2, observed_at=datetime(2026, 4, 1, 0, 0, tzinfo=UTC))
+    snapshot_roll_up(months=[MARCH, APRIL])
+    assert (snapshot(kpi, MARCH).value, snapshot(kpi, APRIL).value) == (Decimal(1), Decimal(2))
+
+
+def test_frozen_month_keeps_its_figures_and_shows_late_data_as_a_restatement(make_kpi):
+    kpi = make_kpi(aggregation="sum")
+    factories.TargetFactory(kpi=kpi, target=10, amber_threshold=8, red_threshold=5)
+    measure(kpi, 9)
+    snapshot_roll_up()
+    month_freeze(month=MARCH)
+    signed_off = snapshot(kpi)
+
+    measure(kpi, 3, day=25)  # arrives after the sign-off
+    snapshot_roll_up()
+
+    after = snapshot(kpi)
+    assert (after.value, after.status, after.computed_at) == (signed_off.value, "green", signed_off.computed_at)
+    assert after.pending_restatement_value == Decimal(12)
+
+
+def test_frozen_month_gets_no_new_figures_only_a_restatement(make_kpi, initiative_a):
+    kpi = make_kpi(aggregation="sum")
+    month_freeze(month=MARCH)
+    measure(kpi, 7, initiative=initiative_a)
+    snapshot_roll_up()
+    row = snapshot(kpi, initiative=initiative_a)
+    assert (row.value, row.pending_restatement_value) == (None, Decimal(7))
+
+
+def test_freezing_a_month_twice_keeps_the_first_freeze(make_kpi):
+    first = month_freeze(month=MARCH)
+    again = month_freeze(month=date(2026, 3, 15))
+    assert (again.pk, again.frozen_at) == (first.pk, first.frozen_at)
