@@ -10,7 +10,20 @@ from django.utils.text import Truncator
 from rules.contrib.admin import ObjectPermissionsModelAdminMixin, ObjectPermissionsTabularInline
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import KPI, Annotation, FrozenMonth, Measurement, MetricSource, MonthlySnapshot, Target
+from .models import (
+    KPI,
+    AlertDigest,
+    Annotation,
+    FrozenMonth,
+    Measurement,
+    MetricSource,
+    MonthlySnapshot,
+    PullRun,
+    RollUpDue,
+    SourceMapping,
+    Target,
+)
+from .services import source_pull_now, source_save
 
 
 class TargetInline(ObjectPermissionsTabularInline):
@@ -60,12 +73,44 @@ class TargetAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
     autocomplete_fields = ("kpi", "initiative")
 
 
+class SourceMappingInline(ObjectPermissionsTabularInline):
+    model = SourceMapping
+    extra = 1
+    autocomplete_fields = ("kpi", "initiative")
+    fields = ("kpi", "initiative", "expression", "initiative_label")
+
+
+class PullRunInline(admin.TabularInline):
+    """The latest runs, read-only: what each pull read, stored and rejected."""
+
+    model = PullRun
+    extra = 0
+    max_num = 0
+    can_delete = False
+    ordering = ("-started_at",)
+    fields = readonly_fields = (
+        "started_at",
+        "trigger",
+        "attempt",
+        "status",
+        "rows_read",
+        "rows_stored",
+        "rows_unchanged",
+        "rows_rejected",
+        "error",
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("-started_at")
+
+
 @admin.register(MetricSource)
 class MetricSourceAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
     list_display = (
         "name",
         "kind",
         "enabled",
+        "schedule",
         "last_status",
         "last_run_at",
         "last_success_at",
@@ -74,18 +119,112 @@ class MetricSourceAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
     list_filter = ("kind", "enabled", "last_status")
     search_fields = ("name", "url")
     ordering = ("name",)
+    inlines = (SourceMappingInline, PullRunInline)
+    actions = ("pull_now",)
     fieldsets = (
-        (None, {"fields": ("name", "kind", "enabled", "expected_interval_hours")}),
+        (None, {"fields": ("name", "kind", "enabled", "schedule", "expected_interval_hours")}),
         (
-            "Pull settings",
+            "HTTP JSON and Prometheus",
             {
-                "fields": ("url", "config"),
-                "description": "Secrets are never stored here: only the names of environment variables holding them.",
+                "fields": (
+                    "url",
+                    "method",
+                    "headers",
+                    "timestamp_path",
+                    "undated_period",
+                    "lookback_hours",
+                    "step_seconds",
+                ),
+                "description": "Secrets are never stored here: a credential header names an environment variable.",
             },
         ),
+        ("SQL", {"fields": ("connection_env", "query")}),
+        ("Bounds", {"fields": ("timeout_seconds", "max_response_bytes")}),
         ("Last run", {"fields": ("last_status", "last_run_at", "last_success_at", "last_error")}),
     )
     readonly_fields = ("last_status", "last_run_at", "last_success_at", "last_error")
+
+    def save_model(self, request, obj, form, change):
+        # Same path as every other writer: validation and the beat schedule stay in step.
+        source_save(source=obj, by=request.user)
+
+    @admin.action(description="Pull now")
+    def pull_now(self, request, queryset):
+        pulled = [s for s in queryset if s.is_pulled and s.enabled]
+        for source in pulled:
+            source_pull_now(source=source)
+        self.message_user(request, f"Pull requested for {len(pulled)} source(s); see each source's runs.")
+
+
+@admin.register(SourceMapping)
+class SourceMappingAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+    list_display = ("source", "kpi", "initiative", "expression", "initiative_label")
+    list_select_related = ("source", "kpi", "initiative")
+    list_filter = ("source",)
+    search_fields = ("expression", "kpi__code", "source__name")
+    autocomplete_fields = ("source", "kpi", "initiative")
+
+
+@admin.register(PullRun)
+class PullRunAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "source",
+        "started_at",
+        "finished_at",
+        "trigger",
+        "attempt",
+        "status",
+        "rows_read",
+        "rows_stored",
+        "rows_unchanged",
+        "rows_rejected",
+        "error",
+    )
+    list_select_related = ("source",)
+    list_filter = ("status", "trigger", "source")
+    date_hierarchy = "started_at"
+    ordering = ("-started_at",)
+
+    # A record of what happened: never edited.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RollUpDue)
+class RollUpDueAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+    """The outbox of months to recompute; the sweeper clears it, people only look."""
+
+    list_display = ("kpi", "month", "requested_at")
+    list_select_related = ("kpi",)
+    ordering = ("requested_at",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AlertDigest)
+class AlertDigestAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+    list_display = ("recipient", "day", "sent_at")
+    list_select_related = ("recipient",)
+    ordering = ("-day",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Measurement)

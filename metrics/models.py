@@ -216,9 +216,27 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class HttpMethod(models.TextChoices):
+    GET = "GET", "GET"
+    POST = "POST", "POST"
+
+
+class UndatedPeriod(models.TextChoices):
+    HOUR = "hour", "the hour of the pull"
+    DAY = "day", "the day of the pull"
+
+
+# Header names whose values are credentials: they may only name an environment variable.
+SECRET_HEADER_WORDS = ("authorization", "token", "key", "secret", "cookie", "password")
+
+
 class MetricSource(models.Model):
-    """Where measurements come from. Pulled kinds carry their settings in ``config``;
-    secrets are never stored here, only the names of environment variables holding them."""
+    """Where measurements come from, and for pulled kinds how to fetch them.
+
+    Secrets are never stored here: a header value that is a credential is written as
+    ``{"env": "VARIABLE_NAME"}`` and read from the environment at pull time, and a SQL
+    source names the environment variable that holds its connection URL.
+    """
 
     Kind = SourceKind
 
@@ -226,23 +244,82 @@ class MetricSource(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    url = models.URLField(blank=True, help_text="For HTTP JSON and Prometheus sources.")
-    config = models.JSONField(default=dict, blank=True)
     enabled = models.BooleanField(default=True)
+
+    # HTTP JSON and Prometheus
+    url = models.URLField(blank=True, help_text="HTTP JSON: the endpoint. Prometheus: the server's base URL.")
+    method = models.CharField(max_length=4, choices=HttpMethod.choices, default=HttpMethod.GET)
+    headers = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Plain values, or {"env": "NAME"} for credentials: {"Authorization": {"env": "API_TOKEN"}}.',
+    )
+    timestamp_path = models.CharField(
+        max_length=300, blank=True, help_text="HTTP JSON: JSONPath of the observation time in the answer (optional)."
+    )
+    undated_period = models.CharField(
+        max_length=4,
+        choices=UndatedPeriod.choices,
+        default=UndatedPeriod.HOUR,
+        help_text="Without a timestamp, a value counts for this period: pulling again in it updates, never adds.",
+    )
+    lookback_hours = models.PositiveIntegerField(
+        default=0, help_text="Prometheus: 0 for an instant query; more to read a range (query_range) this far back."
+    )
+    step_seconds = models.PositiveIntegerField(default=3600, help_text="Prometheus range queries: the step.")
+
+    # SQL
+    connection_env = models.CharField(
+        max_length=100, blank=True, help_text="SQL: environment variable holding a read-only database URL."
+    )
+    query = models.TextField(
+        blank=True,
+        help_text="SQL: returns rows of (kpi code, initiative code or empty, observed time, value).",
+    )
+
+    # Bounds and schedule
+    timeout_seconds = models.PositiveSmallIntegerField(
+        default=10, help_text="Longest wait for the source to answer, in seconds (at most 120)."
+    )
+    max_response_bytes = models.PositiveIntegerField(default=5_000_000)
+    schedule = models.CharField(
+        max_length=100,
+        default="0 * * * *",
+        help_text="When to pull, as a cron line (minute hour day-of-month month day-of-week), in the site's time zone.",
+    )
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     expected_interval_hours = models.PositiveIntegerField(
         default=24, help_text="A pulled source that has not succeeded for longer than this is stale."
     )
+
+    # Outcome of the latest pull (not audited: it changes on every pull).
     last_status = models.CharField(max_length=6, choices=RunStatus.choices, default=RunStatus.NEVER)
     last_run_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["last_status", "last_run_at", "last_success_at", "last_error"])
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=SourceKind.values), name="source_kind_valid"),
             models.CheckConstraint(condition=Q(last_status__in=RunStatus.values), name="source_last_status_valid"),
+            models.CheckConstraint(condition=Q(method__in=HttpMethod.values), name="source_method_valid"),
+            models.CheckConstraint(
+                condition=Q(undated_period__in=UndatedPeriod.values), name="source_undated_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(timeout_seconds__gte=1, timeout_seconds__lte=120),
+                name="source_timeout_bounded",
+                violation_error_message="The time-out is between 1 and 120 seconds.",
+            ),
         ]
 
     def __str__(self):
@@ -251,6 +328,140 @@ class MetricSource(models.Model):
     @property
     def is_pulled(self) -> bool:
         return self.kind in (self.Kind.HTTP_JSON, self.Kind.PROMETHEUS, self.Kind.SQL)
+
+    def clean(self):
+        errors = {}
+        if self.kind in (SourceKind.HTTP_JSON, SourceKind.PROMETHEUS) and not self.url:
+            errors["url"] = "An HTTP JSON or Prometheus source needs a URL."
+        if self.kind == SourceKind.SQL:
+            if not self.connection_env:
+                errors["connection_env"] = "A SQL source names the environment variable holding its database URL."
+            if not self.query.strip():
+                errors["query"] = "A SQL source needs a query."
+        if not isinstance(self.headers, dict):
+            errors["headers"] = 'Headers are a JSON object, e.g. {"Accept": "application/json"}.'
+        else:
+            for name, value in self.headers.items():
+                is_env = isinstance(value, dict) and set(value) == {"env"} and isinstance(value["env"], str)
+                if not (is_env or isinstance(value, str)):
+                    errors["headers"] = f'Header "{name}": a text value or {{"env": "NAME"}}.'
+                elif not is_env and any(word in name.lower() for word in SECRET_HEADER_WORDS):
+                    errors["headers"] = (
+                        f'Header "{name}" carries a credential: write {{"env": "NAME"}} and set the variable '
+                        "on the servers; secrets are never stored in the database."
+                    )
+        if self.schedule and len(self.schedule.split()) != 5:
+            errors["schedule"] = "A cron line has five fields, e.g. '0 * * * *' for every hour."
+        if errors:
+            raise ValidationError(errors)
+
+
+class SourceMapping(models.Model):
+    """What a pulled source reads for one KPI: a JSONPath (HTTP JSON) or a PromQL query
+    (Prometheus). SQL sources name the KPI in each row instead."""
+
+    source = models.ForeignKey(MetricSource, on_delete=models.CASCADE, related_name="mappings")
+    kpi = models.ForeignKey(KPI, on_delete=models.PROTECT, related_name="source_mappings")
+    initiative = models.ForeignKey(
+        "initiatives.Initiative",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="source_mappings",
+        help_text="The initiative the value belongs to; empty for company-wide or when a label names it.",
+    )
+    expression = models.CharField(max_length=1000, help_text="JSONPath (HTTP JSON) or PromQL query (Prometheus).")
+    initiative_label = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Prometheus: the label whose value is the initiative's code (e.g. 'initiative').",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["source", "kpi"]
+
+    def __str__(self):
+        return f"{self.source} → {self.kpi.code}"
+
+    def clean(self):
+        if self.initiative_id and self.initiative_label:
+            raise ValidationError({"initiative_label": "Name the initiative either directly or by a label, not both."})
+
+
+class PullStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    ABANDONED = "abandoned", "Abandoned (worker lost)"
+
+
+class PullTrigger(models.TextChoices):
+    SCHEDULE = "schedule", "Schedule"
+    MANUAL = "manual", "Pull now"
+    SWEEPER = "sweeper", "Sweeper (overdue)"
+
+
+class PullRun(models.Model):
+    """One attempt to pull a source: what it read, stored, left unchanged and rejected."""
+
+    Status = PullStatus
+    Trigger = PullTrigger
+
+    source = models.ForeignKey(MetricSource, on_delete=models.CASCADE, related_name="pull_runs")
+    trigger = models.CharField(max_length=8, choices=PullTrigger.choices, default=PullTrigger.SCHEDULE)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=9, choices=PullStatus.choices, default=PullStatus.RUNNING)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_stored = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    rejections = models.JSONField(default=list, blank=True, help_text="The first rejected rows, with reasons.")
+    error = models.TextField(blank=True)
+    will_retry = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=PullStatus.values), name="pull_run_status_valid"),
+            models.CheckConstraint(condition=Q(trigger__in=PullTrigger.values), name="pull_run_trigger_valid"),
+            models.CheckConstraint(
+                condition=Q(status="running", finished_at__isnull=True)
+                | (~Q(status="running") & Q(finished_at__isnull=False)),
+                name="pull_run_finished_iff_not_running",
+            ),
+        ]
+        indexes = [
+            # The source page and freshness: a source's latest runs.
+            models.Index(fields=["source", "-started_at"], name="pull_run_latest_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.source} at {self.started_at:%Y-%m-%d %H:%M}: {self.status}"
+
+
+class RollUpDue(models.Model):
+    """The outbox of months to recompute: written in the same transaction as the
+    measurements that make them due, cleared by the roll-up that recomputes them.
+    A lost message or a killed worker leaves the row here for the sweeper."""
+
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    requested_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "month"], name="rollup_due_unique"),
+        ]
+        indexes = [
+            # The sweeper: owed roll-ups oldest first.
+            models.Index(fields=["requested_at"], name="rollup_due_requested_idx"),
+        ]
+
+    def __str__(self):
+        return f"roll up {self.kpi_id} for {self.month:%Y-%m}"
 
 
 class Measurement(models.Model):
@@ -380,6 +591,23 @@ class FrozenMonth(models.Model):
 
     def __str__(self):
         return f"{self.month:%B %Y} (frozen)"
+
+
+class AlertDigest(models.Model):
+    """A daily digest sent to one executive: what went off-target, stale or failed since
+    the previous one. One row per recipient and day makes a retried send a no-op."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField()
+    lines = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "day"], name="digest_once_per_day")]
+
+    def __str__(self):
+        return f"digest to {self.recipient} on {self.day}"
 
 
 class Annotation(models.Model):

@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.db.models import Avg, Count, F, Max, Min, Q, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
-from .models import KPI, Aggregation, Direction, FrozenMonth, Measurement, MonthlySnapshot, Status, Target
+from .models import (
+    KPI,
+    Aggregation,
+    AlertDigest,
+    Direction,
+    FrozenMonth,
+    Measurement,
+    MetricSource,
+    MonthlySnapshot,
+    PullRun,
+    PullStatus,
+    PullTrigger,
+    RollUpDue,
+    RunStatus,
+    SourceKind,
+    SourceMapping,
+    Status,
+    Target,
+)
+from .upsert import Row, month_of, upsert
+
+logger = logging.getLogger(__name__)
 
 _DB_AGGREGATES = {Aggregation.SUM: Sum, Aggregation.MEAN: Avg, Aggregation.MIN: Min, Aggregation.MAX: Max}
 
@@ -285,3 +309,483 @@ def month_freeze(*, month: date) -> FrozenMonth:
     have signed; idempotent, so a retried sign-off freezes once."""
     frozen, _ = FrozenMonth.objects.get_or_create(month=first_of_month(month), defaults={"frozen_at": timezone.now()})
     return frozen
+
+
+# --- Ingestion: every path (form, CSV, API, pulls) stores measurements through here -------
+
+# Clock skew we tolerate before calling an observation "in the future".
+FUTURE_TOLERANCE = timedelta(minutes=5)
+# The largest magnitude a measurement column holds (20 digits, 6 of them decimals).
+VALUE_LIMIT = Decimal("1e14")
+
+
+@dataclass(frozen=True)
+class Rejection:
+    row: int  # position in the batch, from 1
+    reason: str
+
+
+@dataclass
+class IngestResult:
+    stored: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    months: dict[date, set[int]] = field(default_factory=dict)  # month → KPI ids made due
+
+
+def measurement_problem(*, kpi: KPI, initiative_id: int | None, observed_at: datetime, value, now: datetime):
+    """Why this value cannot be stored for this KPI, in words a person can act on; None if it can."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | float):
+        return f"value {value!r} is not a number"
+    value = Decimal(str(value))
+    if not value.is_finite():
+        return f"value {value} is not a finite number"
+    if abs(value) >= VALUE_LIMIT:
+        return f"value {value} is too large to store"
+    if kpi.unit == "percent" and not 0 <= value <= 100:
+        return f"{kpi.name} is a percentage: {value} is outside 0 to 100"
+    if kpi.unit in ("count", "days", "hours", "minutes") and value < 0:
+        return f"{kpi.name} is measured in {kpi.get_unit_display()}: it cannot be negative"
+    if kpi.scope == "company" and initiative_id is not None:
+        return f"{kpi.name} is measured company-wide: it takes no initiative"
+    if timezone.is_naive(observed_at):
+        return "the observed time has no time zone"
+    if observed_at > now + FUTURE_TOLERANCE:
+        return f"the observed time {observed_at:%Y-%m-%d %H:%M} is in the future"
+    return None
+
+
+def measurements_validate(rows: list[Row], *, now: datetime | None = None) -> tuple[list[Row], list[Rejection]]:
+    """Split rows into those that can be stored and those that cannot, with reasons."""
+    now = now or timezone.now()
+    kpis = KPI.objects.in_bulk({r.kpi_id for r in rows})
+    valid, rejected = [], []
+    for index, row in enumerate(rows, start=1):
+        kpi = kpis.get(row.kpi_id)
+        problem = (
+            f"KPI #{row.kpi_id} does not exist"
+            if kpi is None
+            else measurement_problem(
+                kpi=kpi, initiative_id=row.initiative_id, observed_at=row.observed_at, value=row.value, now=now
+            )
+        )
+        if problem:
+            rejected.append(Rejection(index, problem))
+        else:
+            valid.append(row)
+    return valid, rejected
+
+
+def measurements_ingest(
+    *, rows: list[Row], source: MetricSource, entered_by=None, entered_via: str, now: datetime | None = None
+) -> IngestResult:
+    """Store measurements idempotently: a key (KPI, initiative, source, observed time) seen
+    before updates its value (recorded in history) or, unchanged, stores nothing.
+
+    Rows that cannot be stored are returned as rejections, never half-written. In the same
+    transaction the months these values fall in are recorded as owed roll-ups, so a lost
+    message or a stopped broker delays a snapshot but never loses it.
+    """
+    now = now or timezone.now()
+    valid, rejected = measurements_validate(rows, now=now)
+    # The same key twice in one batch: the later row wins, as a second send would.
+    latest = {row.key: row for row in valid}
+    result = IngestResult(rejected=rejected)
+    if not latest:
+        return result
+    with transaction.atomic():
+        outcome = upsert(
+            rows=list(latest.values()),
+            source_id=source.pk,
+            entered_by_id=entered_by.pk if entered_by else None,
+            entered_via=entered_via,
+        )
+        _record_changes_in_history(outcome.changed, entered_by=entered_by, reason=entered_via, now=now)
+        for kpi_id, observed_at in outcome.written:
+            result.months.setdefault(month_of(observed_at), set()).add(kpi_id)
+        _roll_ups_owed(result.months, now=now)
+    result.stored = len(outcome.written)
+    result.unchanged = len(latest) - result.stored
+    return result
+
+
+def _record_changes_in_history(changed, *, entered_by, reason: str, now: datetime) -> None:
+    """A replaced value keeps its trail: the state before (if history had none yet) and after."""
+    if not changed:
+        return
+    historical = Measurement.history.model
+    with_history = set(historical.objects.filter(id__in=[c.id for c in changed]).values_list("id", flat=True))
+    current = Measurement.objects.in_bulk([c.id for c in changed])
+    records = []
+    for before in changed:
+        if before.id not in with_history:
+            records.append(
+                historical(
+                    **{f: getattr(before, f) for f in _HISTORY_FIELDS},
+                    source_id=current[before.id].source_id,
+                    history_date=before.updated_at,
+                    history_type="+",
+                    history_user_id=before.entered_by_id,
+                    history_change_reason=before.entered_via,
+                )
+            )
+        after = current[before.id]
+        records.append(
+            historical(
+                **{f: getattr(after, f) for f in _HISTORY_FIELDS},
+                source_id=after.source_id,
+                history_date=now,
+                history_type="~",
+                history_user=entered_by,
+                history_change_reason=reason,
+            )
+        )
+    historical.objects.bulk_create(records)
+
+
+_HISTORY_FIELDS = (
+    "id",
+    "kpi_id",
+    "initiative_id",
+    "observed_at",
+    "value",
+    "entered_by_id",
+    "entered_via",
+    "note",
+    "created_at",
+    "updated_at",
+)
+
+
+def _roll_ups_owed(months: dict[date, set[int]], *, now: datetime) -> None:
+    """Record (in the caller's transaction) the months to recompute, and ask a worker to do
+    it once the transaction commits. If the broker is down the request is simply lost:
+    the row stays owed and the sweeper enqueues it later."""
+    if not months:
+        return
+    RollUpDue.objects.bulk_create(
+        [RollUpDue(kpi_id=k, month=m, requested_at=now) for m, kpis in months.items() for k in kpis],
+        update_conflicts=True,
+        unique_fields=["kpi", "month"],
+        update_fields=["requested_at"],
+    )
+    payload = [(m.isoformat(), sorted(kpis)) for m, kpis in sorted(months.items())]
+    transaction.on_commit(lambda: _enqueue_roll_ups(payload))
+
+
+def _enqueue_roll_ups(payload: list[tuple[str, list[int]]]) -> None:
+    from .tasks import roll_up
+
+    for month, kpi_ids in payload:
+        try:
+            roll_up.apply_async(args=[month, kpi_ids], expires=_ROLL_UP_MESSAGE_TTL)
+        except Exception:  # the outbox row is the promise; the sweeper keeps it
+            logger.warning("could not enqueue the roll-up of %s; the sweeper will", month, exc_info=True)
+
+
+_ROLL_UP_MESSAGE_TTL = 6 * 3600
+
+
+@transaction.atomic
+def roll_up_owed(*, month: date, kpi_ids: Iterable[int] | None = None) -> int:
+    """Recompute the owed roll-ups of a month and clear them, in one transaction.
+
+    Owed rows are claimed with row locks (skipping rows another worker holds), so two
+    workers never clear each other's debt; a worker killed half-way rolls back and
+    leaves the debt owed. Safe to run twice: the second finds nothing owed.
+    """
+    owed = RollUpDue.objects.select_for_update(skip_locked=True).filter(month=first_of_month(month))
+    if kpi_ids is not None:
+        owed = owed.filter(kpi_id__in=list(kpi_ids))
+    claimed = list(owed.values_list("id", "kpi_id"))
+    if not claimed:
+        return 0
+    written = snapshot_roll_up(months=[month], kpi_ids={kpi_id for _, kpi_id in claimed})
+    RollUpDue.objects.filter(id__in=[id_ for id_, _ in claimed]).delete()
+    return written
+
+
+# --- Pulls ---------------------------------------------------------------------------------
+
+
+class TransientPullError(Exception):
+    """A pull that may succeed if tried again later; the task retries it with backoff."""
+
+
+def source_pull(*, source_id: int, trigger: str = PullTrigger.SCHEDULE, attempt: int = 1) -> PullRun | None:
+    """Pull one source and record the run: rows read, stored, unchanged and rejected.
+
+    The pull is atomic: its rows are stored in one transaction with the run's outcome, so
+    a failure (or a killed worker) stores nothing of it and earlier data stands. A
+    transient failure is recorded and re-raised as TransientPullError for a retry.
+    """
+    from .sources import SourceError, read_source
+
+    source = MetricSource.objects.filter(pk=source_id, enabled=True).first()
+    if source is None or not source.is_pulled:
+        return None
+    now = timezone.now()
+    # Committed on its own, so a run cut short by a killed worker is still visible.
+    run = PullRun.objects.create(source=source, trigger=trigger, attempt=attempt, started_at=now)
+    try:
+        reading = read_source(source, now=now)
+    except SourceError as exc:
+        _pull_failed(run, source, str(exc), will_retry=exc.transient)
+        if exc.transient:
+            raise TransientPullError(str(exc)) from exc
+        return run
+    try:
+        with transaction.atomic():
+            result = measurements_ingest(
+                rows=reading.rows, source=source, entered_via=f"pull:{source.name}"[:120], now=now
+            )
+            rejections = [(n, reason) for n, reason in reading.rejections] + [
+                (r.row, r.reason) for r in result.rejected
+            ]
+            run.status = PullStatus.SUCCEEDED
+            run.finished_at = timezone.now()
+            run.rows_read = reading.read
+            run.rows_stored, run.rows_unchanged = result.stored, result.unchanged
+            run.rows_rejected = len(rejections)
+            run.rejections = [{"row": n, "reason": reason} for n, reason in rejections[:_REJECTIONS_KEPT]]
+            run.save()
+            MetricSource.objects.filter(pk=source.pk).update(
+                last_status=RunStatus.OK, last_run_at=now, last_success_at=now, last_error=""
+            )
+    except DatabaseError as exc:
+        _pull_failed(run, source, f"storing the values failed: {exc}".strip(), will_retry=True)
+        raise TransientPullError(str(exc)) from exc
+    return run
+
+
+_REJECTIONS_KEPT = 100
+
+
+def _pull_failed(run: PullRun, source: MetricSource, error: str, *, will_retry: bool) -> None:
+    now = timezone.now()
+    PullRun.objects.filter(pk=run.pk).update(
+        status=PullStatus.FAILED, finished_at=now, error=error, will_retry=will_retry
+    )
+    MetricSource.objects.filter(pk=source.pk).update(last_status=RunStatus.FAILED, last_run_at=now, last_error=error)
+
+
+def source_schedule_sync(*, source: MetricSource) -> None:
+    """Keep the source's beat schedule (a django-celery-beat row) in step with the source:
+    its cron line, enabled or not. Periodic pulls expire so a backlog never replays."""
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    minute, hour, day_of_month, month_of_year, day_of_week = source.schedule.split()
+    crontab, _ = CrontabSchedule.objects.get_or_create(
+        minute=minute,
+        hour=hour,
+        day_of_month=day_of_month,
+        month_of_year=month_of_year,
+        day_of_week=day_of_week,
+        timezone=timezone.get_current_timezone_name(),
+    )
+    fields = {
+        "crontab": crontab,
+        "interval": None,
+        "task": "metrics.tasks.pull_source",
+        "args": json.dumps([source.pk]),
+        "kwargs": json.dumps({"trigger": PullTrigger.SCHEDULE}),
+        "enabled": source.enabled and source.is_pulled,
+        "expire_seconds": 3600,
+        "description": f"Pull the metric source {source.name!r}",
+    }
+    name = f"pull metric source #{source.pk}"
+    task, _ = PeriodicTask.objects.update_or_create(name=name, defaults=fields)
+    if source.periodic_task_id != task.pk:
+        MetricSource.objects.filter(pk=source.pk).update(periodic_task=task)
+        source.periodic_task = task
+
+
+def source_save(*, source: MetricSource, by=None) -> MetricSource:
+    """Validate and save a source's configuration, and keep its schedule in step."""
+    source.full_clean()
+    with transaction.atomic():
+        if by is not None:
+            source._history_user = by
+        source.save()
+        source_schedule_sync(source=source)
+    return source
+
+
+def source_pull_now(*, source: MetricSource) -> None:
+    """The admin's "pull now": queue a pull at once (or run it, when jobs are in-process)."""
+    from .tasks import pull_source
+
+    transaction.on_commit(lambda: pull_source.delay(source.pk, trigger=PullTrigger.MANUAL))
+
+
+# --- The sweeper: recovery that never depends on a message having been delivered --------------
+
+
+@dataclass
+class SweepResult:
+    abandoned: int = 0
+    pulls_enqueued: list[int] = field(default_factory=list)
+    roll_ups_enqueued: list[str] = field(default_factory=list)
+
+
+def sweep(*, now: datetime | None = None) -> SweepResult:
+    """Find what a lost message or a killed worker left undone, and enqueue it again:
+    pull runs that never finished are marked abandoned, sources whose schedule fired
+    with no pull since are pulled, and roll-ups owed for longer than a grace period are
+    re-requested. Everything enqueued is idempotent, so sweeping twice does no harm."""
+    from celery.schedules import crontab
+
+    from .tasks import pull_source
+
+    now = now or timezone.now()
+    result = SweepResult()
+    stale_before = now - timedelta(seconds=settings.METRIC_PULL_STALE_AFTER_SECONDS)
+    result.abandoned = PullRun.objects.filter(status=PullStatus.RUNNING, started_at__lt=stale_before).update(
+        status=PullStatus.ABANDONED,
+        finished_at=now,
+        error="The worker stopped before finishing (lost or killed); nothing of this pull was stored.",
+    )
+
+    running = set(PullRun.objects.filter(status=PullStatus.RUNNING).values_list("source_id", flat=True))
+    latest_start = dict(
+        PullRun.objects.values_list("source_id")
+        .annotate(last=Max("started_at"))
+        .order_by()
+        .values_list("source_id", "last")
+    )
+    grace = timedelta(seconds=settings.METRIC_ROLLUP_GRACE_SECONDS)
+    for source in MetricSource.objects.filter(enabled=True, kind__in=PULLED_KINDS):
+        if source.pk in running:
+            continue
+        last = latest_start.get(source.pk)
+        minute, hour, day_of_month, month_of_year, day_of_week = source.schedule.split()
+        schedule = crontab(minute, hour, day_of_week, day_of_month, month_of_year, nowfun=lambda: now)
+        missed = last is None or schedule.is_due(last).is_due
+        if missed and (last is None or now - last >= grace):
+            _enqueue(lambda s=source: pull_source.apply_async(args=[s.pk], kwargs={"trigger": PullTrigger.SWEEPER}))
+            result.pulls_enqueued.append(source.pk)
+
+    owed: dict[date, list[int]] = defaultdict(list)
+    for kpi_id, month in RollUpDue.objects.filter(requested_at__lt=now - grace).values_list("kpi_id", "month"):
+        owed[month].append(kpi_id)
+    if owed:
+        payload = [(m.isoformat(), sorted(kpis)) for m, kpis in sorted(owed.items())]
+        _enqueue_roll_ups(payload)
+        result.roll_ups_enqueued = [m for m, _ in payload]
+    return result
+
+
+PULLED_KINDS = (SourceKind.HTTP_JSON, SourceKind.PROMETHEUS, SourceKind.SQL)
+
+
+def _enqueue(send) -> None:
+    try:
+        send()
+    except Exception:  # broker down: the next sweep tries again
+        logger.warning("could not enqueue a pull; the next sweep will", exc_info=True)
+
+
+def snapshot_roll_up_current_month(*, now: datetime | None = None) -> int:
+    """The nightly pass: recompute the current month whatever is owed (targets change too)."""
+    return snapshot_roll_up(months=[month_of(now or timezone.now())])
+
+
+# --- Alerts ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    key: str  # stable, so the next digest leaves out what this one already said
+    text: str
+
+
+def alert_lines(*, now: datetime | None = None) -> dict[int, list[DigestLine]]:
+    """What each accountable executive should hear about: their KPIs that are off-target
+    this month, stale, or fed by a source whose last pull failed."""
+    from .selectors import kpi_freshness
+
+    now = now or timezone.now()
+    month = month_of(now)
+    lines: dict[int, list[DigestLine]] = defaultdict(list)
+    kpis = {k.pk: k for k in KPI.objects.all()}
+
+    def tell(kpi: KPI, line: DigestLine) -> None:
+        for executive_id in (kpi.accountable_executive_id, kpi.co_accountable_executive_id):
+            if executive_id:
+                lines[executive_id].append(line)
+
+    off_target = MonthlySnapshot.objects.filter(
+        month=month, initiative__isnull=True, status__in=[Status.AMBER, Status.RED]
+    ).order_by("kpi_id")
+    for snap in off_target:
+        kpi = kpis[snap.kpi_id]
+        text = (
+            f"{kpi.name} is {snap.get_status_display().lower()} for {month:%B %Y}: "
+            f"{snap.value.normalize():f} against a target of {snap.target.normalize():f}."
+        )
+        tell(kpi, DigestLine(f"off:{kpi.pk}:{month}:{snap.status}", text))
+
+    for fresh in kpi_freshness(now=now):
+        if fresh.stale:
+            since = f"since {fresh.last_observed_at:%d %B %Y}" if fresh.last_observed_at else "ever"
+            text = (
+                f"{fresh.kpi.name} has had no measurement {since} "
+                f"(expected every {fresh.kpi.expected_interval_days} days)."
+            )
+            tell(fresh.kpi, DigestLine(f"stale:{fresh.kpi.pk}:{fresh.last_observed_at}", text))
+
+    failed = {s.pk: s for s in MetricSource.objects.filter(enabled=True, last_status=RunStatus.FAILED)}
+    if failed:
+        fed = set(SourceMapping.objects.filter(source__in=failed).values_list("source_id", "kpi_id"))
+        fed |= set(
+            Measurement.objects.filter(source__in=failed, observed_at__gte=now - timedelta(days=90))
+            .values_list("source_id", "kpi_id")
+            .distinct()
+        )
+        for source_id, kpi_id in sorted(fed):
+            source = failed[source_id]
+            text = f"The source {source.name} failed at {source.last_run_at:%d %b %H:%M}: {source.last_error}"
+            tell(kpis[kpi_id], DigestLine(f"failed:{source_id}:{source.last_run_at}", text))
+
+    # One line per key per person, however many of their KPIs it concerns.
+    return {who: list({line.key: line for line in said}.values()) for who, said in lines.items()}
+
+
+def alert_digests_send(*, now: datetime | None = None) -> int:
+    """Email each accountable executive what went off-target, stale or failed since their
+    last digest. Nothing new, no email. One digest per person per day: a retried run sends
+    nothing twice. Returns the number of emails sent."""
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mail
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    sent = 0
+    to_tell = alert_lines(now=now)
+    recipients = get_user_model().objects.in_bulk(list(to_tell))
+    for user_id, lines in to_tell.items():
+        person = recipients[user_id]
+        if not person.email or not person.is_active:
+            continue
+        previous = AlertDigest.objects.filter(recipient_id=user_id, day__lt=today).order_by("-day").first()
+        said_before = {line["key"] for line in previous.lines} if previous else set()
+        news = [line for line in lines if line.key not in said_before]
+        if not news:
+            continue
+        with transaction.atomic():
+            _, created = AlertDigest.objects.get_or_create(
+                recipient_id=user_id,
+                day=today,
+                defaults={"sent_at": now, "lines": [{"key": ln.key, "text": ln.text} for ln in lines]},
+            )
+            if not created:
+                continue
+            body = "\n".join(f"- {line.text}" for line in news)
+            send_mail(
+                subject=f"AI scoreboard: {len(news)} thing{'s' if len(news) != 1 else ''} to look at",
+                message=f"Since your last digest:\n\n{body}\n\nThe ExCo dashboard has the detail.",
+                from_email=None,
+                recipient_list=[person.email],
+            )
+        sent += 1
+    return sent

@@ -1,4 +1,8 @@
-"""Celery tasks for metrics: thin wrappers that load fresh state and call services."""
+"""Celery tasks for metrics: thin wrappers that take ids, load fresh state and call services.
+
+Every task is safe to run twice. Retries are for transient faults only (a source that
+timed out or answered 5xx); a misconfigured source fails once and says why in its run.
+"""
 
 from datetime import date
 
@@ -7,9 +11,38 @@ from celery import shared_task
 from . import services
 
 
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(services.TransientPullError,),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=5,
+)
+def pull_source(self, source_id: int, trigger: str = "schedule") -> int | None:
+    run = services.source_pull(source_id=source_id, trigger=trigger, attempt=self.request.retries + 1)
+    return run.pk if run else None
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def roll_up(months: list[str] | None = None, kpi_ids: list[int] | None = None) -> int:
-    """Recompute monthly snapshots. Months travel as ISO dates (JSON has no date type).
-    Safe to run twice: it replaces the snapshots in scope with the same figures."""
-    parsed = None if months is None else [date.fromisoformat(m) for m in months]
-    return services.snapshot_roll_up(months=parsed, kpi_ids=kpi_ids)
+def roll_up(month: str, kpi_ids: list[int] | None = None) -> int:
+    """Recompute what is owed for a month (months travel as ISO dates: JSON has no date type)."""
+    return services.roll_up_owed(month=date.fromisoformat(month), kpi_ids=kpi_ids)
+
+
+@shared_task(acks_late=True)
+def sweep() -> dict:
+    result = services.sweep()
+    return {"abandoned": result.abandoned, "pulls": result.pulls_enqueued, "roll_ups": result.roll_ups_enqueued}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def roll_up_current_month() -> int:
+    return services.snapshot_roll_up_current_month()
+
+
+@shared_task(acks_late=True)
+def send_alert_digests() -> int:
+    return services.alert_digests_send()

@@ -1,8 +1,16 @@
-"""The Celery app. Tasks live in each app's tasks.py and call that app's services."""
+"""The Celery app, and every fixed schedule in one place.
+
+Tasks live in each app's tasks.py and call that app's services. Each metric source's own
+pull schedule is a row in the database (django-celery-beat), kept in step by
+metrics.services.source_schedule_sync; the entries below are installed beside them.
+Every periodic task expires, so a beat that ran while workers were down never replays a
+backlog.
+"""
 
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scoreboard.settings")
 
@@ -10,3 +18,24 @@ app = Celery("scoreboard")
 # Every CELERY_* setting in scoreboard/settings.py configures the app.
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Recovery: re-enqueue pulls and roll-ups that a lost message or killed worker left owed.
+    "metrics-sweep": {
+        "task": "metrics.tasks.sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Nightly: the current month again, whatever is owed (targets may have changed).
+    "metrics-roll-up-current-month": {
+        "task": "metrics.tasks.roll_up_current_month",
+        "schedule": crontab(minute=30, hour=2),
+        "options": {"expires": 3 * 3600},
+    },
+    # Mornings: each accountable executive hears what went off-target, stale or failed.
+    "metrics-alert-digests": {
+        "task": "metrics.tasks.send_alert_digests",
+        "schedule": crontab(minute=0, hour=7),
+        "options": {"expires": 6 * 3600},
+    },
+}

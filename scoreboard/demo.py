@@ -85,6 +85,7 @@ from metrics.models import (
     RunStatus,
     Scope,
     SourceKind,
+    SourceMapping,
     Target,
     Unit,
 )
@@ -664,6 +665,7 @@ def build_demo_company(
         bar.update()
         bar.set_description("sources")
         sources = _build_sources(ctx)
+        _build_source_mappings(sources, kpis)
         bar.update()
         bar.set_description("initiatives")
         plans = _handcrafted_plans(ctx)[:initiatives]
@@ -830,68 +832,38 @@ MANUAL, CSV, PUSH, PROMETHEUS, WAREHOUSE, CATALOGUE = (
 def _build_sources(ctx: _Ctx) -> dict[str, MetricSource]:
     recent = ctx.now - timedelta(hours=1)
     specs = [
-        {"name": MANUAL, "kind": SourceKind.MANUAL, "config": {}, "expected_interval_hours": 24 * 31},
-        {
-            "name": CSV,
-            "kind": SourceKind.CSV,
-            "config": {
-                "delimiter": ",",
-                "columns": {
-                    "kpi": "kpi_code",
-                    "initiative": "initiative_code",
-                    "observed_at": "observed_at",
-                    "value": "value",
-                },
-                "decimal_separator": ".",
-            },
-            "expected_interval_hours": 24 * 31,
-        },
-        {
-            "name": PUSH,
-            "kind": SourceKind.API_PUSH,
-            "config": {"senders": ["claims-platform", "contact-centre-platform", "release-pipeline"]},
-            "expected_interval_hours": 24 * 7,
-        },
+        {"name": MANUAL, "kind": SourceKind.MANUAL, "expected_interval_hours": 24 * 31},
+        {"name": CSV, "kind": SourceKind.CSV, "expected_interval_hours": 24 * 31},
+        {"name": PUSH, "kind": SourceKind.API_PUSH, "expected_interval_hours": 24 * 7},
         {
             "name": PROMETHEUS,
             "kind": SourceKind.PROMETHEUS,
             "url": "https://prometheus.prod.harbourline.example",
-            "config": {
-                "headers": {"Authorization": {"env": "PROMETHEUS_TOKEN"}},
-                "timeout_seconds": 10,
-                "queries": {
-                    "production-reliability": '100 * avg_over_time(probe_success{service=~"ai-.+"}[7d])',
-                    "ai-health-score": 'avg by (initiative) (ai_system_health_score{env="prod"})',
-                },
-                "initiative_label": "initiative",
-            },
+            "headers": {"Authorization": {"env": "PROMETHEUS_TOKEN"}},
+            "schedule": "5 * * * *",
+            "expected_interval_hours": 2,
         },
         {
             "name": WAREHOUSE,
             "kind": SourceKind.SQL,
-            "config": {
-                "dsn": {"env": "WAREHOUSE_DATABASE_URL"},
-                "timeout_seconds": 30,
-                "queries": {
-                    PRIMARY_KPI: "select 100.0 * sum(straight_through) / count(*) from ops.cases "
-                    "where closed_at >= now() - interval '7 days'",
-                    "core-ops-improvement": "select improvement_pct from ops.ai_cost_baseline "
-                    "order by month desc limit 1",
-                    "time-to-value": "select avg(go_live - started) from portfolio.initiatives "
-                    "where go_live >= current_date - 365",
-                },
-            },
+            "connection_env": "WAREHOUSE_DATABASE_URL",
+            "query": (
+                "select kpi_code, initiative_code, observed_at, value\n"
+                "from scoreboard_feed.daily_kpis\n"
+                "where observed_at >= current_date - 7"
+            ),
+            "timeout_seconds": 30,
+            "schedule": "15 6 * * *",
+            "expected_interval_hours": 26,
         },
         {
             "name": CATALOGUE,
             "kind": SourceKind.HTTP_JSON,
             "url": "https://catalogue.harbourline.example/api/v2/quality/summary",
-            "config": {
-                "headers": {"Authorization": {"env": "CATALOGUE_TOKEN"}},
-                "timeout_seconds": 10,
-                "value_path": "summary.overall_score",
-                "kpi": "data-quality-score",
-            },
+            "headers": {"Authorization": {"env": "CATALOGUE_TOKEN"}, "Accept": "application/json"},
+            "timestamp_path": "$.summary.measured_at",
+            "schedule": "0 */4 * * *",
+            "expected_interval_hours": 24,
         },
     ]
     sources = {}
@@ -908,6 +880,29 @@ def _build_sources(ctx: _Ctx) -> dict[str, MetricSource]:
             state = {"last_status": RunStatus.OK, "last_run_at": recent, "last_success_at": recent}
         sources[spec["name"]] = MetricSource.objects.create(**spec, **state)
     return sources
+
+
+def _build_source_mappings(sources: dict[str, MetricSource], kpis: dict[str, KPI]) -> None:
+    """What the pulled sources read: a JSONPath for the catalogue, PromQL for Prometheus."""
+    SourceMapping.objects.bulk_create(
+        [
+            SourceMapping(
+                source=sources[CATALOGUE], kpi=kpis["data-quality-score"], expression="$.summary.overall_score"
+            ),
+            SourceMapping(
+                source=sources[PROMETHEUS],
+                kpi=kpis["production-reliability"],
+                expression='100 * avg by (initiative) (avg_over_time(probe_success{service=~"ai-.+"}[1h]))',
+                initiative_label="initiative",
+            ),
+            SourceMapping(
+                source=sources[PROMETHEUS],
+                kpi=kpis["ai-health-score"],
+                expression='avg by (initiative) (ai_system_health_score{env="prod"})',
+                initiative_label="initiative",
+            ),
+        ]
+    )
 
 
 # --- Initiatives: the twelve written by hand ---------------------------------------------

@@ -105,7 +105,19 @@ READABLE = {
         "prioritisationinput",
         "shadowaitool",
     ],
-    "metrics": ["kpi", "target", "metricsource", "measurement", "monthlysnapshot", "frozenmonth", "annotation"],
+    "metrics": [
+        "kpi",
+        "target",
+        "metricsource",
+        "sourcemapping",
+        "pullrun",
+        "rollupdue",
+        "alertdigest",
+        "measurement",
+        "monthlysnapshot",
+        "frozenmonth",
+        "annotation",
+    ],
     "governance": [
         "matrixversion",
         "matrixdecision",
@@ -137,7 +149,7 @@ rules.add_perm("metrics.record_measurement", runs_initiative)
 # Admin-only: the matrix, KPI definitions, sources, and the registers they curate.
 ADMIN_ONLY = {
     "initiatives": ["initiative:add", "initiative:delete", "prioritisationinput", "shadowaitool"],
-    "metrics": ["kpi", "target", "metricsource", "monthlysnapshot"],
+    "metrics": ["kpi", "target", "metricsource", "sourcemapping", "monthlysnapshot", "alertdigest:delete"],
     # Gates are certified by admins, not by the team whose initiative they hold back.
     "governance": ["sharedzonedecision", "risk", "governancegate", "matrixversion:add", "matrixdecision:add"],
     "scoreboard": ["user"],

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     # Imports every app's rules.py; the object permissions live in scoreboard/rules.py.
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
+    "django_celery_beat",
     "scoreboard",
     "initiatives",
     "metrics",
@@ -196,6 +197,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Each source's schedule is a row in the database, editable in the admin.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Web requests must not hang when the broker is down: the outbox catches up later.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY = False
+
+# --- Metric sources -----------------------------------------------------------------------
+# Hosts that pulled sources may reach: names (exact or *.example.com) and IP networks.
+# Loopback, private and link-local addresses are refused unless a network entry covers them.
+METRIC_SOURCE_ALLOWED_HOSTS = env.list("METRIC_SOURCE_ALLOWED_HOSTS", default=[])
+# A pull that started longer ago than this and never finished lost its worker.
+METRIC_PULL_STALE_AFTER_SECONDS = env.int("METRIC_PULL_STALE_AFTER_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
+# Owed roll-ups older than this are re-enqueued by the sweeper.
+METRIC_ROLLUP_GRACE_SECONDS = env.int("METRIC_ROLLUP_GRACE_SECONDS", default=60)
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- REST API ------------------------------------------------------------------------------

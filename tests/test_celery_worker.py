@@ -2,15 +2,16 @@
 configured database (PostgreSQL in CI): no eager mode."""
 
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
-from metrics.models import MonthlySnapshot
-from metrics.tasks import roll_up
+from metrics.models import MonthlySnapshot, RollUpDue
+from metrics.services import measurements_ingest
+from metrics.upsert import Row
 from scoreboard.celery import app
 from tests import factories
 
@@ -39,13 +40,18 @@ def _wait_for(condition, timeout=20.0):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_worker_rolls_up_measurements_sent_through_the_broker(real_worker, cio, coo):
+def test_logged_values_reach_the_snapshot_through_the_broker_and_a_worker(real_worker, cio, coo):
     kpi = factories.KPIFactory(accountable_executive=cio, co_accountable_executive=coo, aggregation="sum")
-    factories.MeasurementFactory(kpi=kpi, initiative=None, value=Decimal("40"))
-    factories.MeasurementFactory(kpi=kpi, initiative=None, value=Decimal("2"), observed_at="2026-03-20T08:00:00Z")
+    source = factories.MetricSourceFactory()
+    rows = [
+        Row(kpi.pk, None, datetime(2026, 3, 15, 12, tzinfo=UTC), Decimal("40")),
+        Row(kpi.pk, None, datetime(2026, 3, 20, 8, tzinfo=UTC), Decimal("2")),
+    ]
 
-    roll_up.delay(months=["2026-03-01"], kpi_ids=[kpi.pk])
+    # Stores the values and, once committed, sends the roll-up to the worker.
+    measurements_ingest(rows=rows, source=source, entered_via="test")
 
     assert _wait_for(lambda: MonthlySnapshot.objects.filter(kpi=kpi).exists()), "the worker never wrote a snapshot"
     snapshot = MonthlySnapshot.objects.get(kpi=kpi, initiative=None)
     assert (snapshot.month, snapshot.value, snapshot.measurement_count) == (date(2026, 3, 1), Decimal("42"), 2)
+    assert _wait_for(lambda: not RollUpDue.objects.exists()), "the worker left the roll-up owed"

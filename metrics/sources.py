@@ -1,0 +1,329 @@
+"""Reading pulled sources: one reader per kind, each turning what the source answers into
+measurement rows (or rejections with reasons). Nothing here writes to our database.
+
+A reader raises SourceError when the source as a whole cannot be read: ``transient`` says
+whether trying again later may help (time-outs, refused connections, 5xx) or not (4xx,
+an answer that is not JSON, a path that matches nothing, a value that is not a number).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+import environ
+import psycopg2
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+from jsonpath_ng.ext import parse as jsonpath
+
+from initiatives.models import Initiative
+
+from . import net
+from .models import KPI, MetricSource, SourceKind, SourceMapping, UndatedPeriod
+from .upsert import Row
+
+# A SQL source returning more rows than this is misconfigured (a missing WHERE clause).
+SQL_MAX_ROWS = 200_000
+
+
+class SourceError(Exception):
+    def __init__(self, message: str, *, transient: bool):
+        super().__init__(message)
+        self.transient = transient
+
+
+@dataclass
+class Reading:
+    rows: list[Row] = field(default_factory=list)
+    rejections: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
+    read: int = 0
+
+
+def read_source(source: MetricSource, *, now: datetime) -> Reading:
+    readers = {
+        SourceKind.HTTP_JSON: _read_http_json,
+        SourceKind.PROMETHEUS: _read_prometheus,
+        SourceKind.SQL: _read_sql,
+    }
+    reader = readers.get(source.kind)
+    if reader is None:
+        raise SourceError(f"{source.get_kind_display()} sources are not pulled", transient=False)
+    return reader(source, now)
+
+
+# --- shared helpers ---------------------------------------------------------------------------
+
+
+def _number(value, where: str) -> Decimal:
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"{where}: {value!r} is not a number")
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"{where}: {value!r} is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"{where}: {value} is not a finite number")
+    return number
+
+
+def _moment(value, where: str) -> datetime:
+    """An observation time from ISO 8601 text or Unix seconds; naive times are the site's zone."""
+    if isinstance(value, bool):
+        raise ValueError(f"{where}: {value!r} is not a time")
+    if isinstance(value, int | float | Decimal):
+        return datetime.fromtimestamp(float(value), tz=UTC)
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        moment = parse_datetime(str(value).strip().replace("Z", "+00:00")) if value else None
+        if moment is None:
+            raise ValueError(f"{where}: {value!r} is not a date and time")
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def undated_moment(source: MetricSource, now: datetime) -> datetime:
+    """Where a source gives no time, its value counts for the current hour (or day): pulling
+    again within it updates that value instead of adding another."""
+    local = timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
+    return local.replace(hour=0) if source.undated_period == UndatedPeriod.DAY else local
+
+
+def _headers(source: MetricSource) -> dict[str, str]:
+    headers = {}
+    for name, value in (source.headers or {}).items():
+        if isinstance(value, dict):
+            variable = value.get("env", "")
+            if variable not in os.environ:
+                raise SourceError(
+                    f'header "{name}" reads the environment variable {variable}, which is not set on this server',
+                    transient=False,
+                )
+            headers[name] = os.environ[variable]
+        else:
+            headers[name] = str(value)
+    return headers
+
+
+def _fetch(source: MetricSource, url: str, *, params: dict | None = None) -> bytes:
+    try:
+        response = net.fetch(
+            url,
+            method=source.method if source.kind == SourceKind.HTTP_JSON else "GET",
+            headers={"Accept": "application/json", **_headers(source)},
+            params=params,
+            timeout=float(source.timeout_seconds),
+            max_bytes=source.max_response_bytes,
+            allowed_hosts=settings.METRIC_SOURCE_ALLOWED_HOSTS,
+        )
+    except net.FetchError as exc:
+        raise SourceError(str(exc), transient=exc.transient) from exc
+    return response.body
+
+
+def _json(body: bytes, url: str):
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise SourceError(f"the answer from {url} is not JSON", transient=False) from None
+
+
+def _mappings(source: MetricSource) -> list[SourceMapping]:
+    mappings = list(source.mappings.select_related("kpi").order_by("pk"))
+    if not mappings:
+        raise SourceError("the source maps no KPI: add a mapping in the admin", transient=False)
+    return mappings
+
+
+# --- HTTP JSON --------------------------------------------------------------------------------
+
+
+def _read_http_json(source: MetricSource, now: datetime) -> Reading:
+    document = _json(_fetch(source, source.url), source.url)
+    observed_at = undated_moment(source, now)
+    if source.timestamp_path:
+        found = _find(document, source.timestamp_path)
+        try:
+            observed_at = _moment(found, f"timestamp at {source.timestamp_path}")
+        except ValueError as exc:
+            raise SourceError(str(exc), transient=False) from None
+    reading = Reading()
+    for mapping in _mappings(source):
+        value = _find(document, mapping.expression)
+        try:
+            number = _number(value, f"{mapping.kpi.code} at {mapping.expression}")
+        except ValueError as exc:
+            raise SourceError(str(exc), transient=False) from None
+        reading.read += 1
+        reading.rows.append(Row(mapping.kpi_id, mapping.initiative_id, observed_at, number))
+    return reading
+
+
+def _find(document, path: str):
+    try:
+        matches = jsonpath(path).find(document)
+    except (JsonPathParserError, JsonPathLexerError) as exc:
+        raise SourceError(f"the JSONPath {path} is not valid: {exc}", transient=False) from None
+    if not matches:
+        raise SourceError(f"the JSONPath {path} matched nothing in the answer", transient=False)
+    if len(matches) > 1:
+        raise SourceError(f"the JSONPath {path} matched {len(matches)} values; it must match one", transient=False)
+    return matches[0].value
+
+
+# --- Prometheus -------------------------------------------------------------------------------
+
+
+def _read_prometheus(source: MetricSource, now: datetime) -> Reading:
+    base = source.url.rstrip("/")
+    at = undated_moment(source, now).timestamp()
+    codes = dict(Initiative.objects.values_list("code", "pk"))
+    reading = Reading()
+    for mapping in _mappings(source):
+        if source.lookback_hours:
+            url = f"{base}/api/v1/query_range"
+            params = {
+                "query": mapping.expression,
+                "start": f"{at - source.lookback_hours * 3600:.0f}",
+                "end": f"{at:.0f}",
+                "step": str(source.step_seconds),
+            }
+        else:
+            url, params = f"{base}/api/v1/query", {"query": mapping.expression, "time": f"{at:.0f}"}
+        answer = _json(_fetch(source, url, params=params), url)
+        if not isinstance(answer, dict) or answer.get("status") != "success":
+            error = answer.get("error", "no reason given") if isinstance(answer, dict) else "unexpected answer"
+            raise SourceError(f"Prometheus refused the query for {mapping.kpi.code}: {error}", transient=False)
+        series = (answer.get("data") or {}).get("result")
+        if not isinstance(series, list):
+            raise SourceError(f"Prometheus answered no result list for {mapping.kpi.code}", transient=False)
+        if not mapping.initiative_label and len(series) > 1:
+            raise SourceError(
+                f"the query for {mapping.kpi.code} returned {len(series)} series; aggregate it (sum, avg) "
+                "or name the label that carries the initiative code",
+                transient=False,
+            )
+        for one in series:
+            _prometheus_series(one, mapping, codes, reading)
+    return reading
+
+
+def _prometheus_series(series: dict, mapping: SourceMapping, codes: dict[str, int], reading: Reading) -> None:
+    labels = series.get("metric") or {}
+    samples = series.get("values") or ([series["value"]] if "value" in series else [])
+    initiative_id = mapping.initiative_id
+    problem = None
+    if mapping.initiative_label:
+        code = labels.get(mapping.initiative_label)
+        initiative_id = codes.get(code)
+        if initiative_id is None:
+            problem = f"label {mapping.initiative_label}={code!r} names no initiative"
+    for timestamp, value in samples:
+        reading.read += 1
+        number = reading.read
+        if problem:
+            reading.rejections.append((number, f"{mapping.kpi.code}: {problem}"))
+            continue
+        try:
+            row = Row(
+                mapping.kpi_id,
+                initiative_id,
+                _moment(timestamp, mapping.kpi.code),
+                _number(value, f"{mapping.kpi.code} sample"),
+            )
+        except ValueError as exc:
+            reading.rejections.append((number, str(exc)))
+            continue
+        reading.rows.append(row)
+
+
+# --- SQL --------------------------------------------------------------------------------------
+
+
+def _read_sql(source: MetricSource, now: datetime) -> Reading:
+    url = os.environ.get(source.connection_env, "")
+    if not url:
+        raise SourceError(
+            f"the environment variable {source.connection_env or '(none named)'} holding the database URL is not set",
+            transient=False,
+        )
+    records = _query(url, source.query, timeout=source.timeout_seconds)
+    kpis = dict(KPI.objects.values_list("code", "pk"))
+    initiatives = dict(Initiative.objects.values_list("code", "pk"))
+    reading = Reading()
+    for number, record in enumerate(records, start=1):
+        reading.read += 1
+        if len(record) != 4:
+            raise SourceError(
+                f"the query returns {len(record)} columns; it must return kpi code, initiative code, "
+                "observed time and value",
+                transient=False,
+            )
+        kpi_code, initiative_code, observed, value = record
+        if kpi_code not in kpis:
+            reading.rejections.append((number, f"KPI code {kpi_code!r} does not exist"))
+            continue
+        initiative_id = None
+        if initiative_code not in (None, ""):
+            initiative_id = initiatives.get(initiative_code)
+            if initiative_id is None:
+                reading.rejections.append((number, f"initiative code {initiative_code!r} does not exist"))
+                continue
+        try:
+            reading.rows.append(
+                Row(kpis[kpi_code], initiative_id, _moment(observed, "observed time"), _number(value, "value"))
+            )
+        except ValueError as exc:
+            reading.rejections.append((number, str(exc)))
+    return reading
+
+
+def _query(url: str, query: str, *, timeout: int) -> list[tuple]:
+    """Run the query on a read-only connection with a statement time-out."""
+    config = environ.Env.db_url_config(url)
+    engine = config["ENGINE"]
+    try:
+        if engine.endswith("postgresql"):
+            connection = psycopg2.connect(
+                dbname=config["NAME"],
+                user=config.get("USER") or None,
+                password=config.get("PASSWORD") or None,
+                host=config.get("HOST") or None,
+                port=config.get("PORT") or None,
+                connect_timeout=timeout,
+                options=f"-c default_transaction_read_only=on -c statement_timeout={timeout * 1000}",
+            )
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(query)
+                    rows = cursor.fetchmany(SQL_MAX_ROWS + 1)
+            finally:
+                connection.close()
+        elif engine.endswith("sqlite3"):
+            connection = sqlite3.connect(f"file:{config['NAME']}?mode=ro", uri=True, timeout=timeout)
+            try:
+                rows = connection.execute(query).fetchmany(SQL_MAX_ROWS + 1)
+            finally:
+                connection.close()
+        else:
+            raise SourceError(f"{engine} databases are not supported as SQL sources", transient=False)
+    except (psycopg2.Error, sqlite3.Error) as exc:  # the driver's own errors, phrased for the pull run
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        transient = _is_transient_db_error(exc)
+        raise SourceError(f"the SQL source failed: {message}", transient=transient) from None
+    if len(rows) > SQL_MAX_ROWS:
+        raise SourceError(f"the query returned more than {SQL_MAX_ROWS:,} rows; narrow it", transient=False)
+    return rows
+
+
+def _is_transient_db_error(exc: Exception) -> bool:
+    """Connection failures and time-outs may pass; a wrong query or a write attempt will not."""
+    if isinstance(exc, psycopg2.OperationalError):  # includes QueryCanceled (statement time-out)
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)

@@ -1,0 +1,185 @@
+"""Set-based upsert of measurements on their natural key (KPI, initiative, source, time).
+
+The mechanics only; the rules (what is valid, what becomes due) are in services.py.
+Rows are staged in a temporary table (PostgreSQL COPY, or executemany on SQLite), then
+three statements do the work whatever the batch size: read the rows whose value changed
+(for history), update them, insert the new ones. NULL initiatives (company-wide values)
+never compare equal in SQL, so each statement is written for both halves explicitly.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from .models import Measurement
+
+STAGE = "metrics_measurement_in"
+
+
+@dataclass(frozen=True)
+class Row:
+    kpi_id: int
+    initiative_id: int | None
+    observed_at: datetime
+    value: Decimal
+    note: str = ""
+
+    @property
+    def key(self) -> tuple[int, int | None, datetime]:
+        return (self.kpi_id, self.initiative_id, self.observed_at)
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A stored measurement whose value a newer row replaced: its state before the change."""
+
+    id: int
+    kpi_id: int
+    initiative_id: int | None
+    observed_at: datetime
+    value: Decimal
+    entered_by_id: int | None
+    entered_via: str
+    note: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass
+class Outcome:
+    written: list[tuple[int, datetime]]  # (kpi_id, observed_at) of every row inserted or updated
+    changed: list[Changed]  # prior state of the rows whose value was replaced, for history
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _stage(rows: list[Row]) -> None:
+    with connection.cursor() as cursor:
+        if _is_postgres():
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (kpi_id bigint, initiative_id bigint, "
+                "observed_at timestamptz, value numeric(20, 6), note varchar(500)) ON COMMIT DROP"
+            )
+            cursor.execute(f"TRUNCATE {STAGE}")
+            buffer = io.StringIO()
+            for r in rows:
+                note = r.note.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
+                initiative = "\\N" if r.initiative_id is None else r.initiative_id
+                buffer.write(f"{r.kpi_id}\t{initiative}\t{r.observed_at.isoformat()}\t{r.value}\t{note}\n")
+            buffer.seek(0)
+            # COPY is the fastest way into PostgreSQL; the stage has no indexes to maintain.
+            cursor.cursor.copy_expert(f"COPY {STAGE} FROM STDIN", buffer)
+        else:
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (kpi_id integer, initiative_id integer, "
+                "observed_at datetime, value decimal, note varchar(500))"
+            )
+            cursor.execute(f"DELETE FROM {STAGE}")
+            ops = connection.ops
+            cursor.executemany(
+                f"INSERT INTO {STAGE} VALUES (%s, %s, %s, %s, %s)",
+                [
+                    (
+                        r.kpi_id,
+                        r.initiative_id,
+                        ops.adapt_datetimefield_value(r.observed_at),
+                        ops.adapt_decimalfield_value(r.value, 20, 6),
+                        r.note,
+                    )
+                    for r in rows
+                ],
+            )
+
+
+# The join between the stage and stored rows, for each half of the key space.
+_MATCH = {
+    "initiative": "m.initiative_id = i.initiative_id",
+    "company": "m.initiative_id IS NULL AND i.initiative_id IS NULL",
+}
+_CONFLICT = {
+    "initiative": "(kpi_id, initiative_id, source_id, observed_at)",
+    "company": "(kpi_id, source_id, observed_at) WHERE initiative_id IS NULL",
+}
+_STAGE_FILTER = {"initiative": "i.initiative_id IS NOT NULL", "company": "i.initiative_id IS NULL"}
+
+
+def upsert(*, rows: list[Row], source_id: int, entered_by_id: int | None, entered_via: str) -> Outcome:
+    """Store ``rows`` for ``source_id``: insert new keys, update changed values, leave the
+    rest. Must run inside a transaction. Returns what was inserted and the prior state of
+    what changed."""
+    if not rows:
+        return Outcome(written=[], changed=[])
+    _stage(rows)
+    now = timezone.now()
+    ops = connection.ops
+    stamp = ops.adapt_datetimefield_value(now)
+    table = Measurement._meta.db_table
+    changed: list[Changed] = []
+    written: list[tuple[int, datetime]] = []
+    with connection.cursor() as cursor:
+        for half in ("initiative", "company"):
+            match = f"m.kpi_id = i.kpi_id AND m.source_id = %s AND m.observed_at = i.observed_at AND {_MATCH[half]}"
+            cursor.execute(
+                f"SELECT m.id, m.kpi_id, m.initiative_id, m.observed_at, m.value, m.entered_by_id, m.entered_via, "
+                f"m.note, m.created_at, m.updated_at FROM {table} m JOIN {STAGE} i ON {match} "
+                f"WHERE m.value <> i.value",
+                [source_id],
+            )
+            changed += [Changed(*_converted(row)) for row in cursor.fetchall()]
+            cursor.execute(
+                f"UPDATE {table} AS m SET value = i.value, note = i.note, entered_by_id = %s, entered_via = %s, "
+                f"updated_at = %s FROM {STAGE} i WHERE {match} AND m.value <> i.value",
+                [entered_by_id, entered_via, stamp, source_id],
+            )
+            # DO UPDATE rather than DO NOTHING: a concurrent writer may have inserted the
+            # same key since the read above; the newer value still wins.
+            cursor.execute(
+                f"INSERT INTO {table} (kpi_id, initiative_id, source_id, observed_at, value, note, entered_by_id, "
+                f"entered_via, created_at, updated_at) "
+                f"SELECT i.kpi_id, i.initiative_id, %s, i.observed_at, i.value, i.note, %s, %s, %s, %s "
+                f"FROM {STAGE} i WHERE {_STAGE_FILTER[half]} "
+                f"ON CONFLICT {_CONFLICT[half]} DO UPDATE SET value = excluded.value, note = excluded.note, "
+                f"entered_by_id = excluded.entered_by_id, entered_via = excluded.entered_via, "
+                f"updated_at = excluded.updated_at WHERE {table}.value <> excluded.value "
+                f"RETURNING kpi_id, observed_at",
+                [source_id, entered_by_id, entered_via, stamp, stamp],
+            )
+            written += [(kpi_id, _as_datetime(observed_at)) for kpi_id, observed_at in cursor.fetchall()]
+    written += [(c.kpi_id, c.observed_at) for c in changed]
+    return Outcome(written=written, changed=changed)
+
+
+def _as_datetime(value) -> datetime:
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
+    # SQLite hands back text in Django's storage format (UTC).
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+def _converted(row) -> tuple:
+    id_, kpi_id, initiative_id, observed_at, value, entered_by_id, via, note, created, updated = row
+    return (
+        id_,
+        kpi_id,
+        initiative_id,
+        _as_datetime(observed_at),
+        Decimal(str(value)),
+        entered_by_id,
+        via,
+        note,
+        _as_datetime(created),
+        _as_datetime(updated),
+    )
+
+
+def month_of(moment: datetime) -> date:
+    """The month a measurement counts in, in the site's time zone."""
+    return timezone.localtime(moment).date().replace(day=1)
