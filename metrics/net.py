@@ -240,10 +240,10 @@ def _destination(url: str, allow: _AllowList) -> _Destination:
             continue
         if literal is None:
             subject = f"{host} resolves to {ip}, which is"
-        elif host != str(ip):
+        elif _legacy_ipv4(host) is not None and host != str(ip):
             subject = f"{host} is {ip} written another way, which is"
         else:
-            subject = f"{ip} is"
+            subject = f"{host} is"
         raise _refused(f"{subject} {why} and is not on {ALLOW_LIST_SETTING}")
     if not name_allowed and not all(allow.allows_address(ip) for ip in addresses):
         raise _refused(not_listed)
@@ -477,9 +477,10 @@ def _exchange(
             except FetchError:
                 raise
             except ValueError as exc:
-                # http.client refusing a header value with a line break; not echoed, it may be a secret.
+                # http.client refusing a header with a line break in it; not echoed, it may be a secret.
                 raise FetchError(
-                    f"the headers configured for {destination.shown} contain characters HTTP does not allow"
+                    f"the request for {destination.shown} is not valid HTTP: a header or the method "
+                    "contains characters HTTP does not allow"
                 ) from exc
             except (OSError, http.client.HTTPException, u3.HTTPError) as exc:
                 if watchdog.fired:

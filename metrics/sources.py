@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 import environ
 import psycopg2
@@ -131,7 +132,9 @@ def _json(body: bytes, url: str):
     try:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise SourceError(f"the answer from {url} is not JSON", transient=False) from None
+        # Scheme, host and path only: a query string may carry a key.
+        shown = urlsplit(url)._replace(query="", fragment="").geturl()
+        raise SourceError(f"the answer from {shown} is not JSON", transient=False) from None
 
 
 def _mappings(source: MetricSource) -> list[SourceMapping]:

@@ -24,7 +24,7 @@ def database_problem() -> str | None:
 
 def broker_problem() -> str | None:
     """None when the broker answers, or when tasks run in-process and none is needed."""
-    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.CELERY_BROKER_URL:
+    if settings.CELERY_TASK_ALWAYS_EAGER or settings.CELERY_BROKER_URL == settings.IN_PROCESS_BROKER:
         return None
     try:
         with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:

@@ -11,11 +11,14 @@ from django.conf import settings
 from django.test import Client
 
 from tests import factories
+from tests.fake_sources import fake_source  # noqa: F401 - a fixture: a real local HTTP server
 
 
 def _services_line() -> str:
     db = settings.DATABASES["default"]
-    broker = settings.CELERY_BROKER_URL or "none (tasks run in-process, eager; worker tests use memory://)"
+    broker = settings.CELERY_BROKER_URL
+    if broker == settings.IN_PROCESS_BROKER:
+        broker = "none: tasks run in-process (eager); worker tests use the in-memory transport"
     engine = db["ENGINE"].rsplit(".", 1)[-1]
     # pytest-django creates a separate test database on that server (in memory for SQLite).
     where = "in-memory test database" if engine == "sqlite3" else f"test database on {db.get('HOST')}:{db.get('PORT')}"
@@ -36,7 +39,7 @@ def pytest_configure(config):
     config.get_terminal_writer().line(f"scoreboard tests: {_services_line()}")
     if os.environ.get("CI") and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         raise pytest.UsageError("CI is set but DATABASE_URL is not PostgreSQL: refusing to fall back to SQLite.")
-    if os.environ.get("CI") and not settings.CELERY_BROKER_URL:
+    if os.environ.get("CI") and settings.CELERY_BROKER_URL == settings.IN_PROCESS_BROKER:
         raise pytest.UsageError("CI is set but CELERY_BROKER_URL is not: refusing to run without the real broker.")
 
 
@@ -105,3 +108,14 @@ def initiative_b(cio, coo, ops_lead_b):
 @pytest.fixture
 def kpi(cio, coo):
     return factories.KPIFactory(accountable_executive=cio, co_accountable_executive=coo)
+
+
+@pytest.fixture
+def in_process_jobs():
+    """Jobs as a newcomer's laptop runs them: in-process (eager), whatever broker is set."""
+    from scoreboard.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

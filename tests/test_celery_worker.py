@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 
 from metrics.models import MonthlySnapshot, RollUpDue
 from metrics.services import measurements_ingest
@@ -18,15 +17,14 @@ from tests import factories
 
 @pytest.fixture
 def real_worker():
-    """A worker thread consuming from the broker; in-memory transport when none is configured."""
-    previous = (app.conf.task_always_eager, app.conf.broker_url)
+    """A worker thread consuming from the configured broker (in-memory when none is set)."""
+    previous = app.conf.task_always_eager
     app.conf.task_always_eager = False
-    app.conf.broker_url = settings.CELERY_BROKER_URL or "memory://"
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield
     finally:
-        app.conf.task_always_eager, app.conf.broker_url = previous
+        app.conf.task_always_eager = previous
 
 
 def _wait_for(condition, timeout=20.0):

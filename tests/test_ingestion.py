@@ -126,17 +126,6 @@ def test_a_second_roll_up_of_the_same_month_finds_nothing_owed(kpi, source):
     assert MonthlySnapshot.objects.get().computed_at == computed_at
 
 
-@pytest.fixture
-def in_process_jobs():
-    """Jobs as a newcomer's laptop runs them: in-process, when the transaction commits."""
-    from scoreboard.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
 def test_roll_up_runs_when_the_values_commit(kpi, source, in_process_jobs, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         ingest([Row(kpi.pk, None, timezone.now() - timedelta(hours=1), Decimal(9))], source)
