@@ -512,7 +512,9 @@ class TransientPullError(Exception):
     """A pull that may succeed if tried again later; the task retries it with backoff."""
 
 
-def source_pull(*, source_id: int, trigger: str = PullTrigger.SCHEDULE, attempt: int = 1) -> PullRun | None:
+def source_pull(
+    *, source_id: int, trigger: str = PullTrigger.SCHEDULE, attempt: int = 1, last_attempt: bool = True
+) -> PullRun | None:
     """Pull one source and record the run: rows read, stored, unchanged and rejected.
 
     The pull is atomic: its rows are stored in one transaction with the run's outcome, so
@@ -530,8 +532,8 @@ def source_pull(*, source_id: int, trigger: str = PullTrigger.SCHEDULE, attempt:
     try:
         reading = read_source(source, now=now)
     except SourceError as exc:
-        _pull_failed(run, source, str(exc), will_retry=exc.transient)
-        if exc.transient:
+        _pull_failed(run, source, str(exc), will_retry=exc.transient and not last_attempt)
+        if exc.transient and not last_attempt:
             raise TransientPullError(str(exc)) from exc
         return run
     try:
@@ -553,7 +555,9 @@ def source_pull(*, source_id: int, trigger: str = PullTrigger.SCHEDULE, attempt:
                 last_status=RunStatus.OK, last_run_at=now, last_success_at=now, last_error=""
             )
     except DatabaseError as exc:
-        _pull_failed(run, source, f"storing the values failed: {exc}".strip(), will_retry=True)
+        _pull_failed(run, source, f"storing the values failed: {exc}".strip(), will_retry=not last_attempt)
+        if last_attempt:
+            return run
         raise TransientPullError(str(exc)) from exc
     return run
 
@@ -563,9 +567,8 @@ _REJECTIONS_KEPT = 100
 
 def _pull_failed(run: PullRun, source: MetricSource, error: str, *, will_retry: bool) -> None:
     now = timezone.now()
-    PullRun.objects.filter(pk=run.pk).update(
-        status=PullStatus.FAILED, finished_at=now, error=error, will_retry=will_retry
-    )
+    run.status, run.finished_at, run.error, run.will_retry = PullStatus.FAILED, now, error, will_retry
+    run.save(update_fields=["status", "finished_at", "error", "will_retry"])
     MetricSource.objects.filter(pk=source.pk).update(last_status=RunStatus.FAILED, last_run_at=now, last_error=error)
 
 

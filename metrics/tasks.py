@@ -4,25 +4,33 @@ Every task is safe to run twice. Retries are for transient faults only (a source
 timed out or answered 5xx); a misconfigured source fails once and says why in its run.
 """
 
+import random
 from datetime import date
 
 from celery import shared_task
+from django.conf import settings
 
 from . import services
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(services.TransientPullError,),
-    retry_backoff=30,
-    retry_backoff_max=900,
-    retry_jitter=True,
-    max_retries=5,
-)
+def retry_delay(retries: int) -> float:
+    """Exponential backoff with full jitter: base × 2^retries, capped, spread at random so
+    many sources failing together do not retry in step."""
+    ceiling = min(settings.METRIC_PULL_RETRY_BASE_SECONDS * 2**retries, settings.METRIC_PULL_RETRY_MAX_SECONDS)
+    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
 def pull_source(self, source_id: int, trigger: str = "schedule") -> int | None:
-    run = services.source_pull(source_id=source_id, trigger=trigger, attempt=self.request.retries + 1)
+    try:
+        run = services.source_pull(
+            source_id=source_id,
+            trigger=trigger,
+            attempt=self.request.retries + 1,
+            last_attempt=self.request.retries >= self.max_retries,
+        )
+    except services.TransientPullError as exc:
+        raise self.retry(exc=exc, countdown=retry_delay(self.request.retries)) from exc
     return run.pk if run else None
 
 

@@ -211,6 +211,9 @@ CELERY_TASK_PUBLISH_RETRY = False
 METRIC_SOURCE_ALLOWED_HOSTS = env.list("METRIC_SOURCE_ALLOWED_HOSTS", default=[])
 # A pull that started longer ago than this and never finished lost its worker.
 METRIC_PULL_STALE_AFTER_SECONDS = env.int("METRIC_PULL_STALE_AFTER_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
+# Transient pull failures retry with exponential backoff from this base, up to the cap.
+METRIC_PULL_RETRY_BASE_SECONDS = env.float("METRIC_PULL_RETRY_BASE_SECONDS", default=30.0)
+METRIC_PULL_RETRY_MAX_SECONDS = env.float("METRIC_PULL_RETRY_MAX_SECONDS", default=900.0)
 # Owed roll-ups older than this are re-enqueued by the sweeper.
 METRIC_ROLLUP_GRACE_SECONDS = env.int("METRIC_ROLLUP_GRACE_SECONDS", default=60)
 CELERY_TIMEZONE = TIME_ZONE

@@ -53,3 +53,30 @@ def test_logged_values_reach_the_snapshot_through_the_broker_and_a_worker(real_w
     snapshot = MonthlySnapshot.objects.get(kpi=kpi, initiative=None)
     assert (snapshot.month, snapshot.value, snapshot.measurement_count) == (date(2026, 3, 1), Decimal("42"), 2)
     assert _wait_for(lambda: not RollUpDue.objects.exists()), "the worker left the roll-up owed"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_worker_retries_a_failing_source_with_backoff_until_it_answers(real_worker, fake_source, kpi, settings):
+    from metrics.models import MetricSource, PullRun, SourceMapping
+    from metrics.tasks import pull_source
+
+    settings.METRIC_SOURCE_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.METRIC_PULL_RETRY_BASE_SECONDS = 0.2
+    answers = iter([503, 503, 200])
+
+    def flaky(handler):
+        status = next(answers, 200)
+        body = b'{"score": 71}' if status == 200 else b"busy"
+        handler.answer(status, body, "application/json")
+
+    fake_source.route("/score", flaky)
+    source = MetricSource.objects.create(name="Flaky", kind="http_json", url=fake_source.url("/score"))
+    SourceMapping.objects.create(source=source, kpi=kpi, expression="$.score")
+
+    pull_source.delay(source.pk)
+
+    assert _wait_for(lambda: PullRun.objects.filter(status="succeeded").exists()), "the pull never succeeded"
+    runs = list(PullRun.objects.order_by("attempt").values_list("attempt", "status", "will_retry"))
+    assert runs == [(1, "failed", True), (2, "failed", True), (3, "succeeded", False)]
+    assert kpi.measurements.get().value == 71
