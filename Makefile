@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench migrate clean chromium
+.PHONY: run test pytest system-packages lint format bench migrate clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,17 +29,29 @@ run: migrate
 	@echo "Serving on http://$(HOST):$(PORT)/  (demo logins above; Ctrl-C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## The whole suite; uses DATABASE_URL / CELERY_BROKER_URL when set (CI refuses SQLite).
-test: $(VENV)/.dev chromium
+## The whole suite, on real services: DATABASE_URL / CELERY_BROKER_URL when set; otherwise a
+## throwaway PostgreSQL and Redis started on loopback for the run (.ci/services.sh).
+test: $(VENV)/.dev system-packages
+	@if [ -z "$$DATABASE_URL" ] && ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 && command -v redis-server >/dev/null; then \
+	  bash -c 'source .ci/services.sh && trap stop_services EXIT && start_services && $(MAKE) --no-print-directory pytest'; \
+	else $(MAKE) --no-print-directory pytest; fi
+
+pytest:
 	@# pytest exits 5 when it collected nothing: a broken suite, never a pass.
-	@$(VENV)/bin/pytest; status=$$?; \
+	@$(VENV)/bin/pytest $(PYTEST_ARGS); status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$status
 
-# Browser tests drive Debian's Chromium (Playwright's own browser download fails on closed networks).
-chromium:
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+# What the tests drive for real: Debian's Chromium (Playwright's own browser download fails on
+# closed networks), PostgreSQL and Redis. Installed when missing and we may (root).
+system-packages:
+	@missing=""; \
+	  command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	  command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	    else echo "The tests need:$$missing. Install them: sudo apt-get install$$missing" >&2; exit 1; fi; \
+	  fi
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

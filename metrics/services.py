@@ -473,17 +473,21 @@ def _roll_ups_owed(months: dict[date, set[int]], *, now: datetime) -> None:
     transaction.on_commit(lambda: _enqueue_roll_ups(payload))
 
 
-def _enqueue_roll_ups(payload: list[tuple[str, list[int]]]) -> None:
+def _enqueue_roll_ups(payload: list[tuple[str, list[int]]], *, patient: bool = False) -> None:
+    """Send roll-up requests. A web request sends once and moves on (the outbox remembers);
+    the sweeper, a background job, retries a few times over a broker that just came back."""
     from .tasks import roll_up
 
+    options = {"retry": True, "retry_policy": _PATIENT} if patient else {"retry": False}
     for month, kpi_ids in payload:
         try:
-            roll_up.apply_async(args=[month, kpi_ids], expires=_ROLL_UP_MESSAGE_TTL)
+            roll_up.apply_async(args=[month, kpi_ids], expires=_ROLL_UP_MESSAGE_TTL, **options)
         except Exception:  # the outbox row is the promise; the sweeper keeps it
             logger.warning("could not enqueue the roll-up of %s; the sweeper will", month, exc_info=True)
 
 
 _ROLL_UP_MESSAGE_TTL = 6 * 3600
+_PATIENT = {"max_retries": 3, "interval_start": 0, "interval_step": 1, "interval_max": 2}
 
 
 @transaction.atomic
@@ -650,11 +654,10 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
     )
 
     running = set(PullRun.objects.filter(status=PullStatus.RUNNING).values_list("source_id", flat=True))
+    # Only runs a worker finished count as "pulled": an abandoned run still owes its pull.
+    finished = PullRun.objects.filter(status__in=[PullStatus.SUCCEEDED, PullStatus.FAILED])
     latest_start = dict(
-        PullRun.objects.values_list("source_id")
-        .annotate(last=Max("started_at"))
-        .order_by()
-        .values_list("source_id", "last")
+        finished.values("source_id").annotate(last=Max("started_at")).order_by().values_list("source_id", "last")
     )
     grace = timedelta(seconds=settings.METRIC_ROLLUP_GRACE_SECONDS)
     for source in MetricSource.objects.filter(enabled=True, kind__in=PULLED_KINDS):
@@ -665,7 +668,11 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
         schedule = crontab(minute, hour, day_of_week, day_of_month, month_of_year, nowfun=lambda: now)
         missed = last is None or schedule.is_due(last).is_due
         if missed and (last is None or now - last >= grace):
-            _enqueue(lambda s=source: pull_source.apply_async(args=[s.pk], kwargs={"trigger": PullTrigger.SWEEPER}))
+            _enqueue(
+                lambda s=source: pull_source.apply_async(
+                    args=[s.pk], kwargs={"trigger": PullTrigger.SWEEPER}, retry=True, retry_policy=_PATIENT
+                )
+            )
             result.pulls_enqueued.append(source.pk)
 
     owed: dict[date, list[int]] = defaultdict(list)
@@ -673,7 +680,7 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
         owed[month].append(kpi_id)
     if owed:
         payload = [(m.isoformat(), sorted(kpis)) for m, kpis in sorted(owed.items())]
-        _enqueue_roll_ups(payload)
+        _enqueue_roll_ups(payload, patient=True)
         result.roll_ups_enqueued = [m for m, _ in payload]
     return result
 
