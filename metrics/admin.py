@@ -6,6 +6,7 @@ are computed by the roll-up job and only viewed here.
 """
 
 from django.contrib import admin
+from django.db import models
 from django.utils.text import Truncator
 from rules.contrib.admin import ObjectPermissionsModelAdminMixin, ObjectPermissionsTabularInline
 from simple_history.admin import SimpleHistoryAdmin
@@ -121,6 +122,8 @@ class MetricSourceAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
     ordering = ("name",)
     inlines = (SourceMappingInline, PullRunInline)
     actions = ("pull_now",)
+    # A URL typed without a scheme means https (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("name", "kind", "enabled", "schedule", "expected_interval_hours")}),
         (

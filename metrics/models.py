@@ -4,6 +4,7 @@ measurements themselves, the monthly snapshots computed from them, and annotatio
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -279,7 +280,9 @@ class MetricSource(models.Model):
 
     # Bounds and schedule
     timeout_seconds = models.PositiveSmallIntegerField(
-        default=10, help_text="Longest wait for the source to answer, in seconds (at most 120)."
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="Longest wait for the source to answer, in seconds (at most 120).",
     )
     max_response_bytes = models.PositiveIntegerField(default=5_000_000)
     schedule = models.CharField(
