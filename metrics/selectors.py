@@ -26,10 +26,14 @@ class KpiFreshness:
 
 def kpi_freshness(*, now: datetime | None = None) -> list[KpiFreshness]:
     """Each KPI with its latest measurement, and whether it missed its expected interval.
-    A ratio KPI is as fresh as the staler of its two parts. Two queries."""
+    A ratio KPI is as fresh as the staler of its two parts. One query."""
     now = now or timezone.now()
-    latest = dict(KPI.objects.annotate(last=Max("measurements__observed_at")).values_list("pk", "last"))
-    kpis = list(KPI.objects.select_related("accountable_executive", "co_accountable_executive"))
+    kpis = list(
+        KPI.objects.select_related("accountable_executive", "co_accountable_executive").annotate(
+            last=Max("measurements__observed_at")
+        )
+    )
+    latest = {kpi.pk: kpi.last for kpi in kpis}
     result = []
     for kpi in kpis:
         last = latest.get(kpi.pk)

@@ -131,7 +131,7 @@ def test_overview_costs_a_fixed_number_of_queries_whatever_the_data_size(
 ):
     _company(size, cio, coo)
     client.force_login(cio)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = client.get("/")
     assert response.status_code == 200
 
@@ -147,3 +147,20 @@ def test_executives_and_ops_leads_are_kept_out_of_the_administration(client, req
     response = client.get("/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_overview_shows_stale_kpis_and_failed_sources_with_their_error(client, cio, kpi):
+    from metrics.models import MetricSource
+
+    MetricSource.objects.create(
+        name="Catalogue",
+        kind="http_json",
+        url="https://catalogue.example/q",
+        last_status="failed",
+        last_error="answered 503 Service Unavailable",
+    )
+    client.force_login(cio)
+    page = client.get("/").content.decode()
+    freshness = page[page.index('id="freshness"') :]
+    assert kpi.name in freshness and "never measured" in freshness
+    assert "Catalogue" in freshness and "answered 503 Service Unavailable" in freshness
