@@ -364,7 +364,7 @@ def self_signed_certificate(directory: Path, hostname: str = "localhost") -> tup
     if openssl is None:
         pytest.skip("the openssl command is not installed")
     certificate, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(  # noqa: S603  # fixed arguments, no shell
+    subprocess.run(  # fixed arguments, no shell
         [
             openssl,
             "req",

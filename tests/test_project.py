@@ -16,7 +16,7 @@ def _manage(*args, **env_overrides):
     inherited = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in inherited}
     env.update(env_overrides)
-    return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+    return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
 
