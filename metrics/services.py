@@ -401,8 +401,10 @@ def measurements_ingest(
             entered_via=entered_via,
         )
         _record_changes_in_history(outcome.changed, entered_by=entered_by, reason=entered_via, now=now)
+        months_of: dict[datetime, date] = {}  # time-zone arithmetic once per distinct time
         for kpi_id, observed_at in outcome.written:
-            result.months.setdefault(month_of(observed_at), set()).add(kpi_id)
+            month = months_of.get(observed_at) or months_of.setdefault(observed_at, month_of(observed_at))
+            result.months.setdefault(month, set()).add(kpi_id)
         _roll_ups_owed(result.months, now=now)
     result.stored = len(outcome.written)
     result.unchanged = len(latest) - result.stored

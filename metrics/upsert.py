@@ -99,60 +99,86 @@ def _stage(rows: list[Row]) -> None:
             )
 
 
-# The join between the stage and stored rows, for each half of the key space.
-_MATCH = {
-    "initiative": "m.initiative_id = i.initiative_id",
-    "company": "m.initiative_id IS NULL AND i.initiative_id IS NULL",
-}
+_HALF_FILTER = {"initiative": "i.initiative_id IS NOT NULL", "company": "i.initiative_id IS NULL"}
+_HALF_MATCH = {"initiative": "m.initiative_id = i.initiative_id", "company": "m.initiative_id IS NULL"}
 _CONFLICT = {
     "initiative": "(kpi_id, initiative_id, source_id, observed_at)",
     "company": "(kpi_id, source_id, observed_at) WHERE initiative_id IS NULL",
 }
-_STAGE_FILTER = {"initiative": "i.initiative_id IS NOT NULL", "company": "i.initiative_id IS NULL"}
+_PRIOR = "m.id, m.kpi_id, m.initiative_id, m.observed_at, m.value, m.entered_by_id, m.entered_via, m.note, "
+_PRIOR += "m.created_at, m.updated_at, i.value, i.note"
+
+
+def _changed_rows_sql(half: str, table: str) -> str:
+    """Stored rows whose value the stage changes, locked, with their prior state. Driven from
+    the stage so each lookup is one probe of the unique index, whatever the table's size or
+    statistics (a fresh table has none, and the planner would otherwise scan it)."""
+    key = f"m.kpi_id = i.kpi_id AND m.source_id = %s AND m.observed_at = i.observed_at AND {_HALF_MATCH[half]}"
+    if _is_postgres():
+        return (
+            f"SELECT {_PRIOR} FROM {STAGE} i CROSS JOIN LATERAL "
+            f"(SELECT * FROM {table} m WHERE {key} LIMIT 1 FOR UPDATE) m "
+            f"WHERE {_HALF_FILTER[half]} AND m.value <> i.value"
+        )
+    # SQLite locks the whole database for the transaction; a plain join probes the index.
+    return f"SELECT {_PRIOR} FROM {STAGE} i JOIN {table} m ON {key} WHERE {_HALF_FILTER[half]} AND m.value <> i.value"
 
 
 def upsert(*, rows: list[Row], source_id: int, entered_by_id: int | None, entered_via: str) -> Outcome:
     """Store ``rows`` for ``source_id``: insert new keys, update changed values, leave the
-    rest. Must run inside a transaction. Returns what was inserted and the prior state of
-    what changed."""
+    rest untouched. Must run inside a transaction. Returns what was written and the prior
+    state of what changed.
+
+    New keys go first (INSERT ... ON CONFLICT DO NOTHING): a key a concurrent writer just
+    inserted waits for it, then counts as existing. Only if some keys existed already are
+    the changed ones looked up, locked and updated: re-sending unchanged data writes nothing.
+    """
     if not rows:
         return Outcome(written=[], changed=[])
     _stage(rows)
-    now = timezone.now()
     ops = connection.ops
-    stamp = ops.adapt_datetimefield_value(now)
+    stamp = ops.adapt_datetimefield_value(timezone.now())
     table = Measurement._meta.db_table
     changed: list[Changed] = []
     written: list[tuple[int, datetime]] = []
     with connection.cursor() as cursor:
+        staged = {"initiative": 0, "company": 0}
+        for row in rows:
+            staged["company" if row.initiative_id is None else "initiative"] += 1
         for half in ("initiative", "company"):
-            match = f"m.kpi_id = i.kpi_id AND m.source_id = %s AND m.observed_at = i.observed_at AND {_MATCH[half]}"
-            cursor.execute(
-                f"SELECT m.id, m.kpi_id, m.initiative_id, m.observed_at, m.value, m.entered_by_id, m.entered_via, "
-                f"m.note, m.created_at, m.updated_at FROM {table} m JOIN {STAGE} i ON {match} "
-                f"WHERE m.value <> i.value",
-                [source_id],
-            )
-            changed += [Changed(*_converted(row)) for row in cursor.fetchall()]
-            cursor.execute(
-                f"UPDATE {table} AS m SET value = i.value, note = i.note, entered_by_id = %s, entered_via = %s, "
-                f"updated_at = %s FROM {STAGE} i WHERE {match} AND m.value <> i.value",
-                [entered_by_id, entered_via, stamp, source_id],
-            )
-            # DO UPDATE rather than DO NOTHING: a concurrent writer may have inserted the
-            # same key since the read above; the newer value still wins.
+            if not staged[half]:
+                continue
             cursor.execute(
                 f"INSERT INTO {table} (kpi_id, initiative_id, source_id, observed_at, value, note, entered_by_id, "
                 f"entered_via, created_at, updated_at) "
                 f"SELECT i.kpi_id, i.initiative_id, %s, i.observed_at, i.value, i.note, %s, %s, %s, %s "
-                f"FROM {STAGE} i WHERE {_STAGE_FILTER[half]} "
-                f"ON CONFLICT {_CONFLICT[half]} DO UPDATE SET value = excluded.value, note = excluded.note, "
-                f"entered_by_id = excluded.entered_by_id, entered_via = excluded.entered_via, "
-                f"updated_at = excluded.updated_at WHERE {table}.value <> excluded.value "
-                f"RETURNING kpi_id, observed_at",
+                f"FROM {STAGE} i WHERE {_HALF_FILTER[half]} "
+                f"ON CONFLICT {_CONFLICT[half]} DO NOTHING RETURNING kpi_id, observed_at",
                 [source_id, entered_by_id, entered_via, stamp, stamp],
             )
-            written += [(kpi_id, _as_datetime(observed_at)) for kpi_id, observed_at in cursor.fetchall()]
+            inserted = cursor.fetchall()
+            written += inserted
+            if len(inserted) == staged[half]:
+                continue  # every key was new: nothing can have changed
+            cursor.execute(_changed_rows_sql(half, table), [source_id])
+            found = cursor.fetchall()
+            changed += [Changed(*_converted(row[:10])) for row in found]
+            cursor.executemany(
+                f"UPDATE {table} SET value = %s, note = %s, entered_by_id = %s, entered_via = %s, updated_at = %s "
+                f"WHERE id = %s",
+                [
+                    (
+                        ops.adapt_decimalfield_value(Decimal(str(new_value)), 20, 6),
+                        new_note,
+                        entered_by_id,
+                        entered_via,
+                        stamp,
+                        row[0],
+                    )
+                    for *row, new_value, new_note in found
+                ],
+            )
+    written = [(kpi_id, _as_datetime(at)) for kpi_id, at in written]
     written += [(c.kpi_id, c.observed_at) for c in changed]
     return Outcome(written=written, changed=changed)
 
