@@ -35,7 +35,7 @@ from .models import (
     Status,
     Target,
 )
-from .upsert import Row, month_of, upsert
+from .upsert import SNAPSHOT_FIGURE_FIELDS, SNAPSHOT_KEY_FIELDS, Row, insert_snapshots, month_of, upsert
 
 logger = logging.getLogger(__name__)
 
@@ -235,33 +235,40 @@ def snapshot_roll_up(*, months: Iterable[date] | None = None, kpi_ids: Iterable[
 
     frozen = set(FrozenMonth.objects.values_list("month", flat=True))
     now = timezone.now()
-    fresh, restated = [], {}
+    fresh: dict[_Key, tuple] = {}
+    restated: dict[_Key, Decimal | None] = {}
     for key, (value, count) in values.items():
         if key.month in frozen:
             restated[key] = value
             continue
         target = _target_for(targets, key)
-        fresh.append(
-            MonthlySnapshot(
-                kpi_id=key.kpi_id,
-                initiative_id=key.initiative_id,
-                month=key.month,
-                value=value,
-                target=target.target if target else None,
-                amber_threshold=target.amber_threshold if target else None,
-                red_threshold=target.red_threshold if target else None,
-                status=rag_status(value=value, target=target, direction=kpi_by_id[key.kpi_id].direction),
-                measurement_count=count,
-                computed_at=now,
-            )
+        status = rag_status(value=value, target=target, direction=kpi_by_id[key.kpi_id].direction)
+        fresh[key] = (
+            None if value is None else value.quantize(_STORED_PLACES),
+            *((target.target, target.amber_threshold, target.red_threshold) if target else (None, None, None)),
+            status,
+            count,
         )
 
-    replaced = MonthlySnapshot.objects.filter(kpi__in=kpis).exclude(month__in=frozen)
+    # Write only what changed: an unchanged month costs a read, not a rewrite.
+    in_scope = MonthlySnapshot.objects.filter(kpi__in=kpis).exclude(month__in=frozen)
     if month_list is not None:
-        replaced = replaced.filter(month__in=month_list)
-    replaced.delete()
-    MonthlySnapshot.objects.bulk_create(fresh, batch_size=2000)
-    return len(fresh) + _record_restatements(restated, now)
+        in_scope = in_scope.filter(month__in=month_list)
+    stored = {
+        _Key(kpi_id, initiative_id, month): (pk, rest)
+        for pk, kpi_id, initiative_id, month, *rest in in_scope.values_list(
+            "pk", *SNAPSHOT_KEY_FIELDS, *SNAPSHOT_FIGURE_FIELDS
+        )
+    }
+    outdated = [pk for key, (pk, figures) in stored.items() if fresh.get(key) != tuple(figures)]
+    new = [(key, figures) for key, figures in fresh.items() if key not in stored or stored[key][1] != list(figures)]
+    for start in range(0, len(outdated), 5000):
+        MonthlySnapshot.objects.filter(pk__in=outdated[start : start + 5000]).delete()
+    insert_snapshots([(k.kpi_id, k.initiative_id, k.month, *figures) for k, figures in new], now=now)
+    return len(new) + _record_restatements(restated, now)
+
+
+_STORED_PLACES = Decimal("0.000001")  # MonthlySnapshot.value keeps six decimal places
 
 
 def _record_restatements(restated: dict[_Key, Decimal | None], now: datetime) -> int:

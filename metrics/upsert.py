@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
-from .models import Measurement
+from .models import Measurement, MonthlySnapshot
 
 STAGE = "metrics_measurement_in"
 
@@ -209,3 +209,42 @@ def _converted(row) -> tuple:
 def month_of(moment: datetime) -> date:
     """The month a measurement counts in, in the site's time zone."""
     return timezone.localtime(moment).date().replace(day=1)
+
+
+SNAPSHOT_KEY_FIELDS = ("kpi_id", "initiative_id", "month")
+SNAPSHOT_FIGURE_FIELDS = ("value", "target", "amber_threshold", "red_threshold", "status", "measurement_count")
+
+
+def insert_snapshots(rows: list[tuple], *, now: datetime) -> None:
+    """Insert snapshot rows (key fields, then figure fields) with plain multi-row INSERTs:
+    building tens of thousands of model instances would cost more than the roll-up's reads."""
+    if not rows:
+        return
+    ops = connection.ops
+    columns = (*SNAPSHOT_KEY_FIELDS, *SNAPSHOT_FIGURE_FIELDS, "computed_at")
+    stamp = ops.adapt_datetimefield_value(now)
+
+    def adapt(number, places):
+        return None if number is None else ops.adapt_decimalfield_value(number, 20, places)
+
+    adapted = [
+        (
+            kpi_id,
+            initiative_id,
+            ops.adapt_datefield_value(month),
+            adapt(value, 6),
+            adapt(target, 4),
+            adapt(amber, 4),
+            adapt(red, 4),
+            status,
+            count,
+            stamp,
+        )
+        for kpi_id, initiative_id, month, value, target, amber, red, status, count in rows
+    ]
+    sql = f"INSERT INTO {MonthlySnapshot._meta.db_table} ({', '.join(columns)}) VALUES "
+    with connection.cursor() as cursor:
+        for start in range(0, len(adapted), 1000):
+            batch = adapted[start : start + 1000]
+            row_marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            cursor.execute(sql + ", ".join([row_marks] * len(batch)), [v for row in batch for v in row])
