@@ -9,10 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import Avg, Count, F, Max, Min, Q, Sum, Window
+from django.db.models import Avg, Count, DateField, F, Max, Min, Q, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
@@ -38,6 +39,10 @@ from .models import (
 from .upsert import SNAPSHOT_FIGURE_FIELDS, SNAPSHOT_KEY_FIELDS, Row, insert_snapshots, month_of, upsert
 
 logger = logging.getLogger(__name__)
+
+# The month an observation counts in, truncated in the site's time zone by the database and
+# returned as a date: no per-row time-zone arithmetic in Python.
+_MONTH = TruncMonth("observed_at", output_field=DateField())
 
 _DB_AGGREGATES = {Aggregation.SUM: Sum, Aggregation.MEAN: Avg, Aggregation.MIN: Min, Aggregation.MAX: Max}
 
@@ -87,16 +92,15 @@ def rag_status(*, value: Decimal | None, target: Target | None, direction: str) 
     return Status.GREEN
 
 
-@dataclass(frozen=True)
-class _Key:
+class _Key(NamedTuple):
+    # A tuple, not a dataclass: tens of thousands are hashed per roll-up.
     kpi_id: int
     initiative_id: int | None
     month: date
 
 
 def _month_of(value) -> date:
-    # TruncMonth gives a datetime on PostgreSQL and SQLite alike; months are stored as dates.
-    return timezone.localtime(value).date() if isinstance(value, datetime) else value
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _month_values(measurements, kpis: list[KPI]) -> dict[_Key, tuple[Decimal, int]]:
@@ -106,7 +110,7 @@ def _month_values(measurements, kpis: list[KPI]) -> dict[_Key, tuple[Decimal, in
     by_kind: dict[str, list[int]] = defaultdict(list)
     for kpi in kpis:
         by_kind[kpi.aggregation].append(kpi.pk)
-    base = measurements.annotate(month=TruncMonth("observed_at"))
+    base = measurements.annotate(month=_MONTH)
     for kind, function in _DB_AGGREGATES.items():
         if not by_kind.get(kind):
             continue
@@ -121,7 +125,7 @@ def _month_values(measurements, kpis: list[KPI]) -> dict[_Key, tuple[Decimal, in
             results[key] = (Decimal(row["agg"]), row["n"])
     if by_kind.get(Aggregation.LAST):
         last_kind = base.filter(kpi_id__in=by_kind[Aggregation.LAST])
-        partition = [F("kpi_id"), F("initiative_id"), TruncMonth("observed_at")]
+        partition = [F("kpi_id"), F("initiative_id"), _MONTH]
         latest = (
             last_kind.annotate(rank=Window(RowNumber(), partition_by=partition, order_by=[F("observed_at").desc()]))
             .filter(rank=1)
@@ -152,21 +156,21 @@ def _with_company_wide(values: dict[_Key, tuple[Decimal, int]], kpis: dict[int, 
 
 def _with_ratios(values: dict[_Key, tuple[Decimal | None, int]], kpis: list[KPI]) -> None:
     """A ratio KPI is its numerator's month value over its denominator's, scope by scope."""
-    for kpi in kpis:
-        if kpi.aggregation != Aggregation.RATIO:
-            continue
-        denominators = {
-            (k.initiative_id, k.month): v for k, v in values.items() if k.kpi_id == kpi.ratio_denominator_id
-        }
-        for k, (numerator, n) in list(values.items()):
-            if k.kpi_id != kpi.ratio_numerator_id:
+    ratios = [k for k in kpis if k.aggregation == Aggregation.RATIO]
+    if not ratios:
+        return
+    by_kpi: dict[int, dict[tuple, tuple]] = defaultdict(dict)
+    for key, pair in values.items():
+        by_kpi[key.kpi_id][(key.initiative_id, key.month)] = pair
+    for kpi in ratios:
+        denominators = by_kpi.get(kpi.ratio_denominator_id, {})
+        for scope, (numerator, n) in by_kpi.get(kpi.ratio_numerator_id, {}).items():
+            if scope not in denominators:
                 continue
-            denominator, m = denominators.get((k.initiative_id, k.month), (None, 0))
-            if denominator is None:
-                continue
+            denominator, m = denominators[scope]
             # Nothing to divide by is "no figure", not a missing month.
             ratio = numerator / denominator if denominator else None
-            values[_Key(kpi.pk, k.initiative_id, k.month)] = (ratio, n + m)
+            values[_Key(kpi.pk, *scope)] = (ratio, n + m)
 
 
 def _kpis_in_scope(kpi_ids: Iterable[int] | None) -> list[KPI]:

@@ -242,9 +242,18 @@ def insert_snapshots(rows: list[tuple], *, now: datetime) -> None:
         )
         for kpi_id, initiative_id, month, value, target, amber, red, status, count in rows
     ]
-    sql = f"INSERT INTO {MonthlySnapshot._meta.db_table} ({', '.join(columns)}) VALUES "
+    table = MonthlySnapshot._meta.db_table
     with connection.cursor() as cursor:
-        for start in range(0, len(adapted), 1000):
-            batch = adapted[start : start + 1000]
-            row_marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
-            cursor.execute(sql + ", ".join([row_marks] * len(batch)), [v for row in batch for v in row])
+        if _is_postgres():
+            # COPY: several times faster than INSERT for the tens of thousands of a full roll-up.
+            buffer = io.StringIO()
+            for row in adapted:
+                buffer.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
+            buffer.seek(0)
+            cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+            return
+        row_marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        for start in range(0, len(adapted), 500):
+            batch = adapted[start : start + 500]
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([row_marks] * len(batch))
+            cursor.execute(sql, [v for row in batch for v in row])
