@@ -11,6 +11,15 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True, params=["sql", "python"])
+def roll_up_engine(request, monkeypatch):
+    """Every rule proven twice: PostgreSQL's set-based SQL roll-up and the Python one SQLite
+    uses (on SQLite both runs take the Python path)."""
+    monkeypatch.setattr("metrics.services.ROLL_UP_IN_SQL", request.param == "sql")
+    return request.param
+
+
 MARCH = date(2026, 3, 1)
 APRIL = date(2026, 4, 1)
 
