@@ -27,6 +27,19 @@ from .models import (
 from .services import source_pull_now, source_save
 
 
+class RecordOnlyMixin:
+    """Records the system writes (snapshots, runs, the outbox): people look, never edit."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class TargetInline(ObjectPermissionsTabularInline):
     model = Target
     fields = ("initiative", "effective_from", "target", "amber_threshold", "red_threshold")
@@ -169,7 +182,7 @@ class SourceMappingAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(PullRun)
-class PullRunAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+class PullRunAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
     list_display = (
         "source",
         "started_at",
@@ -188,33 +201,14 @@ class PullRunAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
     date_hierarchy = "started_at"
     ordering = ("-started_at",)
 
-    # A record of what happened: never edited.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RollUpDue)
-class RollUpDueAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+class RollUpDueAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
     """The outbox of months to recompute; the sweeper clears it, people only look."""
 
     list_display = ("kpi", "month", "requested_at")
     list_select_related = ("kpi",)
     ordering = ("requested_at",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AlertDigest)
@@ -243,7 +237,7 @@ class MeasurementAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(MonthlySnapshot)
-class MonthlySnapshotAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+class MonthlySnapshotAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
     list_display = (
         "kpi",
         "initiative",
@@ -261,32 +255,13 @@ class MonthlySnapshotAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
     date_hierarchy = "month"
     ordering = ("-month", "kpi__display_order", "kpi__name", "initiative__name")
 
-    # Computed by the roll-up job from measurements: the admin only shows it.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(FrozenMonth)
-class FrozenMonthAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+class FrozenMonthAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
     """Written by the monthly sign-off, never by hand: a frozen month's figures are final."""
 
     list_display = ("month", "frozen_at")
     ordering = ("-month",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Annotation)
