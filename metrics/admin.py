@@ -225,7 +225,10 @@ class AlertDigestAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class MeasurementAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+    """Measurements arrive through the ingestion service (forms, CSV, API, pulls), which
+    validates them and makes their months due for a roll-up; here they are only shown."""
+
     list_display = ("kpi", "initiative", "source", "observed_at", "value", "entered_by", "entered_via")
     list_select_related = ("kpi", "initiative", "source", "entered_by")
     list_filter = ("kpi", "source__kind", "source", "initiative")

@@ -353,8 +353,13 @@ class MetricSource(models.Model):
                         f'Header "{name}" carries a credential: write {{"env": "NAME"}} and set the variable '
                         "on the servers; secrets are never stored in the database."
                     )
-        if self.schedule and len(self.schedule.split()) != 5:
-            errors["schedule"] = "A cron line has five fields, e.g. '0 * * * *' for every hour."
+        if self.schedule:
+            from .services import source_crontab
+
+            try:
+                source_crontab(self.schedule)
+            except ValueError as exc:
+                errors["schedule"] = f"Not a valid cron line: {exc}."
         if errors:
             raise ValidationError(errors)
 

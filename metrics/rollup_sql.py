@@ -22,7 +22,7 @@ WITH k AS (
     FROM metrics_kpi WHERE id = ANY(%(kpis)s)
 ),
 m AS (
-    SELECT me.kpi_id, me.initiative_id, me.observed_at, me.value,
+    SELECT me.id, me.kpi_id, me.initiative_id, me.observed_at, me.updated_at, me.value,
            (date_trunc('month', me.observed_at AT TIME ZONE %(tz)s))::date AS month
     FROM metrics_measurement me
     WHERE me.kpi_id = ANY(%(kpis)s) AND me.observed_at >= %(lo)s AND me.observed_at < %(hi)s
@@ -32,7 +32,8 @@ scoped AS (
            CASE k.aggregation
                WHEN 'sum' THEN sum(m.value) WHEN 'mean' THEN avg(m.value)
                WHEN 'min' THEN min(m.value) WHEN 'max' THEN max(m.value)
-               ELSE (array_agg(m.value ORDER BY m.observed_at DESC) FILTER (WHERE k.aggregation = 'last'))[1]
+               ELSE (array_agg(m.value ORDER BY m.observed_at DESC, m.updated_at DESC, m.id DESC)
+                     FILTER (WHERE k.aggregation = 'last'))[1]
            END AS value,
            count(*) AS n
     FROM m JOIN k ON k.id = m.kpi_id

@@ -8,11 +8,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.db.models import Avg, Count, DateField, F, Max, Min, Q, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
@@ -44,6 +44,9 @@ logger = logging.getLogger(__name__)
 # The month an observation counts in, truncated in the site's time zone by the database and
 # returned as a date: no per-row time-zone arithmetic in Python.
 _MONTH = TruncMonth("observed_at", output_field=DateField())
+
+# The month's last value: the latest observation; at the same instant, the latest written.
+_LATEST_FIRST = [F("observed_at").desc(), F("updated_at").desc(), F("id").desc()]
 
 _DB_AGGREGATES = {Aggregation.SUM: Sum, Aggregation.MEAN: Avg, Aggregation.MIN: Min, Aggregation.MAX: Max}
 
@@ -128,7 +131,7 @@ def _month_values(measurements, kpis: list[KPI]) -> dict[_Key, tuple[Decimal, in
         last_kind = base.filter(kpi_id__in=by_kind[Aggregation.LAST])
         partition = [F("kpi_id"), F("initiative_id"), _MONTH]
         latest = (
-            last_kind.annotate(rank=Window(RowNumber(), partition_by=partition, order_by=[F("observed_at").desc()]))
+            last_kind.annotate(rank=Window(RowNumber(), partition_by=partition, order_by=_LATEST_FIRST))
             .filter(rank=1)
             .values_list("kpi_id", "initiative_id", "month", "value")
         )
@@ -251,12 +254,13 @@ def snapshot_roll_up(*, months: Iterable[date] | None = None, kpi_ids: Iterable[
     restated: dict[_Key, Decimal | None] = {}
     for key, (value, count) in values.items():
         if key.month in frozen:
-            restated[key] = value
+            restated[key] = None if value is None else value.quantize(_STORED_PLACES, rounding=ROUND_HALF_UP)
             continue
         target = _target_for(targets, key)
         status = rag_status(value=value, target=target, direction=kpi_by_id[key.kpi_id].direction)
         fresh[key] = (
-            None if value is None else value.quantize(_STORED_PLACES),
+            # Half away from zero, as PostgreSQL's round() in the SQL roll-up.
+            None if value is None else value.quantize(_STORED_PLACES, rounding=ROUND_HALF_UP),
             *((target.target, target.amber_threshold, target.red_threshold) if target else (None, None, None)),
             status,
             count,
@@ -572,6 +576,10 @@ def source_pull(
         if exc.transient and not last_attempt:
             raise TransientPullError(str(exc)) from exc
         return run
+    except Exception as exc:  # an answer of a shape no reader expected: fail the run, say why
+        logger.exception("pull of source %s failed unexpectedly", source.pk)
+        _pull_failed(run, source, f"the answer could not be read ({type(exc).__name__}: {exc})", will_retry=False)
+        return run
     try:
         with transaction.atomic():
             result = measurements_ingest(
@@ -590,11 +598,12 @@ def source_pull(
             MetricSource.objects.filter(pk=source.pk).update(
                 last_status=RunStatus.OK, last_run_at=now, last_success_at=now, last_error=""
             )
-    except DatabaseError as exc:
+    except (IntegrityError, DataError) as exc:  # the data itself is wrong: trying again will not help
+        _pull_failed(run, source, f"storing the values failed: {exc}".strip(), will_retry=False)
+    except DatabaseError as exc:  # the database was unavailable: worth another try
         _pull_failed(run, source, f"storing the values failed: {exc}".strip(), will_retry=not last_attempt)
-        if last_attempt:
-            return run
-        raise TransientPullError(str(exc)) from exc
+        if not last_attempt:
+            raise TransientPullError(str(exc)) from exc
     return run
 
 
@@ -606,6 +615,17 @@ def _pull_failed(run: PullRun, source: MetricSource, error: str, *, will_retry: 
     run.status, run.finished_at, run.error, run.will_retry = PullStatus.FAILED, now, error, will_retry
     run.save(update_fields=["status", "finished_at", "error", "will_retry"])
     MetricSource.objects.filter(pk=source.pk).update(last_status=RunStatus.FAILED, last_run_at=now, last_error=error)
+
+
+def source_crontab(line: str, **options):
+    """A cron line as Celery's schedule; ValueError names what is wrong with it."""
+    from celery.schedules import crontab
+
+    fields = line.split()
+    if len(fields) != 5:
+        raise ValueError("a cron line has five fields, e.g. '0 * * * *' for every hour")
+    minute, hour, day_of_month, month_of_year, day_of_week = fields
+    return crontab(minute, hour, day_of_week, day_of_month, month_of_year, **options)
 
 
 def source_schedule_sync(*, source: MetricSource) -> None:
@@ -672,17 +692,17 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
     pull runs that never finished are marked abandoned, sources whose schedule fired
     with no pull since are pulled, and roll-ups owed for longer than a grace period are
     re-requested. Everything enqueued is idempotent, so sweeping twice does no harm."""
-    from celery.schedules import crontab
-
     from .tasks import pull_source
 
     now = now or timezone.now()
     result = SweepResult()
     stale_before = now - timedelta(seconds=settings.METRIC_PULL_STALE_AFTER_SECONDS)
-    result.abandoned = PullRun.objects.filter(status=PullStatus.RUNNING, started_at__lt=stale_before).update(
-        status=PullStatus.ABANDONED,
-        finished_at=now,
-        error="The worker stopped before finishing (lost or killed); nothing of this pull was stored.",
+    lost = PullRun.objects.filter(status=PullStatus.RUNNING, started_at__lt=stale_before)
+    lost_sources = set(lost.values_list("source_id", flat=True))
+    result.abandoned = lost.update(status=PullStatus.ABANDONED, finished_at=now, error=_ABANDONED)
+    # The source shows it too, on the ExCo page and in the digest, until a pull succeeds.
+    MetricSource.objects.filter(pk__in=lost_sources).update(
+        last_status=RunStatus.FAILED, last_run_at=now, last_error=_ABANDONED
     )
 
     running = set(PullRun.objects.filter(status=PullStatus.RUNNING).values_list("source_id", flat=True))
@@ -696,8 +716,11 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
         if source.pk in running:
             continue
         last = latest_start.get(source.pk)
-        minute, hour, day_of_month, month_of_year, day_of_week = source.schedule.split()
-        schedule = crontab(minute, hour, day_of_week, day_of_month, month_of_year, nowfun=lambda: now)
+        try:
+            schedule = source_crontab(source.schedule, nowfun=lambda: now)
+        except ValueError:  # saved before validation caught it: one bad source must not stop the sweep
+            logger.warning("source %s has an invalid schedule %r", source.pk, source.schedule)
+            continue
         missed = last is None or schedule.is_due(last).is_due
         if missed and (last is None or now - last >= grace):
             _enqueue(
@@ -718,6 +741,7 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
 
 
 PULLED_KINDS = (SourceKind.HTTP_JSON, SourceKind.PROMETHEUS, SourceKind.SQL)
+_ABANDONED = "The worker stopped before finishing (lost or killed); nothing of this pull was stored."
 
 
 def _enqueue(send) -> None:
@@ -769,28 +793,50 @@ def alert_lines(*, now: datetime | None = None) -> dict[int, list[DigestLine]]:
 
     for fresh in kpi_freshness(now=now):
         if fresh.stale:
-            since = f"since {fresh.last_observed_at:%d %B %Y}" if fresh.last_observed_at else "ever"
+            last = fresh.last_observed_at
+            since = f"since {timezone.localtime(last):%d %B %Y}" if last else "ever"
             text = (
                 f"{fresh.kpi.name} has had no measurement {since} "
                 f"(expected every {fresh.kpi.expected_interval_days} days)."
             )
             tell(fresh.kpi, DigestLine(f"stale:{fresh.kpi.pk}:{fresh.last_observed_at}", text))
 
+    from .selectors import source_freshness
+
+    stale_sources = [f.source for f in source_freshness(now=now) if f.stale and not f.failed]
     failed = {s.pk: s for s in MetricSource.objects.filter(enabled=True, last_status=RunStatus.FAILED)}
-    if failed:
-        fed = set(SourceMapping.objects.filter(source__in=failed).values_list("source_id", "kpi_id"))
-        fed |= set(
-            Measurement.objects.filter(source__in=failed, observed_at__gte=now - timedelta(days=90))
-            .values_list("source_id", "kpi_id")
-            .distinct()
+    for source in stale_sources:
+        last = f"since {timezone.localtime(source.last_success_at):%d %b %H:%M}" if source.last_success_at else "ever"
+        line = DigestLine(
+            f"stale-source:{source.pk}:{source.last_success_at}",
+            f"The source {source.name} has not delivered {last} (expected every {source.expected_interval_hours} h).",
         )
-        for source_id, kpi_id in sorted(fed):
-            source = failed[source_id]
-            text = f"The source {source.name} failed at {source.last_run_at:%d %b %H:%M}: {source.last_error}"
+        for kpi_id in sorted(_kpis_fed_by([source.pk], now=now).get(source.pk, ())):
+            tell(kpis[kpi_id], line)
+    fed = _kpis_fed_by(list(failed), now=now) if failed else {}
+    for source_id, kpi_ids in sorted(fed.items()):
+        source = failed[source_id]
+        when = timezone.localtime(source.last_run_at) if source.last_run_at else None
+        text = f"The source {source.name} failed{f' at {when:%d %b %H:%M}' if when else ''}: {source.last_error}"
+        for kpi_id in sorted(kpi_ids):
             tell(kpis[kpi_id], DigestLine(f"failed:{source_id}:{source.last_run_at}", text))
 
     # One line per key per person, however many of their KPIs it concerns.
     return {who: list({line.key: line for line in said}.values()) for who, said in lines.items()}
+
+
+def _kpis_fed_by(source_ids: list[int], *, now: datetime) -> dict[int, set[int]]:
+    """Which KPIs each source feeds: its mappings, and what it measured in the last 90 days."""
+    fed: dict[int, set[int]] = defaultdict(set)
+    pairs = set(SourceMapping.objects.filter(source__in=source_ids).values_list("source_id", "kpi_id"))
+    pairs |= set(
+        Measurement.objects.filter(source__in=source_ids, observed_at__gte=now - timedelta(days=90))
+        .values_list("source_id", "kpi_id")
+        .distinct()
+    )
+    for source_id, kpi_id in pairs:
+        fed[source_id].add(kpi_id)
+    return fed
 
 
 def alert_digests_send(*, now: datetime | None = None) -> int:

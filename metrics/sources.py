@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -112,14 +113,14 @@ def _headers(source: MetricSource) -> dict[str, str]:
     return headers
 
 
-def _fetch(source: MetricSource, url: str, *, params: dict | None = None) -> bytes:
+def _fetch(source: MetricSource, url: str, *, params: dict | None = None, timeout: float | None = None) -> bytes:
     try:
         response = net.fetch(
             url,
             method=source.method if source.kind == SourceKind.HTTP_JSON else "GET",
             headers={"Accept": "application/json", **_headers(source)},
             params=params,
-            timeout=float(source.timeout_seconds),
+            timeout=float(timeout or source.timeout_seconds),
             max_bytes=source.max_response_bytes,
             allowed_hosts=settings.METRIC_SOURCE_ALLOWED_HOSTS,
         )
@@ -188,6 +189,9 @@ def _read_prometheus(source: MetricSource, now: datetime) -> Reading:
     at = undated_moment(source, now).timestamp()
     codes = dict(Initiative.objects.values_list("code", "pk"))
     reading = Reading()
+    # One deadline for the whole pull, however many queries it takes, so the task's time
+    # limit stays above any source's time-out.
+    deadline = time.monotonic() + source.timeout_seconds
     for mapping in _mappings(source):
         if source.lookback_hours:
             url = f"{base}/api/v1/query_range"
@@ -199,13 +203,21 @@ def _read_prometheus(source: MetricSource, now: datetime) -> Reading:
             }
         else:
             url, params = f"{base}/api/v1/query", {"query": mapping.expression, "time": f"{at:.0f}"}
-        answer = _json(_fetch(source, url, params=params), url)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise SourceError(f"timed out after {source.timeout_seconds} s across the queries", transient=True)
+        answer = _json(_fetch(source, url, params=params, timeout=remaining), url)
         if not isinstance(answer, dict) or answer.get("status") != "success":
             error = answer.get("error", "no reason given") if isinstance(answer, dict) else "unexpected answer"
             raise SourceError(f"Prometheus refused the query for {mapping.kpi.code}: {error}", transient=False)
-        series = (answer.get("data") or {}).get("result")
-        if not isinstance(series, list):
-            raise SourceError(f"Prometheus answered no result list for {mapping.kpi.code}", transient=False)
+        data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
+        series = data.get("result")
+        if data.get("resultType") not in ("vector", "matrix") or not isinstance(series, list):
+            raise SourceError(
+                f"the query for {mapping.kpi.code} answered a {data.get('resultType') or 'result'} that is not "
+                "a vector or matrix of series; write it so it returns series",
+                transient=False,
+            )
         if not mapping.initiative_label and len(series) > 1:
             raise SourceError(
                 f"the query for {mapping.kpi.code} returned {len(series)} series; aggregate it (sum, avg) "
@@ -217,9 +229,15 @@ def _read_prometheus(source: MetricSource, now: datetime) -> Reading:
     return reading
 
 
-def _prometheus_series(series: dict, mapping: SourceMapping, codes: dict[str, int], reading: Reading) -> None:
+def _prometheus_series(series, mapping: SourceMapping, codes: dict[str, int], reading: Reading) -> None:
+    if not isinstance(series, dict):
+        raise SourceError(f"the answer for {mapping.kpi.code} holds a series that is not an object", transient=False)
     labels = series.get("metric") or {}
     samples = series.get("values") or ([series["value"]] if "value" in series else [])
+    if not isinstance(labels, dict) or not all(isinstance(s, list) and len(s) == 2 for s in samples):
+        raise SourceError(
+            f"the answer for {mapping.kpi.code} has samples that are not [time, value] pairs", transient=False
+        )
     initiative_id = mapping.initiative_id
     problem = None
     if mapping.initiative_label:
@@ -288,7 +306,15 @@ def _read_sql(source: MetricSource, now: datetime) -> Reading:
 
 
 def _query(url: str, query: str, *, timeout: int) -> list[tuple]:
-    """Run the query on a read-only connection with a statement time-out."""
+    """Run one read-only statement with a statement time-out. A second statement could
+    switch the transaction back to read-write, so a query holding one is refused; the
+    connection should also use a role that may only SELECT."""
+    query = query.strip().rstrip(";").strip()
+    if ";" in query:
+        raise SourceError(
+            "the query holds more than one statement (a ';'); a SQL source runs a single SELECT",
+            transient=False,
+        )
     config = environ.Env.db_url_config(url)
     engine = config["ENGINE"]
     try:

@@ -189,3 +189,34 @@ def test_next_days_digest_leaves_out_what_was_already_said(kpi):
     alert_digests_send(now=NOW)
     mail.outbox.clear()
     assert alert_digests_send(now=NOW + timedelta(days=1)) == 0
+
+
+def test_next_days_digest_tells_what_is_new(kpi, cio):
+    _off_target_month(kpi)
+    factories.MeasurementFactory(kpi=kpi, observed_at=NOW - timedelta(days=1))
+    alert_digests_send(now=NOW)
+    mail.outbox.clear()
+    MetricSource.objects.create(
+        name="Catalogue", kind="http_json", url="https://c.example/q", last_status="failed", last_error="answered 500"
+    ).mappings.create(kpi=kpi, expression="$.x")
+    assert alert_digests_send(now=NOW + timedelta(days=1)) == 2
+    body = next(m.body for m in mail.outbox if m.to == [cio.email])
+    assert "The source Catalogue failed" in body
+    assert "is red for March 2026" not in body  # said yesterday
+
+
+def test_an_invalid_schedule_does_not_stop_the_sweep(kpi, settings, in_process_jobs):
+    settings.METRIC_ROLLUP_GRACE_SECONDS = 0
+    MetricSource.objects.create(name="Broken", kind="http_json", url="https://x.example/q", schedule="99 * * * *")
+    RollUpDue.objects.create(kpi=kpi, month=date(2026, 3, 1), requested_at=NOW - timedelta(minutes=5))
+    assert sweep(now=NOW).roll_ups_enqueued == ["2026-03-01"]
+
+
+def test_an_abandoned_pull_shows_on_its_source(settings):
+    settings.METRIC_PULL_STALE_AFTER_SECONDS = 60
+    source = MetricSource.objects.create(name="Prom", kind="prometheus", url="https://prom.example", enabled=False)
+    PullRun.objects.create(source=source, started_at=NOW - timedelta(hours=1))
+    sweep(now=NOW)
+    source.refresh_from_db()
+    assert source.last_status == "failed"
+    assert "worker stopped before finishing" in source.last_error

@@ -358,3 +358,31 @@ def test_sql_source_reads_a_postgresql_database_read_only(monkeypatch, kpi, init
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE warehouse_feed")
+
+
+def test_prometheus_scalar_answer_fails_the_run_instead_of_leaving_it_running(fake_source, prometheus):
+    fake_source.json("/api/v1/query", {"status": "success", "data": {"resultType": "scalar", "result": [AT, "1"]}})
+    run = pull(prometheus)
+    assert (run.status, run.will_retry) == ("failed", False)
+    assert "not a vector or matrix" in run.error
+
+
+def test_prometheus_malformed_samples_fail_the_run_in_plain_words(fake_source, prometheus):
+    fake_source.json(
+        "/api/v1/query",
+        {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [AT]}]}},
+    )
+    run = pull(prometheus)
+    assert run.status == "failed"
+    assert "not [time, value] pairs" in run.error
+    prometheus.refresh_from_db()
+    assert prometheus.last_status == "failed"
+
+
+def test_sql_source_refuses_more_than_one_statement(warehouse):
+    warehouse.query = "SET TRANSACTION READ WRITE; DELETE FROM feed; SELECT * FROM feed"
+    warehouse.save()
+    run = pull(warehouse)
+    assert run.status == "failed"
+    assert "more than one statement" in run.error
+    assert Measurement.objects.count() == 0

@@ -228,3 +228,45 @@ def test_freezing_a_month_twice_keeps_the_first_freeze(make_kpi):
     first = month_freeze(month=MARCH)
     again = month_freeze(month=date(2026, 3, 15))
     assert (again.pk, again.frozen_at) == (first.pk, first.frozen_at)
+
+
+def test_frozen_mean_month_rerolled_without_new_data_has_no_restatement(make_kpi):
+    kpi = make_kpi(aggregation="mean")
+    for day, value in [(1, 1), (2, 1), (3, 2)]:  # mean 1.333…, stored to six places
+        measure(kpi, value, day=day)
+    snapshot_roll_up()
+    month_freeze(month=MARCH)
+    snapshot_roll_up()
+    assert snapshot(kpi).pending_restatement_value is None
+
+
+def test_restatement_clears_when_late_data_is_corrected_back(make_kpi):
+    kpi = make_kpi(aggregation="sum")
+    measure(kpi, 9)
+    snapshot_roll_up()
+    month_freeze(month=MARCH)
+    late = measure(kpi, 3, day=25)
+    snapshot_roll_up()
+    assert snapshot(kpi).pending_restatement_value == Decimal(12)
+    late.delete()
+    snapshot_roll_up()
+    assert snapshot(kpi).pending_restatement_value is None
+
+
+def test_last_value_at_the_same_instant_is_the_latest_written(make_kpi, initiative_a):
+    kpi = make_kpi(aggregation="last")
+    other = factories.MetricSourceFactory(name="Warehouse", kind="sql")
+    measure(kpi, 5, initiative=initiative_a)
+    measure(kpi, 8, initiative=initiative_a, source=other)  # same instant, written later
+    snapshot_roll_up()
+    assert snapshot(kpi, initiative=initiative_a).value == Decimal(8)
+
+
+def test_months_are_counted_in_the_site_time_zone(make_kpi, settings):
+    settings.TIME_ZONE = "Pacific/Auckland"  # UTC+13 in March
+    kpi = make_kpi(aggregation="sum")
+    # 31 March 20:00 UTC is already 1 April in Auckland.
+    factories.MeasurementFactory(kpi=kpi, value=4, observed_at=datetime(2026, 3, 31, 20, tzinfo=UTC))
+    snapshot_roll_up()
+    assert snapshot(kpi, APRIL).value == Decimal(4)
+    assert not MonthlySnapshot.objects.filter(kpi=kpi, month=MARCH).exists()

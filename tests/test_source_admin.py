@@ -47,7 +47,8 @@ def test_disabling_a_source_disables_its_schedule():
         ({"headers": {"Authorization": "Bearer abc"}}, "headers", "secrets are never stored in the database"),
         ({"schedule": "every hour"}, "schedule", "five fields"),
         ({"url": ""}, "url", "needs a URL"),
-        ({"timeout_seconds": 500}, "timeout_seconds", ""),
+        ({"timeout_seconds": 500}, "timeout_seconds", "less than or equal to 120"),
+        ({"schedule": "99 * * * *"}, "schedule", "Not a valid cron line"),
     ],
 )
 def test_a_misconfigured_source_is_refused_with_the_field_and_the_reason(fields, field, message):
