@@ -240,3 +240,41 @@ def test_values_logged_while_redis_is_down_are_stored_and_rolled_up_once_it_retu
     wait_for(lambda: MonthlySnapshot.objects.filter(kpi=kpi, initiative=None).exists(), what="the caught-up roll-up")
     assert MonthlySnapshot.objects.get(kpi=kpi, initiative=None).value == Decimal(12)
     wait_for(lambda: not RollUpDue.objects.exists(), what="the owed roll-up to be cleared")
+
+
+def _writing_measurements() -> bool:
+    """Whether another backend is inside the pull's storing transaction right now."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'active' "
+            "AND query ILIKE 'INSERT INTO metrics_measurement %%'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def test_a_worker_killed_while_storing_a_pull_leaves_no_partial_data(workers, cio, coo, monkeypatch, settings):
+    from tests import factories
+
+    kpi = factories.KPIFactory(accountable_executive=cio, co_accountable_executive=coo, unit="count", code="cases")
+    rows = 150_000  # enough that storing them takes seconds, so the kill lands inside the transaction
+    monkeypatch.setenv("FEED_URL", _database_url())
+    source = MetricSource.objects.create(
+        name="Feed",
+        kind="sql",
+        connection_env="FEED_URL",
+        query="SELECT 'cases', '', now() - make_interval(mins => g), g FROM generate_series(1, 150000) AS g",
+        timeout_seconds=60,
+    )
+    first = workers("first")
+    pull_source.delay(source.pk)
+    wait_for(_writing_measurements, timeout=60, what="the worker to start storing the pull")
+
+    first.kill()
+    assert Measurement.objects.count() == 0, "a killed pull left part of its rows behind"
+
+    workers("second")
+    settings.METRIC_PULL_STALE_AFTER_SECONDS = 1
+    time.sleep(1.5)
+    assert sweep(now=timezone.now()).pulls_enqueued == [source.pk]
+    wait_for(lambda: PullRun.objects.filter(status="succeeded").exists(), timeout=90, what="the pull to complete")
+    assert Measurement.objects.filter(kpi=kpi).count() == rows
