@@ -712,6 +712,7 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
         finished.values("source_id").annotate(last=Max("started_at")).order_by().values_list("source_id", "last")
     )
     grace = timedelta(seconds=settings.METRIC_ROLLUP_GRACE_SECONDS)
+    pull_grace = timedelta(seconds=settings.METRIC_PULL_GRACE_SECONDS)
     for source in MetricSource.objects.filter(enabled=True, kind__in=PULLED_KINDS):
         if source.pk in running:
             continue
@@ -721,8 +722,10 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
         except ValueError:  # saved before validation caught it: one bad source must not stop the sweep
             logger.warning("source %s has an invalid schedule %r", source.pk, source.schedule)
             continue
-        missed = last is None or schedule.is_due(last).is_due
-        if missed and (last is None or now - last >= grace):
+        # Overdue since the schedule's first fire after the last finished pull; the message
+        # beat sent then gets a grace period to be picked up before the sweeper sends another.
+        overdue = last is None or -schedule.remaining_estimate(last) >= pull_grace
+        if overdue:
             _enqueue(
                 lambda s=source: pull_source.apply_async(
                     args=[s.pk], kwargs={"trigger": PullTrigger.SWEEPER}, retry=True, retry_policy=_PATIENT

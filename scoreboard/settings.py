@@ -214,6 +214,8 @@ METRIC_PULL_STALE_AFTER_SECONDS = env.int("METRIC_PULL_STALE_AFTER_SECONDS", def
 # Transient pull failures retry with exponential backoff from this base, up to the cap.
 METRIC_PULL_RETRY_BASE_SECONDS = env.float("METRIC_PULL_RETRY_BASE_SECONDS", default=30.0)
 METRIC_PULL_RETRY_MAX_SECONDS = env.float("METRIC_PULL_RETRY_MAX_SECONDS", default=900.0)
+# A scheduled pull not started this long after its time is re-sent by the sweeper.
+METRIC_PULL_GRACE_SECONDS = env.int("METRIC_PULL_GRACE_SECONDS", default=300)
 # Owed roll-ups older than this are re-enqueued by the sweeper.
 METRIC_ROLLUP_GRACE_SECONDS = env.int("METRIC_ROLLUP_GRACE_SECONDS", default=60)
 CELERY_TIMEZONE = TIME_ZONE

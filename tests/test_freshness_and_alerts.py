@@ -220,3 +220,13 @@ def test_an_abandoned_pull_shows_on_its_source(settings):
     source.refresh_from_db()
     assert source.last_status == "failed"
     assert "worker stopped before finishing" in source.last_error
+
+
+def test_sweeper_gives_a_just_fired_schedule_time_before_sending_another_pull(settings):
+    settings.METRIC_PULL_GRACE_SECONDS = 300
+    source = MetricSource.objects.create(
+        name="Catalogue", kind="http_json", url="https://catalogue.example/q", schedule="0 * * * *"
+    )
+    pulled = NOW - timedelta(minutes=58)  # 08:02; the 09:00 pull is due, its message may be queued
+    PullRun.objects.create(source=source, started_at=pulled, finished_at=pulled, status="succeeded")
+    assert sweep(now=NOW + timedelta(minutes=2)).pulls_enqueued == []
