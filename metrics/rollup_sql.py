@@ -27,18 +27,30 @@ m AS (
     FROM metrics_measurement me
     WHERE me.kpi_id = ANY(%(kpis)s) AND me.observed_at >= %(lo)s AND me.observed_at < %(hi)s
 ),
-scoped AS (
+agg AS (
+    -- Sum, mean, min and max in one hash aggregate; "last" takes its value from lastv.
     SELECT m.kpi_id, m.initiative_id, m.month, k.aggregation,
            CASE k.aggregation
                WHEN 'sum' THEN sum(m.value) WHEN 'mean' THEN avg(m.value)
                WHEN 'min' THEN min(m.value) WHEN 'max' THEN max(m.value)
-               ELSE (array_agg(m.value ORDER BY m.observed_at DESC, m.updated_at DESC, m.id DESC)
-                     FILTER (WHERE k.aggregation = 'last'))[1]
            END AS value,
            count(*) AS n
     FROM m JOIN k ON k.id = m.kpi_id
     WHERE (%(all_months)s OR m.month = ANY(%(months)s))
     GROUP BY m.kpi_id, m.initiative_id, m.month, k.aggregation
+),
+lastv AS (
+    -- The month's latest observation; at the same instant, the latest written.
+    SELECT DISTINCT ON (m.kpi_id, m.initiative_id, m.month) m.kpi_id, m.initiative_id, m.month, m.value
+    FROM m JOIN k ON k.id = m.kpi_id AND k.aggregation = 'last'
+    WHERE (%(all_months)s OR m.month = ANY(%(months)s))
+    ORDER BY m.kpi_id, m.initiative_id, m.month, m.observed_at DESC, m.updated_at DESC, m.id DESC
+),
+scoped AS (
+    SELECT a.kpi_id, a.initiative_id, a.month, a.aggregation, coalesce(a.value, l.value) AS value, a.n
+    FROM agg a
+    LEFT JOIN lastv l ON a.aggregation = 'last' AND l.kpi_id = a.kpi_id AND l.month = a.month
+                     AND coalesce(l.initiative_id, 0) = coalesce(a.initiative_id, 0)
 ),
 combined AS (
     -- Company-wide, where nothing was measured company-wide: each initiative counts once.
