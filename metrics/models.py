@@ -532,7 +532,9 @@ class MonthlySnapshot(models.Model):
     """A KPI's figure for one month, per initiative or company-wide (no initiative),
     computed by the roll-up job and frozen once the month is signed off."""
 
-    kpi = models.ForeignKey(KPI, on_delete=models.PROTECT, related_name="snapshots")
+    # No index of its own: the unique (kpi, initiative, month) index starts with it, and
+    # every index costs each roll-up's writes.
+    kpi = models.ForeignKey(KPI, on_delete=models.PROTECT, related_name="snapshots", db_index=False)
     initiative = models.ForeignKey(
         "initiatives.Initiative", null=True, blank=True, on_delete=models.PROTECT, related_name="snapshots"
     )

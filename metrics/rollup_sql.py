@@ -1,6 +1,7 @@
 """The monthly roll-up as set-based SQL, for PostgreSQL: one statement computes every
 snapshot in scope (aggregation, company-wide combination, ratios, target, status) into a
-temporary table, and three more write only what changed. The rules are the same as the
+temporary table; four more write only what changed (delete the outdated, insert the new,
+and for frozen months record restatements). The rules are the same as the
 Python roll-up in services.py, which SQLite uses; the test suite runs both on PostgreSQL.
 """
 
@@ -21,36 +22,28 @@ WITH k AS (
     SELECT id, aggregation, direction, ratio_numerator_id, ratio_denominator_id
     FROM metrics_kpi WHERE id = ANY(%(kpis)s)
 ),
-m AS (
-    SELECT me.id, me.kpi_id, me.initiative_id, me.observed_at, me.updated_at, me.value,
-           (date_trunc('month', me.observed_at AT TIME ZONE %(tz)s))::date AS month
+agg AS (
+    -- One pass over the measurements: every aggregate a KPI may ask for, chosen below. The
+    -- latest observation of a "last" KPI is the greatest (observed, written, id, value) array.
+    SELECT me.kpi_id, me.initiative_id,
+           (date_trunc('month', me.observed_at AT TIME ZONE %(tz)s))::date AS month,
+           sum(me.value) AS total, min(me.value) AS low, max(me.value) AS high, count(*) AS n,
+           max(ARRAY[extract(epoch FROM me.observed_at), extract(epoch FROM me.updated_at), me.id, me.value])
+               FILTER (WHERE me.kpi_id = ANY(%(last_kpis)s)) AS latest
     FROM metrics_measurement me
     WHERE me.kpi_id = ANY(%(kpis)s) AND me.observed_at >= %(lo)s AND me.observed_at < %(hi)s
-),
-agg AS (
-    -- Sum, mean, min and max in one hash aggregate; "last" takes its value from lastv.
-    SELECT m.kpi_id, m.initiative_id, m.month, k.aggregation,
-           CASE k.aggregation
-               WHEN 'sum' THEN sum(m.value) WHEN 'mean' THEN avg(m.value)
-               WHEN 'min' THEN min(m.value) WHEN 'max' THEN max(m.value)
-           END AS value,
-           count(*) AS n
-    FROM m JOIN k ON k.id = m.kpi_id
-    WHERE (%(all_months)s OR m.month = ANY(%(months)s))
-    GROUP BY m.kpi_id, m.initiative_id, m.month, k.aggregation
-),
-lastv AS (
-    -- The month's latest observation; at the same instant, the latest written.
-    SELECT DISTINCT ON (m.kpi_id, m.initiative_id, m.month) m.kpi_id, m.initiative_id, m.month, m.value
-    FROM m JOIN k ON k.id = m.kpi_id AND k.aggregation = 'last'
-    WHERE (%(all_months)s OR m.month = ANY(%(months)s))
-    ORDER BY m.kpi_id, m.initiative_id, m.month, m.observed_at DESC, m.updated_at DESC, m.id DESC
+    GROUP BY 1, 2, 3
+    HAVING %(all_months)s OR (date_trunc('month', me.observed_at AT TIME ZONE %(tz)s))::date = ANY(%(months)s)
 ),
 scoped AS (
-    SELECT a.kpi_id, a.initiative_id, a.month, a.aggregation, coalesce(a.value, l.value) AS value, a.n
+    SELECT a.kpi_id, a.initiative_id, a.month, k.aggregation,
+           CASE k.aggregation
+               WHEN 'sum' THEN a.total WHEN 'mean' THEN a.total / a.n
+               WHEN 'min' THEN a.low WHEN 'max' THEN a.high WHEN 'last' THEN a.latest[4]
+           END AS value,
+           a.n
     FROM agg a
-    LEFT JOIN lastv l ON a.aggregation = 'last' AND l.kpi_id = a.kpi_id AND l.month = a.month
-                     AND coalesce(l.initiative_id, 0) = coalesce(a.initiative_id, 0)
+    JOIN k ON k.id = a.kpi_id
 ),
 combined AS (
     -- Company-wide, where nothing was measured company-wide: each initiative counts once.
@@ -82,54 +75,61 @@ ratios AS (
     WHERE k.aggregation = 'ratio'
 ),
 everything AS (
-    SELECT * FROM base WHERE kpi_id IN (SELECT id FROM k WHERE aggregation <> 'ratio')
+    SELECT b.* FROM base b JOIN k ON k.id = b.kpi_id AND k.aggregation <> 'ratio'
     UNION ALL
     SELECT * FROM ratios
+),
+targets AS (
+    -- Each target in force from its date until the next one for the same KPI and scope.
+    SELECT t.kpi_id, t.initiative_id, t.effective_from, t.target, t.amber_threshold, t.red_threshold,
+           lead(t.effective_from) OVER (PARTITION BY t.kpi_id, t.initiative_id ORDER BY t.effective_from) AS until
+    FROM metrics_target t WHERE t.kpi_id = ANY(%(kpis)s)
+),
+targeted AS (
+    -- The initiative's own target before the company-wide one.
+    SELECT e.*, k.direction,
+           coalesce(own.target, co.target) AS target,
+           CASE WHEN own.kpi_id IS NULL THEN co.amber_threshold ELSE own.amber_threshold END AS amber_threshold,
+           CASE WHEN own.kpi_id IS NULL THEN co.red_threshold ELSE own.red_threshold END AS red_threshold
+    FROM everything e
+    JOIN k ON k.id = e.kpi_id
+    LEFT JOIN targets own ON own.kpi_id = e.kpi_id AND own.initiative_id = e.initiative_id
+                         AND own.effective_from <= e.month AND (own.until IS NULL OR e.month < own.until)
+    LEFT JOIN targets co ON co.kpi_id = e.kpi_id AND co.initiative_id IS NULL
+                        AND co.effective_from <= e.month AND (co.until IS NULL OR e.month < co.until)
 )
-SELECT e.kpi_id, e.initiative_id, e.month, round(e.value, 6) AS value,
+SELECT t.kpi_id, t.initiative_id, t.month, round(t.value, 6) AS value,
        t.target, t.amber_threshold, t.red_threshold,
        CASE
-           WHEN e.value IS NULL OR t.target IS NULL THEN 'none'
-           WHEN k.direction = 'higher' THEN
-               CASE WHEN e.value < t.red_threshold THEN 'red'
-                    WHEN e.value < t.amber_threshold THEN 'amber' ELSE 'green' END
+           WHEN t.value IS NULL OR t.target IS NULL THEN 'none'
+           WHEN t.direction = 'higher' THEN
+               CASE WHEN t.value < t.red_threshold THEN 'red'
+                    WHEN t.value < t.amber_threshold THEN 'amber' ELSE 'green' END
            ELSE
-               CASE WHEN e.value > t.red_threshold THEN 'red'
-                    WHEN e.value > t.amber_threshold THEN 'amber' ELSE 'green' END
+               CASE WHEN t.value > t.red_threshold THEN 'red'
+                    WHEN t.value > t.amber_threshold THEN 'amber' ELSE 'green' END
        END AS status,
-       e.n AS measurement_count,
-       e.month = ANY(%(frozen)s) AS frozen,
-       false AS unchanged
-FROM everything e
-JOIN k ON k.id = e.kpi_id
-LEFT JOIN LATERAL (
-    -- The target in force: the initiative's own before the company-wide one, newest first.
-    SELECT target, amber_threshold, red_threshold FROM metrics_target t
-    WHERE t.kpi_id = e.kpi_id AND t.effective_from <= e.month
-      AND (t.initiative_id = e.initiative_id OR t.initiative_id IS NULL)
-    ORDER BY (t.initiative_id IS NULL), t.effective_from DESC
-    LIMIT 1
-) t ON true
+       t.n AS measurement_count,
+       t.month = ANY(%(frozen)s) AS frozen
+FROM targeted t
 """
 
 # NULL initiatives never compare equal; coalesce makes the key hashable for a hash join.
 _SAME_KEY = "s.kpi_id = c.kpi_id AND s.month = c.month AND coalesce(s.initiative_id, 0) = coalesce(c.initiative_id, 0)"
 _FIGURES = "value, target, amber_threshold, red_threshold, status, measurement_count"
 
-# Hash joins on the key throughout: a nested loop over a table full of dead rows (a month
-# just rewritten) would cost quadratic time.
-_MARK_UNCHANGED = f"""
-UPDATE {COMPUTED} c SET unchanged = true
-FROM metrics_monthlysnapshot s
-WHERE NOT c.frozen AND {_SAME_KEY}
-  AND (s.value, s.target, s.amber_threshold, s.red_threshold, s.status, s.measurement_count)
-      IS NOT DISTINCT FROM (c.value, c.target, c.amber_threshold, c.red_threshold, c.status, c.measurement_count)
-"""
-
+# A stored snapshot stays when the recomputation gives exactly its figures; the rest of the
+# months in scope (not frozen) are deleted, and what is then missing is inserted. An
+# unchanged month costs a read, not a rewrite.
 _DELETE_OUTDATED = f"""
 DELETE FROM metrics_monthlysnapshot s
 WHERE s.kpi_id = ANY(%(kpis)s) AND (%(all_months)s OR s.month = ANY(%(months)s)) AND NOT s.month = ANY(%(frozen)s)
-  AND NOT EXISTS (SELECT 1 FROM {COMPUTED} c WHERE c.unchanged AND {_SAME_KEY})
+  AND NOT EXISTS (
+      SELECT 1 FROM {COMPUTED} c
+      WHERE {_SAME_KEY}
+        AND (s.value, s.target, s.amber_threshold, s.red_threshold, s.status, s.measurement_count)
+            IS NOT DISTINCT FROM (c.value, c.target, c.amber_threshold, c.red_threshold, c.status, c.measurement_count)
+  )
 """
 
 _INSERT_NEW = f"""
@@ -137,7 +137,7 @@ INSERT INTO metrics_monthlysnapshot (kpi_id, initiative_id, month, {_FIGURES}, c
 SELECT c.kpi_id, c.initiative_id, c.month, c.value, c.target, c.amber_threshold, c.red_threshold, c.status,
        c.measurement_count, %(now)s
 FROM {COMPUTED} c
-WHERE NOT c.frozen AND NOT c.unchanged
+WHERE NOT c.frozen AND NOT EXISTS (SELECT 1 FROM metrics_monthlysnapshot s WHERE {_SAME_KEY})
 """
 
 # Frozen months: the signed-off figures stay; a differing recomputation is a pending restatement.
@@ -158,12 +158,26 @@ WHERE c.frozen AND s.id IS NULL
 """
 
 
+# The roll-up's joins are all between sets of thousands of rows that the planner cannot
+# estimate (CTEs, a temporary table): a nested loop chosen on a guess of 18 rows costs
+# seconds; hash joins cost milliseconds at every size. The aggregate keeps every group in
+# memory rather than spilling to disk.
+_PLANNER = {"enable_nestloop": "off", "enable_mergejoin": "off", "work_mem": "64MB"}
+
+
 def roll_up(
-    *, kpi_ids: list[int], months: list[date] | None, frozen: list[date], bounds: tuple[datetime, datetime]
+    *,
+    kpi_ids: list[int],
+    last_kpi_ids: list[int],
+    months: list[date] | None,
+    frozen: list[date],
+    bounds: tuple[datetime, datetime],
 ) -> int:
-    """Compute and write the snapshots in scope; returns how many rows were written."""
+    """Compute and write the snapshots in scope; returns how many rows were written.
+    Runs inside the caller's transaction (the temporary table drops at its commit)."""
     params = {
         "kpis": kpi_ids,
+        "last_kpis": last_kpi_ids,
         "months": months or [],
         "all_months": months is None,
         "frozen": frozen,
@@ -174,14 +188,22 @@ def roll_up(
     }
     written = 0
     with connection.cursor() as cursor:
+        previous = _set_locally(cursor, _PLANNER)
         cursor.execute(f"DROP TABLE IF EXISTS {COMPUTED}")
         cursor.execute(_COMPUTE, params)
-        cursor.execute(f"ANALYZE {COMPUTED}")  # so the writes below plan on its real size
-        cursor.execute(_MARK_UNCHANGED, params)
-        cursor.execute(f"ANALYZE {COMPUTED}")  # again: how many are unchanged decides the plan
         cursor.execute(_DELETE_OUTDATED, params)
         for statement in (_INSERT_NEW, _RESTATE, _RESTATE_MISSING):
             cursor.execute(statement, params)
             written += cursor.rowcount
         cursor.execute(f"DROP TABLE {COMPUTED}")
+        _set_locally(cursor, previous)
     return written
+
+
+def _set_locally(cursor, settings: dict[str, str]) -> dict[str, str]:
+    """Set planner settings for the rest of the transaction; returns the ones they replace."""
+    previous = {}
+    for name, value in settings.items():
+        cursor.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
+        previous[name] = cursor.fetchone()[0]
+    return previous

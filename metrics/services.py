@@ -226,6 +226,7 @@ def snapshot_roll_up(*, months: Iterable[date] | None = None, kpi_ids: Iterable[
     if ROLL_UP_IN_SQL and connection.vendor == "postgresql":
         return rollup_sql.roll_up(
             kpi_ids=[k.pk for k in kpis],
+            last_kpi_ids=[k.pk for k in kpis if k.aggregation == Aggregation.LAST],
             months=month_list,
             frozen=list(FrozenMonth.objects.values_list("month", flat=True)),
             bounds=_observation_bounds(month_list),

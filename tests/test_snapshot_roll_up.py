@@ -154,6 +154,33 @@ def test_target_in_force_is_the_latest_that_started_by_that_month(make_kpi):
     assert (snapshot(kpi, APRIL).target, snapshot(kpi, APRIL).status) == (Decimal(80), "amber")
 
 
+def test_initiative_target_applies_from_its_start_and_the_company_target_before_it(make_kpi, initiative_a):
+    kpi = make_kpi()
+    factories.TargetFactory(kpi=kpi, effective_from=date(2025, 1, 1), target=80, amber_threshold=70, red_threshold=60)
+    factories.TargetFactory(
+        kpi=kpi, initiative=initiative_a, effective_from=APRIL, target=50, amber_threshold=45, red_threshold=40
+    )
+    measure(kpi, 55, initiative=initiative_a, month=3)
+    measure(kpi, 55, initiative=initiative_a, month=4)
+    snapshot_roll_up()
+    march, april = snapshot(kpi, MARCH, initiative_a), snapshot(kpi, APRIL, initiative_a)
+    assert (march.target, march.amber_threshold, march.status) == (Decimal(80), Decimal(70), "red")
+    assert (april.target, april.amber_threshold, april.status) == (Decimal(50), Decimal(45), "green")
+
+
+def test_a_changed_figure_replaces_the_stored_snapshot_and_the_rest_stay(make_kpi, initiative_a):
+    kpi = make_kpi(aggregation="sum")
+    measure(kpi, 10, initiative=initiative_a, month=3)
+    measure(kpi, 20, initiative=initiative_a, month=4)
+    snapshot_roll_up()
+    april_before = snapshot(kpi, APRIL, initiative_a)
+    measure(kpi, 5, initiative=initiative_a, month=3, day=11)
+    assert snapshot_roll_up() == 2  # March, per initiative and company-wide
+    assert snapshot(kpi, MARCH, initiative_a).value == 15
+    assert snapshot(kpi, MARCH).value == 15
+    assert snapshot(kpi, APRIL, initiative_a).pk == april_before.pk  # untouched, not rewritten
+
+
 def test_lower_is_better_turns_red_above_the_red_threshold(make_kpi):
     kpi = make_kpi(direction="lower")
     target = factories.TargetFactory.build(kpi=kpi, target=2, amber_threshold=3, red_threshold=5)
