@@ -220,6 +220,10 @@ METRIC_PULL_GRACE_SECONDS = env.int("METRIC_PULL_GRACE_SECONDS", default=300)
 METRIC_ROLLUP_GRACE_SECONDS = env.int("METRIC_ROLLUP_GRACE_SECONDS", default=60)
 CELERY_TIMEZONE = TIME_ZONE
 
+# PDF export: the Chromium binary (empty: looked up on PATH) and the time one render may take.
+PDF_CHROMIUM_PATH = env.str("PDF_CHROMIUM_PATH", default="")
+PDF_RENDER_TIMEOUT_SECONDS = env.float("PDF_RENDER_TIMEOUT_SECONDS", default=60.0)
+
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
