@@ -1,0 +1,217 @@
+"""How fast the monthly ExCo dashboard page answers, how many queries it makes, how big it is.
+
+Two demo companies, each built afresh (seed_demo --replace) and followed by a VACUUM
+ANALYZE of the whole database:
+
+- S: seed_demo --initiatives 20 (the default number of months);
+- L: seed_demo --initiatives 500 --months 36.
+
+For each, signed in as the demo CIO (an executive), it follows the redirect of / once to
+find the latest month's dashboard, /exco/YYYY-MM/, then requests that page 3 times to warm
+up and 30 times timed. Printed: the median (p50) and p95 server time, the queries one
+request makes (counted on one extra request, so counting slows no timed one; the session
+and user look-ups are included), the HTML size, and the status, which must be 200: any
+other status is printed with the start of the body and the benchmark exits non-zero (an
+exception in a view propagates, with its traceback). Then
+the ratio of L's p50 to S's, against the goals: ≤ 12 queries, L ≤ 1.3 × S, p50 ≤ 100 ms at
+L, HTML < 500 KiB. The month's PDF pack, /exco/YYYY-MM/pack.pdf, is timed once per size
+when it answers 200 (seconds and bytes); a 404 is reported as not available.
+
+Server time only, without a network: requests go through Django's in-process test client
+(HTTPS, like production behind its TLS proxy, so no redirect to https), with the process
+configured like production: DEBUG off, the manifest static files storage (collectstatic
+runs first, into a temporary directory), Django's caches emptied after each build.
+
+Needs PostgreSQL: BENCH_DATABASE_URL (a scratch database: all scoreboard data in it is
+replaced), else a throwaway cluster is started. See bench/_db.py.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+import _db
+
+# (label, --initiatives, --months or None for seed_demo's default)
+SIZES = (("S", 20, None), ("L", 500, 36))
+WARM_UP = 3
+RUNS = 30
+USERNAME = "cio"  # the demo company's chief information officer, an executive
+DASHBOARD_PATH = re.compile(r"^/exco/\d{4}-\d{2}/$")
+GOAL_QUERIES = 12
+GOAL_RATIO = 1.3
+GOAL_P50_MS = 100
+GOAL_HTML_KIB = 500
+
+
+@dataclass
+class Result:
+    label: str
+    url: str
+    p50_ms: float
+    p95_ms: float
+    queries: int
+    html_kib: float
+    pdf_ok: bool  # False when the PDF pack answered neither 200 nor 404
+
+
+def main() -> None:
+    _db.setup()
+    from django.core.management import call_command
+    from django.test.utils import override_settings
+
+    _db.describe_machine()
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-static-") as static_root,
+        override_settings(STATIC_ROOT=static_root),
+    ):
+        # DEBUG off means the manifest storage: {% static %} needs collected files.
+        call_command("collectstatic", interactive=False, verbosity=0)
+        results = {label: _measure(label, initiatives, months) for label, initiatives, months in SIZES}
+
+    small, large = results["S"], results["L"]
+    ratio = large.p50_ms / small.p50_ms
+    print(f"ratio L p50 / S p50: {ratio:.2f}")
+    print(
+        f"goal: ≤ {GOAL_QUERIES} queries, L ≤ {GOAL_RATIO} × S, p50 ≤ {GOAL_P50_MS} ms at L, HTML < {GOAL_HTML_KIB} KiB"
+    )
+    verdicts = {
+        "queries": all(r.queries <= GOAL_QUERIES for r in results.values()),
+        "L/S": ratio <= GOAL_RATIO,
+        "p50 at L": large.p50_ms <= GOAL_P50_MS,
+        "HTML": all(r.html_kib < GOAL_HTML_KIB for r in results.values()),
+    }
+    print("      " + ", ".join(f"{name} {'met' if ok else 'NOT met'}" for name, ok in verdicts.items()))
+    if not all(r.pdf_ok for r in results.values()):
+        sys.exit(1)
+
+
+def _measure(label: str, initiatives: int, months: int | None) -> Result:
+    from django.contrib.auth import get_user_model
+    from django.core.cache import caches
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    args = [f"--initiatives={initiatives}"]
+    if months is not None:
+        args.append(f"--months={months}")
+    print(f"\n== {label}: seed_demo {' '.join(args)} --replace ({months or _default_months()} months)")
+    started = time.perf_counter()
+    subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "seed_demo", "--replace", "-v0", *args],
+        cwd=_db.ROOT,
+        env=os.environ,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    built = time.perf_counter() - started
+    started = time.perf_counter()
+    with connection.cursor() as cursor:  # autocommit: VACUUM cannot run in a transaction
+        cursor.execute("VACUUM ANALYZE")
+    print(f"built in {built:.1f} s, VACUUM ANALYZE in {time.perf_counter() - started:.1f} s")
+    # The seed ran in another process: nothing this process cached may describe the old company.
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+
+    user = get_user_model().objects.get(username=USERNAME)
+    client = Client(enforce_csrf_checks=False, HTTP_HOST=_host())
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+
+    home = client.get("/", secure=True)
+    location = home.get("Location", "")
+    url = urlsplit(location).path
+    if home.status_code != 302 or not DASHBOARD_PATH.match(url):
+        _fail(f"GET / answered {home.status_code}, not a 302 to /exco/YYYY-MM/", home)
+    print(f"page: {url} (GET / redirects there), signed in as {USERNAME}")
+
+    for _ in range(WARM_UP):
+        _check(url, _get(client, url)[1])
+    times = []
+    for _ in range(RUNS):
+        elapsed, response, _body = _get(client, url)
+        times.append(elapsed)
+        _check(url, response)  # after the clock stopped
+    with CaptureQueriesContext(connection) as captured:
+        _, response, body = _get(client, url)
+    _check(url, response)
+
+    ms = sorted(t * 1000 for t in times)
+    result = Result(
+        label=label,
+        url=url,
+        p50_ms=statistics.median(ms),
+        p95_ms=statistics.quantiles(ms, n=20, method="inclusive")[18],
+        queries=len(captured.captured_queries),
+        html_kib=len(body) / 1024,
+        pdf_ok=True,
+    )
+    print(f"status:              {response.status_code}")
+    print(f"server time:         p50 {result.p50_ms:7.1f} ms   p95 {result.p95_ms:7.1f} ms   ({RUNS} requests)")
+    print(f"queries per request: {result.queries}")
+    print(f"HTML:                {result.html_kib:.1f} KiB")
+
+    pdf_url = f"{url}pack.pdf"
+    elapsed, response, body = _get(client, pdf_url)
+    if response.status_code == 200:
+        print(f"PDF pack:            {elapsed:.2f} s, {len(body):,} bytes ({response.get('Content-Type', '?')})")
+    elif response.status_code == 404:
+        print("PDF pack: not available")
+    else:
+        print(f"PDF pack: GET {pdf_url} answered {response.status_code}")
+        print(_start_of(body))
+        result.pdf_ok = False
+    return result
+
+
+def _get(client, url: str):
+    """One GET, timed until the whole body is read (a streamed body is produced while read)."""
+    started = time.perf_counter()
+    response = client.get(url, secure=True)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return time.perf_counter() - started, response, body
+
+
+def _check(url: str, response) -> None:
+    if response.status_code != 200:
+        _fail(f"GET {url} answered {response.status_code}", response)
+
+
+def _fail(message: str, response) -> NoReturn:
+    print(message)
+    if response.get("Location"):
+        print(f"Location: {response['Location']}")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    print(_start_of(body))
+    sys.exit(1)
+
+
+def _start_of(body: bytes) -> str:
+    return body.decode("utf-8", "replace")[:500] or "(empty body)"
+
+
+def _host() -> str:
+    """A Host header the settings allow (127.0.0.1 with the default ALLOWED_HOSTS)."""
+    from django.conf import settings
+
+    return next((h for h in settings.ALLOWED_HOSTS if h not in ("*", "") and not h.startswith(".")), "testserver")
+
+
+def _default_months() -> int:
+    from django.core.management import load_command_class
+
+    parser = load_command_class("scoreboard", "seed_demo").create_parser("manage.py", "seed_demo")
+    return parser.get_default("months")
+
+
+if __name__ == "__main__":
+    main()
