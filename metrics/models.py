@@ -47,6 +47,12 @@ class Scope(models.TextChoices):
     INITIATIVE = "initiative", "Per initiative"
 
 
+class KPIRole(models.TextChoices):
+    # What the ExCo page reads a KPI for, beyond its own tile.
+    NONE = "", "None"
+    ROI = "roi", "ROI against the business case (the ROI trajectory)"
+
+
 class Status(models.TextChoices):
     # The ExCo's own words; the page adds a shape so colour is never the only signal.
     GREEN = "green", "Green"
@@ -87,6 +93,13 @@ class KPI(models.Model):
         default=31, help_text="A KPI with no measurement for longer than this is stale."
     )
     display_order = models.PositiveSmallIntegerField(default=100)
+    role = models.CharField(
+        max_length=10,
+        choices=KPIRole.choices,
+        default=KPIRole.NONE,
+        blank=True,
+        help_text="ROI: the per-initiative share of the business case realised, drawn as the ROI trajectory.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -118,6 +131,13 @@ class KPI(models.Model):
                 name="kpi_one_primary",
                 violation_error_message="Another KPI is already the primary operational KPI.",
             ),
+            models.UniqueConstraint(
+                fields=["role"],
+                condition=~Q(role=""),
+                name="kpi_one_per_role",
+                violation_error_message="Another KPI already has this role.",
+            ),
+            models.CheckConstraint(condition=Q(role__in=KPIRole.values), name="kpi_role_valid"),
         ]
 
     def __str__(self):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from .models import KPI, Aggregation, MetricSource, SourceKind
+from .models import KPI, Aggregation, Measurement, MetricSource, SourceKind
 
 PULLED = (SourceKind.HTTP_JSON, SourceKind.PROMETHEUS, SourceKind.SQL)
 
@@ -28,10 +28,11 @@ def kpi_freshness(*, now: datetime | None = None) -> list[KpiFreshness]:
     """Each KPI with its latest measurement, and whether it missed its expected interval.
     A ratio KPI is as fresh as the staler of its two parts. One query."""
     now = now or timezone.now()
+    # The newest observation per KPI from the (kpi, observed_at) index: one probe per KPI,
+    # not a scan of every measurement.
+    newest = Measurement.objects.filter(kpi=OuterRef("pk")).order_by("-observed_at").values("observed_at")[:1]
     kpis = list(
-        KPI.objects.select_related("accountable_executive", "co_accountable_executive").annotate(
-            last=Max("measurements__observed_at")
-        )
+        KPI.objects.select_related("accountable_executive", "co_accountable_executive").annotate(last=Subquery(newest))
     )
     latest = {kpi.pk: kpi.last for kpi in kpis}
     result = []

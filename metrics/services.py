@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.db.models import Avg, Count, DateField, F, Max, Min, Q, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth
@@ -22,6 +23,7 @@ from .models import (
     KPI,
     Aggregation,
     AlertDigest,
+    Annotation,
     Direction,
     FrozenMonth,
     Measurement,
@@ -344,6 +346,19 @@ def month_freeze(*, month: date) -> FrozenMonth:
     have signed; idempotent, so a retried sign-off freezes once."""
     frozen, _ = FrozenMonth.objects.get_or_create(month=first_of_month(month), defaults={"frozen_at": timezone.now()})
     return frozen
+
+
+def annotation_add(*, kpi: KPI, month: date, initiative, text: str, author) -> Annotation:
+    """A note on why the KPI moved in a month, shown on its charts. The caller checks the
+    author may annotate this KPI (its accountable executives, or an admin)."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "Write what moved the figure; an empty note says nothing."})
+    if len(text) > 1000:
+        raise ValidationError({"text": f"Keep it under 1000 characters (this one has {len(text)})."})
+    return Annotation.objects.create(
+        kpi=kpi, month=first_of_month(month), initiative=initiative, text=text, author=author
+    )
 
 
 # --- Ingestion: every path (form, CSV, API, pulls) stores measurements through here -------

@@ -79,6 +79,7 @@ from metrics.models import (
     Direction,
     Family,
     FrozenMonth,
+    KPIRole,
     Measurement,
     MetricSource,
     MonthlySnapshot,
@@ -189,6 +190,7 @@ H, L = Direction.HIGHER_IS_BETTER, Direction.LOWER_IS_BETTER
 PRIMARY_KPI = "automated-processing-rate"
 ADOPTION_KPI = "workflow-adoption"
 STALE_KPI = "margin-impact"
+ROI_KPI = "roi-vs-business-case"
 STALE_MONTHS = 3
 
 # In display order; the primary KPI first.
@@ -811,6 +813,7 @@ def _build_kpis(ctx: _Ctx) -> dict[str, KPI]:
             accountable_executive=ctx.people[spec.accountable],
             co_accountable_executive=ctx.people[spec.co_accountable] if spec.co_accountable else None,
             is_primary=spec.code == PRIMARY_KPI,
+            role=KPIRole.ROI if spec.code == ROI_KPI else KPIRole.NONE,
             expected_interval_days=spec.interval_days,
             display_order=order * 10,
             **ratio,

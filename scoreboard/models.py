@@ -150,3 +150,21 @@ class MonthlyReview(models.Model):
     @property
     def signed_by_one_only(self) -> bool:
         return (self.cio_signed_at is None) != (self.coo_signed_at is None)
+
+
+class MonthlyPack(models.Model):
+    """The printed pack of a frozen month, rendered once and kept: the ExCo's record reads
+    the same whenever it is downloaded again."""
+
+    month = models.DateField(unique=True)
+    pdf = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    rendered_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(month__day=1), name="pack_month_is_first_day"),
+        ]
+
+    def __str__(self):
+        return f"ExCo pack {self.month:%B %Y}"

@@ -1,0 +1,60 @@
+"""The month as a printable PDF pack: the ExCo page rendered for print, with its styles and
+scripts inlined, printed by headless Chromium. A frozen month's pack is rendered once and
+kept, so the record reads the same whenever it is downloaded."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from metrics.models import FrozenMonth
+
+from . import dashboard
+from .models import MonthlyPack
+from .pdf import html_to_pdf
+
+
+@cache
+def _asset(path: str) -> str:
+    found = finders.find(path)
+    if not found:
+        raise FileNotFoundError(f"static file {path} not found")
+    # A "</script>" inside inlined code would end the tag early.
+    return Path(found).read_text(encoding="utf-8").replace("</script", "<\\/script")
+
+
+def pack_html(month: date) -> str:
+    """The pack's HTML: self-contained, so Chromium needs no server and no network."""
+    context = dashboard.exco_dashboard(month)
+    context.update(
+        pack=True,
+        inline_css=mark_safe(_asset("css/scoreboard.css")),  # noqa: S308 - our own static file
+        inline_js=mark_safe(_asset("vendor/plotly/plotly.min.js") + "\n" + _asset("js/exco.js")),  # noqa: S308
+    )
+    return render_to_string("scoreboard/exco_pack.html", context)
+
+
+def month_pack(month: date) -> bytes:
+    """The month's PDF; for a frozen month, the one kept since its first rendering."""
+    kept = MonthlyPack.objects.filter(month=month).values_list("pdf", flat=True).first()
+    if kept is not None:
+        return bytes(kept)
+    pdf = html_to_pdf(pack_html(month))
+    if FrozenMonth.objects.filter(month=month).exists():
+        try:
+            with transaction.atomic():
+                MonthlyPack.objects.create(
+                    month=month, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), rendered_at=timezone.now()
+                )
+        except IntegrityError:
+            # Rendered by two requests at once: the first one kept is the record.
+            return bytes(MonthlyPack.objects.get(month=month).pdf)
+    return pdf

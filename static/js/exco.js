@@ -1,0 +1,96 @@
+// Draws the ExCo page's charts from the plain data the server embeds (#exco-charts).
+// Colours are the Okabe-Ito palette, safe for colour-blind readers, and every series also
+// differs by line style or marker, so the charts still read in black-and-white print.
+(function () {
+  "use strict";
+  var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"];
+  var DASHES = ["solid", "dot", "dash", "longdash", "dashdot", "longdashdot"];
+  var SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross", "pentagon"];
+
+  function draw() {
+    var source = document.getElementById("exco-charts");
+    if (!source || !window.Plotly) return;
+    var charts = JSON.parse(source.textContent);
+    var printing = document.body.classList.contains("pack");
+    var config = { displayModeBar: false, responsive: !printing, staticPlot: printing };
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var chart = charts[el.dataset.chart];
+      if (!chart) return;
+      var made = chart.kind === "bar" ? bar(chart) : chart.kind === "lines" ? lines(chart) : trend(chart);
+      Plotly.newPlot(el, made.data, made.layout, config);
+      el.classList.add("drawn");
+    });
+  }
+
+  function baseLayout(height, legend) {
+    return {
+      height: height,
+      margin: { l: 40, r: 10, t: 6, b: 28 },
+      showlegend: legend,
+      legend: { orientation: "h", y: -0.25 },
+      font: { family: "system-ui, DejaVu Sans, sans-serif", size: 11, color: "#1d2430" },
+      paper_bgcolor: "rgba(0,0,0,0)",
+      plot_bgcolor: "rgba(0,0,0,0)",
+      xaxis: { type: "date", tickformat: "%b", dtick: "M2", gridcolor: "#e5e8ee" },
+      yaxis: { gridcolor: "#e5e8ee", zeroline: false },
+    };
+  }
+
+  function trend(chart) {
+    var data = [
+      {
+        x: chart.x, y: chart.y, name: "Actual", type: "scatter", mode: "lines+markers",
+        line: { color: PALETTE[0], width: 2 }, marker: { symbol: "circle", size: 5 },
+        hovertemplate: "%{x|%b %Y}: %{y}<extra>Actual</extra>", connectgaps: false,
+      },
+      {
+        x: chart.x, y: chart.target, name: "Target", type: "scatter", mode: "lines",
+        line: { color: "#000000", width: 1.5, dash: "dash" },
+        hovertemplate: "%{x|%b %Y}: %{y}<extra>Target</extra>",
+      },
+    ];
+    if (chart.notes.length) {
+      var byMonth = {};
+      chart.x.forEach(function (x, i) { byMonth[x] = chart.y[i]; });
+      data.push({
+        x: chart.notes.map(function (n) { return n.x; }),
+        y: chart.notes.map(function (n) { return byMonth[n.x]; }),
+        text: chart.notes.map(function (n) { return n.text; }),
+        name: "Note", type: "scatter", mode: "markers",
+        marker: { symbol: "star", size: 12, color: PALETTE[1], line: { color: "#000", width: 1 } },
+        hovertemplate: "%{text}<extra>Note</extra>",
+      });
+    }
+    var layout = baseLayout(150, false);
+    if (chart.percent) layout.yaxis.ticksuffix = "%";
+    return { data: data, layout: layout };
+  }
+
+  function lines(chart) {
+    var data = chart.series.map(function (s, i) {
+      return {
+        x: chart.x, y: s.y, name: s.name, type: "scatter", mode: "lines+markers",
+        line: { color: s.bold ? "#000000" : PALETTE[i % PALETTE.length], width: s.bold ? 3 : 1.5, dash: s.bold ? "solid" : DASHES[i % DASHES.length] },
+        marker: { symbol: SYMBOLS[i % SYMBOLS.length], size: 5 },
+        connectgaps: false,
+      };
+    });
+    var layout = baseLayout(320, true);
+    layout.yaxis.ticksuffix = "%";
+    layout.shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: chart.reference, y1: chart.reference, line: { color: "#5b6676", dash: "dash", width: 1 } }];
+    layout.annotations = [{ xref: "paper", x: 0, y: chart.reference, text: "Business case", showarrow: false, yanchor: "bottom", xanchor: "left", font: { size: 10 } }];
+    return { data: data, layout: layout };
+  }
+
+  function bar(chart) {
+    var layout = baseLayout(220, false);
+    layout.xaxis = { type: "category" };
+    return {
+      data: [{ x: chart.x, y: chart.y, type: "bar", text: chart.y, textposition: "outside", marker: { color: PALETTE[0] }, hovertemplate: "%{x}: %{y}<extra></extra>" }],
+      layout: layout,
+    };
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw);
+  else draw();
+})();
