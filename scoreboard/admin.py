@@ -10,7 +10,9 @@ from django.contrib.auth.admin import UserAdmin
 from rules.contrib.admin import ObjectPermissionsModelAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import MonthlyReview, User
+from metrics.admin import RecordOnlyMixin
+
+from .models import MonthlyPack, MonthlyReview, User
 
 
 @admin.register(User)
@@ -67,3 +69,12 @@ class MonthlyReviewAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
     @admin.display(description="frozen", boolean=True, ordering="frozen_at")
     def is_frozen(self, obj):
         return obj.is_frozen
+
+
+@admin.register(MonthlyPack)
+class MonthlyPackAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+    """A frozen month's printed pack: the record, kept as first rendered."""
+
+    list_display = ("month", "rendered_at", "sha256")
+    fields = ("month", "rendered_at", "sha256")
+    readonly_fields = fields

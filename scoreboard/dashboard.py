@@ -31,6 +31,9 @@ INDUSTRY_REDESIGN_RATE = Decimal(21)
 PIPELINE_STAGES = (Stage.IDEA, Stage.ASSESSED)
 ROI_LINES = 8  # the largest business cases; more lines than this is unreadable
 LISTED = 25  # rows shown per warning sign or list before "and N more"
+PORTFOLIO_ROWS = 30  # the ExCo reads the furthest along and largest; the stage chart counts them all
+# Furthest along first: what is live matters most in the room.
+_STAGE_RANK = {code: rank for rank, code in enumerate(reversed(Stage.values))}
 
 SHARED_OUTCOMES_ORDER = ("time-to-value", "workflow-adoption", "core-ops-improvement", "production-reliability")
 
@@ -163,7 +166,10 @@ def exco_dashboard(month: date, *, now=None) -> dict:
         "primary": tiles[primary.pk] if primary else None,
         "headline": headline,
         "layers": _layers(kpis, tiles),
-        "portfolio": portfolio,
+        "portfolio": sorted(
+            portfolio, key=lambda r: (_STAGE_RANK[r["initiative"].stage], -r["initiative"].expected_annual_benefit)
+        )[:PORTFOLIO_ROWS],
+        "portfolio_total": len(portfolio),
         "stage_counts": _stage_counts(initiatives),
         "redesign": {
             "live": len(live),

@@ -93,7 +93,7 @@ def is_asked_executive(user, decision_request):
 
 # Reading: every signed-in person reads the whole scoreboard.
 READABLE = {
-    "scoreboard": ["monthlyreview"],
+    "scoreboard": ["monthlyreview", "monthlypack"],
     "initiatives": [
         "initiative",
         "milestone",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from metrics.services import first_of_month, month_freeze
@@ -26,7 +26,7 @@ def review_sign(*, month: date, user, slot: str, comment: str) -> MonthlyReview:
     if not comment:
         raise ValidationError({"comment": "A sign-off needs a comment: what you are answering for this month."})
     with transaction.atomic():
-        MonthlyReview.objects.get_or_create(month=month)
+        _open_review(month)
         # Locked, so the two executives signing at the same moment both land and freeze once.
         review = MonthlyReview.objects.select_for_update().get(month=month)
         if review.is_frozen:
@@ -65,6 +65,18 @@ def review_unsign(*, month: date, user, slot: str) -> MonthlyReview:
         review._change_reason = f"{slot.upper()} withdrew the sign-off"
         review.save()
     return review
+
+
+def _open_review(month: date) -> None:
+    if MonthlyReview.objects.filter(month=month).exists():
+        return
+    opened = MonthlyReview(month=month)
+    opened._change_reason = "Review opened"
+    try:
+        with transaction.atomic():
+            opened.save()
+    except IntegrityError:
+        pass  # the other executive opened it at the same moment
 
 
 def _check_slot(user, slot: str) -> None:

@@ -10,6 +10,7 @@ Jaccard index). 0 means no word in common, 1 the same vocabulary.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Below this share of shared words, the two owners are flagged as describing different things.
 MISMATCH_BELOW = 0.15
@@ -42,6 +43,7 @@ def vocabulary(text: str) -> frozenset[str]:
     return frozenset(_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP_WORDS and len(w) > 2)
 
 
+@lru_cache(maxsize=8192)  # a pure function of two texts that rarely change: computed once per process
 def shared_vocabulary(first: str, second: str) -> float | None:
     """The share of words both texts use among the words either uses; None when either
     text has no meaningful word (nothing to compare)."""
