@@ -4,7 +4,10 @@ The caller hands over a self-contained page: CSS and scripts (Plotly's too) inli
 Chromium needs no network and is given none.
 """
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -32,33 +35,46 @@ def html_to_pdf(html: str, *, timeout: float | None = None) -> bytes:
     if timeout is None:
         timeout = float(getattr(settings, "PDF_RENDER_TIMEOUT_SECONDS", 60))
     # A fresh directory per render: parallel renders share neither files nor a browser profile.
-    with tempfile.TemporaryDirectory(prefix="scoreboard-pdf-") as tmp:
-        workdir = Path(tmp)
+    workdir = Path(tempfile.mkdtemp(prefix="scoreboard-pdf-"))
+    try:
         page = workdir / "page.html"
         page.write_text(html, encoding="utf-8")
         output = workdir / "page.pdf"
         argv = [chromium, *_flags(workdir, output), page.as_uri()]
-        try:
-            result = subprocess.run(  # noqa: S603 - a list argv, no shell; the path comes from settings
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise PdfRenderError(f"Chromium did not finish the PDF within {timeout:g} s.{_tail(exc.stderr)}") from exc
-        except OSError as exc:
-            raise PdfRenderError(f"Chromium could not be started at {chromium}: {exc}") from exc
-        if result.returncode != 0:
-            raise PdfRenderError(f"Chromium exited with status {result.returncode}.{_tail(result.stderr)}")
+        returncode, stderr = _run(argv, timeout)
+        if returncode != 0:
+            raise PdfRenderError(f"Chromium exited with status {returncode}.{_tail(stderr)}")
         if not output.is_file():
-            raise PdfRenderError(f"Chromium exited without writing a PDF.{_tail(result.stderr)}")
+            raise PdfRenderError(f"Chromium exited without writing a PDF.{_tail(stderr)}")
         data = output.read_bytes()
         if not data.startswith(b"%PDF"):
-            raise PdfRenderError(f"Chromium wrote a file that is not a PDF ({len(data)} bytes).{_tail(result.stderr)}")
+            raise PdfRenderError(f"Chromium wrote a file that is not a PDF ({len(data)} bytes).{_tail(stderr)}")
         return data
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run(argv: list[str], timeout: float) -> tuple[int, bytes]:
+    """Run Chromium in its own process group, so a render cut off by the time-out takes
+    every helper process with it (none is left writing into the work directory)."""
+    try:
+        process = subprocess.Popen(  # noqa: S603 - a list argv, no shell; the path comes from settings
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
+    except OSError as exc:
+        raise PdfRenderError(f"Chromium could not be started at {argv[0]}: {exc}") from exc
+    try:
+        _, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        _, stderr = process.communicate()
+        raise PdfRenderError(f"Chromium did not finish the PDF within {timeout:g} s.{_tail(stderr)}") from None
+    finally:
+        # Helpers that outlive a finished browser would keep writing into the work directory.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    return process.returncode, stderr
 
 
 def _chromium_path() -> str:
