@@ -390,3 +390,51 @@ def test_an_open_months_pack_is_rendered_afresh(client, cio, march_figures):
     client.force_login(cio)
     _pdf(client)
     assert not MonthlyPack.objects.exists()
+
+
+# --- Refusals -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "method"),
+    [
+        ("exco-month", [MARCH], "get"),
+        ("exco-pack", [MARCH], "get"),
+        ("exco-sign-off", [MARCH], "post"),
+        ("kpi-drilldown", [MARCH, "any-kpi"], "get"),
+        ("kpi-annotate", [MARCH, "any-kpi"], "post"),
+    ],
+)
+def test_anonymous_visitor_is_sent_to_sign_in_and_nothing_is_stored(client, name, args, method):
+    response = getattr(client, method)(reverse(name, args=args), {"slot": "cio", "comment": "x", "text": "x"})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+    assert not MonthlyReview.objects.exists()
+    assert not Annotation.objects.exists()
+
+
+def test_an_executive_cannot_withdraw_the_other_slots_sign_off(client, cio, coo, march_figures):
+    client.force_login(cio)
+    sign(client, "cio")
+    client.force_login(coo)
+    response = client.post(reverse("exco-sign-off", args=[MARCH]), {"slot": "cio", "action": "withdraw"})
+    assert response.status_code == 403
+    assert MonthlyReview.objects.get(month=MARCH).cio_signed_by == cio
+
+
+def test_sign_off_is_refused_on_a_get(client, cio):
+    client.force_login(cio)
+    assert client.get(reverse("exco-sign-off", args=[MARCH])).status_code == 405
+
+
+def test_drilldown_of_an_unknown_kpi_is_not_found(client, cio):
+    client.force_login(cio)
+    assert client.get(reverse("kpi-drilldown", args=[MARCH, "no-such-kpi"])).status_code == 404
+
+
+def test_only_one_kpi_holds_the_roi_role(cio, coo):
+    from django.db import IntegrityError, transaction
+
+    factories.KPIFactory(role="roi", accountable_executive=cio, co_accountable_executive=coo)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.KPIFactory(role="roi", accountable_executive=cio, co_accountable_executive=coo)
