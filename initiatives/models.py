@@ -8,8 +8,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import ExpressionWrapper, F, Q, Value
+from django.db.models.functions import Least
 from simple_history.models import HistoricalRecords
+
+from .vocabulary import shared_vocabulary
 
 
 class Stage(models.TextChoices):
@@ -60,6 +63,13 @@ class Initiative(models.Model):
     )
     technology_owner_description = models.TextField(help_text="The initiative in the technology owner's words.")
     operations_owner_description = models.TextField(help_text="The initiative in the operations owner's words.")
+    # Measured on save from the two descriptions (see vocabulary.py), so that the ExCo page
+    # finds mismatched owners in SQL. Empty when either description has no meaningful word.
+    description_overlap = models.FloatField(
+        null=True,
+        editable=False,
+        help_text="Share of meaningful words the two owners' descriptions have in common, 0 to 1.",
+    )
     sponsor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -112,6 +122,10 @@ class Initiative(models.Model):
                 name="initiative_owners_differ",
                 violation_error_message="The operations owner must be a different person from the technology owner.",
             ),
+            models.CheckConstraint(
+                condition=Q(description_overlap__range=(0, 1)) | Q(description_overlap__isnull=True),
+                name="initiative_description_overlap_share",
+            ),
         ]
         indexes = [
             # Portfolio by stage on the ExCo page and the initiative list filter.
@@ -120,6 +134,19 @@ class Initiative(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.measure_description_overlap()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and _DESCRIPTIONS & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "description_overlap"}
+        super().save(*args, **kwargs)
+
+    def measure_description_overlap(self) -> None:
+        """Bring `description_overlap` up to date; save() does it, bulk writers must call it."""
+        self.description_overlap = shared_vocabulary(
+            self.technology_owner_description, self.operations_owner_description
+        )
 
     def clean(self):
         errors = {}
@@ -139,6 +166,9 @@ class Initiative(models.Model):
         if self.started_on and self.actual_go_live:
             return (self.actual_go_live - self.started_on).days
         return None
+
+
+_DESCRIPTIONS = frozenset({"technology_owner_description", "operations_owner_description"})
 
 
 class Milestone(models.Model):
@@ -337,6 +367,11 @@ class DeploymentBrief(models.Model):
         return self.sponsor_signed_at is not None and self.coo_signed_at is not None
 
 
+# The score is kept as an exact integer multiple of 1 / SCORE_SCALE: the thirds, quarters
+# and ten-thousandths in it all divide 120 000, so Python and SQL rank candidates alike.
+SCORE_SCALE = 120_000
+
+
 def _score_field(help_text: str):
     return models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(5)], help_text=f"1 to 5: {help_text}"
@@ -377,12 +412,37 @@ class PrioritisationInput(models.Model):
         return Decimal(self.process_structure + self.data_availability + self.risk_profile) / 3
 
     @property
+    def priority(self) -> int:
+        """The score × SCORE_SCALE, an exact integer: what the pipeline is ranked by, here
+        and in SQL (priority_score)."""
+        feasibility_sum = self.process_structure + self.data_availability + self.risk_profile
+        return (
+            self.management_bandwidth * feasibility_sum * (SCORE_SCALE // 3)
+            + (self.roi_clarity - 1) * (SCORE_SCALE // 4)
+            + min(self.monthly_volume, 10_000) * (SCORE_SCALE // 10_000)
+        )
+
+    @property
     def score(self) -> Decimal:
         """Bandwidth × feasibility (1–25), plus up to one point each for ROI clarity and
         volume, so that ties break towards the clearer and bigger case."""
-        volume_bonus = min(Decimal(self.monthly_volume) / 10000, Decimal(1))
-        roi_bonus = Decimal(self.roi_clarity - 1) / 4
-        return (self.management_bandwidth * self.feasibility + roi_bonus + volume_bonus).quantize(Decimal("0.01"))
+        return (Decimal(self.priority) / SCORE_SCALE).quantize(Decimal("0.01"))
+
+
+def priority_score(prefix: str = "") -> models.Expression:
+    """PrioritisationInput.priority in SQL, for the one at `prefix` (e.g. "prioritisation__")."""
+
+    def field(name):
+        return F(f"{prefix}{name}")
+
+    return ExpressionWrapper(
+        field("management_bandwidth")
+        * (field("process_structure") + field("data_availability") + field("risk_profile"))
+        * (SCORE_SCALE // 3)
+        + (field("roi_clarity") - 1) * (SCORE_SCALE // 4)
+        + Least(field("monthly_volume"), Value(10_000)) * (SCORE_SCALE // 10_000),
+        output_field=models.BigIntegerField(),
+    )
 
 
 class DataSensitivity(models.TextChoices):

@@ -10,19 +10,32 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import reduce
+from heapq import nsmallest
+from operator import and_
 
-from django.db.models import Exists, F, Max, Min, OuterRef, Q
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+)
 from django.urls import reverse
 from django.utils import timezone
 
 from governance.models import DecisionRequest, GateKind, GovernanceGate
-from initiatives.models import LIVE_STAGES, Initiative, Stage
+from initiatives.models import LIVE_STAGES, Initiative, Stage, priority_score
+from initiatives.vocabulary import MISMATCH_BELOW
 from metrics.models import KPI, Annotation, Family, KPIRole, MonthlySnapshot, Unit
 from metrics.selectors import kpi_freshness, source_freshness
 from metrics.services import first_of_month, next_month
 
 from .models import MonthlyReview
-from .similarity import MISMATCH_BELOW, shared_vocabulary
 
 TREND_MONTHS = 12
 # "Companies that redesigned workflows before selecting AI tools": the industry figure the
@@ -30,8 +43,8 @@ TREND_MONTHS = 12
 INDUSTRY_REDESIGN_RATE = Decimal(21)
 PIPELINE_STAGES = (Stage.IDEA, Stage.ASSESSED)
 ROI_LINES = 8  # the largest business cases; more lines than this is unreadable
-LISTED = 25  # rows shown per warning sign or list before "and N more"
-PORTFOLIO_ROWS = 30  # the ExCo reads the furthest along and largest; the stage chart counts them all
+LISTED = 10  # initiatives named per warning sign, and pipeline candidates shown: what an ExCo can discuss
+PORTFOLIO_ROWS = 20  # the furthest along and largest: one printed page; the stage chart counts them all
 # Furthest along first: what is live matters most in the room.
 _STAGE_RANK = {code: rank for rank, code in enumerate(reversed(Stage.values))}
 
@@ -46,8 +59,7 @@ _INITIATIVE_FIELDS = (
     "expected_annual_benefit",
     "started_on",
     "actual_go_live",
-    "technology_owner_description",
-    "operations_owner_description",
+    "description_overlap",
     *(f"technology_owner__{f}" for f in _PERSON),
     *(f"operations_owner__{f}" for f in _PERSON),
     "workflow_change__adoption_kpi",
@@ -85,6 +97,11 @@ class WarningSign:
     title: str
     explanation: str
     items: list[dict] = field(default_factory=list)  # {"text", "url"}
+    total: int | None = None  # set when only the first items were read from the database
+
+    @property
+    def count(self) -> int:
+        return len(self.items) if self.total is None else self.total
 
     @property
     def shown(self) -> list[dict]:
@@ -92,7 +109,7 @@ class WarningSign:
 
     @property
     def more(self) -> int:
-        return max(0, len(self.items) - LISTED)
+        return self.count - len(self.shown)
 
 
 def exco_dashboard(month: date, *, now=None) -> dict:
@@ -108,18 +125,29 @@ def exco_dashboard(month: date, *, now=None) -> dict:
     kpis = [f.kpi for f in freshness]
     # 3. Sources whose pulls failed or went quiet.
     sources = [f for f in source_freshness(now=now) if f.stale or f.failed]
-    # 4. Company-wide figures over the trend window.
-    company = {
-        (s.kpi_id, s.month): s
-        for s in MonthlySnapshot.objects.filter(initiative__isnull=True, month__gte=window[0], month__lte=month)
-    }
-    # 5. The notes explaining why a figure moved, over the same window.
+    # 4-5. The portfolio: counted per stage, the totals behind warning signs 1, 2 and 6,
+    #    and the initiatives the page names (a bounded set, whatever the size).
+    portfolio = _Portfolio.read(month)
+    shown = portfolio.shown
+    roi_kpi = next((k for k in kpis if k.role == KPIRole.ROI), None)
+    roi_initiatives = _first(shown, ROI_LINES, where=lambda i: "in_roi" in i.lists, key=_by_benefit)
+    # 6. Company-wide figures over the trend window, and the ROI of the largest business cases.
+    wanted = Q(initiative__isnull=True)
+    if roi_kpi and roi_initiatives:
+        wanted |= Q(kpi=roi_kpi, initiative__in=[i.pk for i in roi_initiatives])
+    company, roi_values = {}, {}
+    for s in MonthlySnapshot.objects.filter(wanted, month__gte=window[0], month__lte=month):
+        if s.initiative_id is None:
+            company[(s.kpi_id, s.month)] = s
+        else:
+            roi_values[(s.initiative_id, s.month)] = s.value
+    # 7. The notes explaining why a figure moved, over the same window.
     notes = defaultdict(list)
     for note in Annotation.objects.filter(month__gte=window[0], month__lte=month).select_related(
         "author", "initiative"
     ):
         notes[note.kpi_id].append(note)
-    # 6. This month's review, and any other month left signed by one executive only.
+    # 8. This month's review, and any other month left signed by one executive only.
     reviews = list(
         MonthlyReview.objects.select_related("cio_signed_by", "coo_signed_by").filter(
             Q(month=month)
@@ -127,33 +155,6 @@ def exco_dashboard(month: date, *, now=None) -> dict:
         )
     )
     review = next((r for r in reviews if r.month == month), None)
-    # 7. The portfolio, with each initiative's owners, workflow change, prioritisation and gates.
-    done = GovernanceGate.objects.filter(initiative=OuterRef("pk"), done_at__isnull=False)
-    initiatives = list(
-        Initiative.objects.exclude(stage=Stage.RETIRED)
-        .select_related("technology_owner", "operations_owner", "workflow_change", "prioritisation")
-        # Only what the page reads: every initiative is read, so each column costs at size.
-        .only(*_INITIATIVE_FIELDS)
-        .annotate(**{f"gate_{kind}": Exists(done.filter(kind=kind)) for kind in GateKind.values})
-        .order_by("name")
-    )
-    # 8. Per-initiative figures: this month's adoption, and the ROI of the largest cases.
-    roi_kpi = next((k for k in kpis if k.role == KPIRole.ROI), None)
-    adoption_kpis = {
-        i.workflow_change.adoption_kpi_id for i in initiatives if _workflow(i) and _workflow(i).adoption_kpi_id
-    }
-    roi_initiatives = sorted(
-        (i for i in initiatives if i.stage in LIVE_STAGES), key=lambda i: (-i.expected_annual_benefit, i.name)
-    )[:ROI_LINES]
-    wanted = Q(kpi__in=adoption_kpis, month=month, initiative__isnull=False)
-    if roi_kpi:
-        wanted |= Q(kpi=roi_kpi, initiative__in=roi_initiatives, month__gte=window[0], month__lte=month)
-    per_initiative = {
-        (kpi_id, initiative_id, m): value
-        for kpi_id, initiative_id, m, value in MonthlySnapshot.objects.filter(wanted).values_list(
-            "kpi_id", "initiative_id", "month", "value"
-        )
-    }
     # 9. Decisions waiting, and this month's 24-hour breaches.
     here = timezone.get_current_timezone()
     month_start = datetime(month.year, month.month, 1, tzinfo=here)
@@ -167,9 +168,9 @@ def exco_dashboard(month: date, *, now=None) -> dict:
     )
 
     tiles = {k.pk: _tile(k, month, last_month, window, company, notes.get(k.pk, [])) for k in kpis}
-    portfolio = [_portfolio_row(i, month, per_initiative) for i in initiatives]
-    live = [row for row in portfolio if row["initiative"].stage in LIVE_STAGES]
-    redesigned = [row for row in live if row["adoption"] is not None and row["adoption"] > 0]
+    live = sum(portfolio.per_stage.get(stage, {}).get("total", 0) for stage in LIVE_STAGES)
+    redesigned = sum(portfolio.per_stage.get(stage, {}).get("redesigned", 0) for stage in LIVE_STAGES)
+    stage_counts = _stage_counts(portfolio.per_stage)
     waiting = [d for d in decisions if d.answered_at is None]
     breaches = [d for d in decisions if (d.answered_at or now) > d.due_at]
     stale_kpis = [f for f in freshness if f.stale]
@@ -177,8 +178,8 @@ def exco_dashboard(month: date, *, now=None) -> dict:
     headline = _headline(kpis, tiles)
     primary = next((k for k in kpis if k.is_primary), None)
     charts = {f"trend-{t['kpi'].pk}": t["chart"] for t in tiles.values()}
-    charts["stages"] = _stage_chart(initiatives)
-    charts["roi"] = _roi_chart(roi_kpi, roi_initiatives, window, per_initiative, company)
+    charts["stages"] = _stage_chart(stage_counts)
+    charts["roi"] = _roi_chart(roi_kpi, roi_initiatives, window, roi_values, company)
     return {
         "month": month,
         "previous": previous_month(month) if bounds["first"] and month > bounds["first"] else None,
@@ -191,22 +192,23 @@ def exco_dashboard(month: date, *, now=None) -> dict:
         "primary": tiles[primary.pk] if primary else None,
         "headline": headline,
         "layers": _layers(kpis, tiles),
-        "portfolio": sorted(
-            portfolio, key=lambda r: (_STAGE_RANK[r["initiative"].stage], -r["initiative"].expected_annual_benefit)
-        )[:PORTFOLIO_ROWS],
-        "portfolio_total": len(portfolio),
-        "stage_counts": _stage_counts(initiatives),
+        "portfolio": [
+            _portfolio_row(i)
+            for i in _first(shown, PORTFOLIO_ROWS, where=lambda i: "in_portfolio" in i.lists, key=_by_stage)
+        ],
+        "portfolio_total": sum(c["count"] for c in stage_counts),
+        "stage_counts": stage_counts,
         "redesign": {
-            "live": len(live),
-            "redesigned": len(redesigned),
-            "rate": _share(len(redesigned), len(live)),
+            "live": live,
+            "redesigned": redesigned,
+            "rate": _share(redesigned, live),
             "benchmark": INDUSTRY_REDESIGN_RATE,
         },
         "roi_kpi": roi_kpi,
         "warnings": _warning_signs(
             month=month,
-            initiatives=initiatives,
-            portfolio=portfolio,
+            totals=portfolio.totals,
+            shown=shown,
             kpis=kpis,
             primary=primary,
             tiles=tiles,
@@ -218,7 +220,7 @@ def exco_dashboard(month: date, *, now=None) -> dict:
         "breaches": breaches,
         "stale_kpis": stale_kpis,
         "troubled_sources": sources,
-        "pipeline": _pipeline(initiatives),
+        "pipeline": _pipeline(shown),
         "charts": charts,
         "mismatch_below": MISMATCH_BELOW,
         "now": now,
@@ -238,13 +240,6 @@ def _workflow(initiative: Initiative):
     try:
         return initiative.workflow_change
     except Initiative.workflow_change.RelatedObjectDoesNotExist:
-        return None
-
-
-def _prioritisation(initiative: Initiative):
-    try:
-        return initiative.prioritisation
-    except Initiative.prioritisation.RelatedObjectDoesNotExist:
         return None
 
 
@@ -328,16 +323,121 @@ def _layers(kpis: list[KPI], tiles: dict) -> list[dict]:
     ]
 
 
-def _portfolio_row(initiative: Initiative, month: date, per_initiative: dict) -> dict:
+# The orders of the page's lists; each reads an Initiative or a row of _Portfolio.read alike.
+def _by_name(initiative):
+    return (initiative.name, initiative.pk)
+
+
+def _by_stage(initiative):
+    """Furthest along first, then the largest business case."""
+    return (_STAGE_RANK[initiative.stage], -initiative.expected_annual_benefit, *_by_name(initiative))
+
+
+def _by_benefit(initiative):
+    return (-initiative.expected_annual_benefit, *_by_name(initiative))
+
+
+def _by_priority(row):
+    return (-row.priority, *_by_name(row))
+
+
+def _first(initiatives: list[Initiative], count: int, *, where, key) -> list[Initiative]:
+    return sorted((i for i in initiatives if where(i)), key=key)[:count]
+
+
+@dataclass
+class _Portfolio:
+    """The month's portfolio (every initiative not retired): counted per stage, the
+    initiatives raising warning signs 1, 2 and 6 totalled, and as full objects only those
+    the page names, the top of each list it shows."""
+
+    per_stage: dict[str, dict]  # stage -> {"total", "redesigned"}
+    totals: dict[str, int]  # warning sign -> how many initiatives raise it
+    shown: list[Initiative]  # each with .lists, the names of the lists it tops
+
+    @classmethod
+    def read(cls, month: date) -> _Portfolio:
+        """Two queries: a narrow row per initiative (a few columns and flags, so cheap at any
+        size), then the named initiatives with everything their rows show."""
+        current = Initiative.objects.exclude(stage=Stage.RETIRED).order_by()
+        done = GovernanceGate.objects.filter(initiative=OuterRef("pk"), done_at__isnull=False)
+        gates = {f"gate_{kind}": Exists(done.filter(kind=kind)) for kind in GateKind.values}
+        adoption = MonthlySnapshot.objects.filter(
+            kpi=OuterRef("workflow_change__adoption_kpi"), initiative=OuterRef("pk"), month=month
+        ).order_by()  # one row at most (unique per KPI, initiative and month): no sort, no joins
+        rows = list(
+            current.annotate(
+                # Its work measurably changed: the workflow change's adoption is above zero this month.
+                redesigned=Exists(adoption.filter(value__gt=0)),
+                gated=ExpressionWrapper(
+                    reduce(and_, (Q(gate) for gate in gates.values())), output_field=BooleanField()
+                ),
+                priority=priority_score("prioritisation__"),
+            ).values_list(
+                "pk",
+                "stage",
+                "name",
+                "expected_annual_benefit",
+                "description_overlap",
+                "redesigned",
+                "gated",
+                "priority",
+                named=True,
+            )
+        )
+        live = [r for r in rows if r.stage in LIVE_STAGES]
+        signs = {
+            "mismatched": [
+                r for r in rows if r.description_overlap is not None and r.description_overlap < MISMATCH_BELOW
+            ],
+            "unchanged": [r for r in live if not r.redesigned],
+            "ungated": [r for r in live if not r.gated],
+        }
+        candidates = [r for r in rows if r.stage in PIPELINE_STAGES and r.priority is not None]
+        lists = {
+            "in_portfolio": nsmallest(PORTFOLIO_ROWS, rows, key=_by_stage),
+            "in_roi": nsmallest(ROI_LINES, live, key=_by_benefit),
+            "in_pipeline": nsmallest(LISTED, candidates, key=_by_priority),
+            **{sign: nsmallest(LISTED, flagged, key=_by_name) for sign, flagged in signs.items()},
+        }
+        membership = defaultdict(set)
+        for name, first in lists.items():
+            for row in first:
+                membership[row.pk].add(name)
+        shown = (
+            list(
+                current.filter(pk__in=list(membership))
+                .annotate(
+                    **gates,
+                    adoption=Subquery(adoption.values("value")[:1]),
+                    priority=priority_score("prioritisation__"),
+                )
+                .select_related("technology_owner", "operations_owner", "workflow_change", "prioritisation")
+                .only(*_INITIATIVE_FIELDS)
+            )
+            if membership
+            else []
+        )
+        for initiative in shown:
+            initiative.lists = membership[initiative.pk]
+        redesigned = Counter(r.stage for r in rows if r.redesigned)
+        return cls(
+            per_stage={
+                stage: {"total": total, "redesigned": redesigned[stage]}
+                for stage, total in Counter(r.stage for r in rows).items()
+            },
+            totals={sign: len(flagged) for sign, flagged in signs.items()},
+            shown=shown,
+        )
+
+
+def _portfolio_row(initiative: Initiative) -> dict:
     workflow = _workflow(initiative)
-    adoption = None
-    if workflow and workflow.adoption_kpi_id:
-        adoption = per_initiative.get((workflow.adoption_kpi_id, initiative.pk, month))
     gates = {kind: getattr(initiative, f"gate_{kind}") for kind in GateKind.values}
     return {
         "initiative": initiative,
         "workflow": workflow,
-        "adoption": adoption,
+        "adoption": initiative.adoption,
         "adoption_target": workflow.adoption_target_percent if workflow else None,
         "gates_done": sum(gates.values()),
         "gates_missing": [GateKind(kind).label for kind, ok in gates.items() if not ok],
@@ -345,35 +445,27 @@ def _portfolio_row(initiative: Initiative, month: date, per_initiative: dict) ->
     }
 
 
-def _stage_counts(initiatives: list[Initiative]) -> list[dict]:
-    counts = Counter(i.stage for i in initiatives)
+def _stage_counts(per_stage: dict[str, dict]) -> list[dict]:
     return [
-        {"code": code, "label": label, "count": counts.get(code, 0)}
+        {"code": code, "label": label, "count": per_stage.get(code, {}).get("total", 0)}
         for code, label in Stage.choices
         if code != Stage.RETIRED
     ]
 
 
-def _stage_chart(initiatives: list[Initiative]) -> dict:
-    counts = _stage_counts(initiatives)
+def _stage_chart(stage_counts: list[dict]) -> dict:
     return {
         "kind": "bar",
-        "x": [c["label"] for c in counts],
-        "y": [c["count"] for c in counts],
+        "x": [c["label"] for c in stage_counts],
+        "y": [c["count"] for c in stage_counts],
         "title": "Initiatives by stage",
     }
 
 
-def _roi_chart(roi_kpi, initiatives, window, per_initiative, company) -> dict:
+def _roi_chart(roi_kpi, initiatives, window, roi_values, company) -> dict:
     if roi_kpi is None:
         return {"kind": "lines", "series": [], "x": [], "reference": 100}
-    series = [
-        {
-            "name": i.name,
-            "y": [_number(per_initiative.get((roi_kpi.pk, i.pk, m))) for m in window],
-        }
-        for i in initiatives
-    ]
+    series = [{"name": i.name, "y": [_number(roi_values.get((i.pk, m))) for m in window]} for i in initiatives]
     overall = [company.get((roi_kpi.pk, m)) for m in window]
     series.append({"name": "Programme", "y": [_number(s.value) if s else None for s in overall], "bold": True})
     return {
@@ -385,24 +477,19 @@ def _roi_chart(roi_kpi, initiatives, window, per_initiative, company) -> dict:
     }
 
 
-def _pipeline(initiatives: list[Initiative]) -> list[dict]:
+def _pipeline(shown: list[Initiative]) -> list[dict]:
     """Candidates ranked by their prioritisation score, inputs shown."""
-    ranked = [
-        {"initiative": i, "inputs": _prioritisation(i)}
-        for i in initiatives
-        if i.stage in PIPELINE_STAGES and _prioritisation(i) is not None
+    return [
+        {"initiative": i, "inputs": i.prioritisation}
+        for i in _first(shown, LISTED, where=lambda i: "in_pipeline" in i.lists, key=_by_priority)
     ]
-    ranked.sort(key=lambda row: (-row["inputs"].score, row["initiative"].name))
-    return ranked[:LISTED]
 
 
 def _admin_url(obj) -> str:
     return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
 
 
-def _warning_signs(
-    *, month, initiatives, portfolio, kpis, primary, tiles, freshness, breaches, reviews
-) -> list[WarningSign]:
+def _warning_signs(*, month, totals, shown, kpis, primary, tiles, freshness, breaches, reviews) -> list[WarningSign]:
     signs = [
         WarningSign(
             1,
@@ -432,31 +519,31 @@ def _warning_signs(
     ]
     mismatch, unchanged, primary_sign, waiting, single, gates = signs
 
-    for initiative in initiatives:
-        score = shared_vocabulary(initiative.technology_owner_description, initiative.operations_owner_description)
-        if score is not None and score < MISMATCH_BELOW:
-            mismatch.items.append(
-                {"text": f"{initiative.name}: {score:.0%} of words shared", "url": _admin_url(initiative)}
-            )
-    for row in portfolio:
-        initiative = row["initiative"]
-        if initiative.stage not in LIVE_STAGES:
-            continue
-        if row["workflow"] is None:
+    mismatch.total = totals["mismatched"]
+    for initiative in _first(shown, LISTED, where=lambda i: "mismatched" in i.lists, key=_by_name):
+        mismatch.items.append(
+            {
+                "text": f"{initiative.name}: {initiative.description_overlap:.0%} of words shared",
+                "url": _admin_url(initiative),
+            }
+        )
+    unchanged.total = totals["unchanged"]
+    for initiative in _first(shown, LISTED, where=lambda i: "unchanged" in i.lists, key=_by_name):
+        workflow = _workflow(initiative)
+        if workflow is None:
             unchanged.items.append(
                 {"text": f"{initiative.name}: no workflow change defined", "url": _admin_url(initiative)}
             )
-        elif not row["adoption"]:
+        else:
             unchanged.items.append(
-                {"text": f"{initiative.name}: no adoption measured in {month:%B}", "url": _admin_url(row["workflow"])}
+                {"text": f"{initiative.name}: no adoption measured in {month:%B}", "url": _admin_url(workflow)}
             )
-        if row["gates_missing"]:
-            gates.items.append(
-                {
-                    "text": f"{initiative.name}: {', '.join(row['gates_missing']).lower()} not done",
-                    "url": _admin_url(initiative),
-                }
-            )
+    gates.total = totals["ungated"]
+    for initiative in _first(shown, LISTED, where=lambda i: "ungated" in i.lists, key=_by_name):
+        missing = _portfolio_row(initiative)["gates_missing"]
+        gates.items.append(
+            {"text": f"{initiative.name}: {', '.join(missing).lower()} not done", "url": _admin_url(initiative)}
+        )
     if primary is None:
         primary_sign.items.append(
             {"text": "No KPI is marked as the primary operational KPI", "url": reverse("admin:metrics_kpi_changelist")}

@@ -1939,6 +1939,8 @@ def _build_initiatives(ctx: _Ctx, plans: list[_Plan]) -> list[tuple[_Plan, Initi
         )
         for plan in plans
     ]
+    for initiative in initiatives:
+        initiative.measure_description_overlap()  # bulk_create skips save()
     initiatives = _bulk(initiatives, Initiative)
     Through = Initiative.ops_leads.through
     Through.objects.bulk_create(

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from governance.models import DecisionRequest, MatrixVersion, Risk
 from initiatives.models import Initiative, ShadowAITool, Stage
+from initiatives.vocabulary import MISMATCH_BELOW, shared_vocabulary
 from metrics.models import KPI, Family, Measurement, MonthlySnapshot
 from scoreboard import demo
 from scoreboard.models import MonthlyReview, Role, User
@@ -75,6 +76,14 @@ def test_demo_has_an_initiative_whose_owners_use_different_words(company):
     }
     assert min(overlaps.values()) == 0
     assert sorted(overlaps.values())[1] > 0, "only one initiative should show the mismatch"
+
+
+def test_demo_initiatives_store_the_overlap_of_their_descriptions(company):
+    # Written in bulk, bypassing save(): the builder must measure it itself.
+    for initiative in Initiative.objects.all():
+        expected = shared_vocabulary(initiative.technology_owner_description, initiative.operations_owner_description)
+        assert initiative.description_overlap == expected, initiative.code
+    assert Initiative.objects.filter(description_overlap__lt=MISMATCH_BELOW).count() == 1
 
 
 def test_demo_covers_every_kpi_family_with_24_months_and_one_primary(company):

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from governance.models import DecisionRequest, MatrixVersion
-from initiatives.models import Initiative
+from initiatives.models import SCORE_SCALE, Initiative, PrioritisationInput, priority_score
 from metrics.models import KPI, MonthlySnapshot, Target
 from tests import factories
 
@@ -167,3 +167,39 @@ def test_kpi_definitions_keep_history(kpi):
     kpi.save()
     assert [h.name for h in KPI.objects.get(pk=kpi.pk).history.all()] == ["Renamed", kpi.history.last().name]
     assert kpi.history.count() == 2
+
+
+def test_description_overlap_is_measured_whenever_either_description_is_saved(initiative_a):
+    initiative_a.technology_owner_description = "A language model drafts replies to supplier emails."
+    initiative_a.operations_owner_description = "Fewer overdue invoices and disputes."
+    initiative_a.save(update_fields=["technology_owner_description", "operations_owner_description"])
+    initiative_a.refresh_from_db()
+    assert initiative_a.description_overlap == 0.0
+    initiative_a.operations_owner_description = "Drafts supplier email replies."
+    initiative_a.save()
+    initiative_a.refresh_from_db()
+    assert initiative_a.description_overlap == pytest.approx(4 / 6)  # draft, reply, supplier, email of 6 words
+
+
+def test_database_refuses_a_description_overlap_outside_zero_to_one(initiative_a):
+    assert_refused_by_database(lambda: Initiative.objects.filter(pk=initiative_a.pk).update(description_overlap=1.5))
+
+
+@pytest.mark.parametrize("bandwidth", [1, 3, 5])
+@pytest.mark.parametrize("volume", [0, 2_345, 10_000, 50_000])
+def test_priority_in_sql_equals_the_score_shown(initiative_a, bandwidth, volume):
+    inputs = PrioritisationInput.objects.create(
+        initiative=initiative_a,
+        management_bandwidth=bandwidth,
+        process_structure=4,
+        data_availability=2,
+        risk_profile=3,
+        roi_clarity=2,
+        monthly_volume=volume,
+    )
+    in_sql = PrioritisationInput.objects.annotate(p=priority_score()).get().p
+    assert in_sql == inputs.priority
+    # Bandwidth × mean feasibility + a quarter point per ROI clarity step above 1 + volume up to 10 000.
+    expected = Decimal(bandwidth * 3) + Decimal("0.25") + min(Decimal(volume) / 10_000, Decimal(1))
+    assert inputs.score == expected.quantize(Decimal("0.01"))
+    assert Decimal(in_sql) / SCORE_SCALE == expected

@@ -11,12 +11,12 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from governance.models import DecisionRequest, GovernanceGate
-from initiatives.models import WorkflowChange
+from initiatives.models import PrioritisationInput, WorkflowChange
+from initiatives.vocabulary import shared_vocabulary
 from metrics.models import Annotation, FrozenMonth, MonthlySnapshot
 from metrics.services import first_of_month, snapshot_roll_up
-from scoreboard import demo
+from scoreboard import dashboard, demo
 from scoreboard.models import MonthlyPack, MonthlyReview
-from scoreboard.similarity import shared_vocabulary
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +107,113 @@ def test_page_costs_a_fixed_number_of_queries_on_the_demo_company_and_one_four_t
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.content) < 500 * 1024
+
+
+def _plain_reading(month):
+    """What the portfolio sections must show, read the slow and obvious way: every
+    initiative as an object, every flag worked out in Python."""
+    from initiatives.models import LIVE_STAGES, Initiative
+
+    initiatives = list(Initiative.objects.exclude(stage="retired").select_related("workflow_change", "prioritisation"))
+    done = set(GovernanceGate.objects.filter(done_at__isnull=False).values_list("initiative_id", "kind"))
+    adoption = {
+        (s.kpi_id, s.initiative_id): s.value
+        for s in MonthlySnapshot.objects.filter(month=month, initiative__isnull=False)
+    }
+
+    def workflow(i):
+        return getattr(i, "workflow_change", None) if hasattr(i, "workflow_change") else None
+
+    def redesigned(i):
+        w = workflow(i)
+        return bool(w and w.adoption_kpi_id and (adoption.get((w.adoption_kpi_id, i.pk)) or 0) > 0)
+
+    def by_name(i):
+        return (i.name, i.pk)
+
+    stages = ["scaled", "production", "pilot", "building", "brief_signed", "assessed", "idea"]
+    live = [i for i in initiatives if i.stage in LIVE_STAGES]
+    score = shared_vocabulary
+    mismatched = sorted(
+        (
+            i
+            for i in initiatives
+            if (o := score(i.technology_owner_description, i.operations_owner_description)) is not None and o < 0.15
+        ),
+        key=by_name,
+    )
+    candidates = [i for i in initiatives if i.stage in ("idea", "assessed") and hasattr(i, "prioritisation")]
+    return {
+        "stage_counts": {code: sum(1 for i in initiatives if i.stage == code) for code in stages},
+        "portfolio": [
+            i.name
+            for i in sorted(initiatives, key=lambda i: (stages.index(i.stage), -i.expected_annual_benefit, *by_name(i)))
+        ],
+        "roi": [i.name for i in sorted(live, key=lambda i: (-i.expected_annual_benefit, *by_name(i)))],
+        "pipeline": [i.name for i in sorted(candidates, key=lambda i: (-i.prioritisation.priority, *by_name(i)))],
+        "redesign": (len(live), sum(1 for i in live if redesigned(i))),
+        1: [i.name for i in mismatched],
+        2: [i.name for i in sorted(live, key=by_name) if not redesigned(i)],
+        6: [
+            i.name
+            for i in sorted(live, key=by_name)
+            if not all((i.pk, kind) in done for kind in ("testing", "monitoring", "fallback"))
+        ],
+    }
+
+
+def test_portfolio_sections_match_a_plain_reading_of_every_initiative(client):
+    _company(48)
+    from django.contrib.auth import get_user_model
+
+    cio, coo = (get_user_model().objects.get(username=name) for name in ("cio", "coo"))
+    for bandwidth in (5, 3, 3):  # more candidates than the pipeline shows, two of them tied
+        candidate = factories.InitiativeFactory(stage="idea", technology_owner=cio, operations_owner=coo)
+        PrioritisationInput.objects.create(
+            initiative=candidate,
+            management_bandwidth=bandwidth,
+            process_structure=3,
+            data_availability=3,
+            risk_profile=3,
+            roi_clarity=3,
+            monthly_volume=500,
+        )
+    client.force_login(cio)
+    response = client.get(client.get("/")["Location"])
+    context = response.context
+    plain = _plain_reading(context["month"])
+
+    assert {c["code"]: c["count"] for c in context["stage_counts"]} == plain["stage_counts"]
+    assert context["portfolio_total"] == len(plain["portfolio"]) > dashboard.PORTFOLIO_ROWS
+    assert [r["initiative"].name for r in context["portfolio"]] == plain["portfolio"][: dashboard.PORTFOLIO_ROWS]
+    roi_lines = [s["name"] for s in context["charts"]["roi"]["series"] if s["name"] != "Programme"]
+    assert roi_lines == plain["roi"][: dashboard.ROI_LINES]
+    assert len(plain["pipeline"]) > dashboard.LISTED
+    assert [r["initiative"].name for r in context["pipeline"]] == plain["pipeline"][: dashboard.LISTED]
+    assert (context["redesign"]["live"], context["redesign"]["redesigned"]) == plain["redesign"]
+    for number in (1, 2, 6):
+        sign = _sign(response, number)
+        assert sign.count == len(plain[number])
+        assert [item["text"].split(":")[0] for item in sign.shown] == plain[number][: dashboard.LISTED]
+
+
+def test_a_warning_sign_names_the_first_initiatives_and_counts_them_all(client, cio, coo, march_figures):
+    for n in range(dashboard.LISTED + 2):
+        factories.InitiativeFactory(
+            name=f"Live initiative {n:02}", stage="production", technology_owner=cio, operations_owner=coo
+        )
+    client.force_login(cio)
+    response = client.get(month_url())
+    for number in (2, 6):  # no workflow change defined; no governance gate done
+        sign = _sign(response, number)
+        assert sign.count == dashboard.LISTED + 2
+        assert [item["text"].split(":")[0] for item in sign.shown] == [
+            f"Live initiative {n:02}" for n in range(dashboard.LISTED)
+        ]
+        assert sign.more == 2
+    page = response.content.decode()
+    assert f"{dashboard.LISTED + 2} raised" in page
+    assert "and 2 more" in page
 
 
 # --- Warning signs ------------------------------------------------------------------------

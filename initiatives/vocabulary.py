@@ -5,12 +5,14 @@ take the meaningful words of each description (lower-cased, common words such as
 "will" dropped, plural and verb endings trimmed so "claims" and "claim" count once), and
 divide the number of words both descriptions use by the number of words either uses (the
 Jaccard index). 0 means no word in common, 1 the same vocabulary.
+
+Each initiative stores its own score (`Initiative.description_overlap`, measured on save),
+so the ExCo page counts the mismatched ones in SQL instead of reading every description.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 # Below this share of shared words, the two owners are flagged as describing different things.
 MISMATCH_BELOW = 0.15
@@ -43,7 +45,6 @@ def vocabulary(text: str) -> frozenset[str]:
     return frozenset(_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP_WORDS and len(w) > 2)
 
 
-@lru_cache(maxsize=8192)  # a pure function of two texts that rarely change: computed once per process
 def shared_vocabulary(first: str, second: str) -> float | None:
     """The share of words both texts use among the words either uses; None when either
     text has no meaningful word (nothing to compare)."""
