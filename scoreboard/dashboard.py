@@ -136,7 +136,7 @@ def exco_dashboard(month: date, *, now=None) -> dict:
     if roi_kpi and roi_initiatives:
         wanted |= Q(kpi=roi_kpi, initiative__in=[i.pk for i in roi_initiatives])
     company, roi_values = {}, {}
-    for s in MonthlySnapshot.objects.filter(wanted, month__gte=window[0], month__lte=month):
+    for s in MonthlySnapshot.objects.filter(wanted, month__gte=window[0], month__lte=month).order_by():
         if s.initiative_id is None:
             company[(s.kpi_id, s.month)] = s
         else:
