@@ -90,18 +90,20 @@ def main() -> None:
     _db.describe_machine()
     scratch = connection.settings_dict["NAME"]
     databases = {"S": _sibling_database(f"{scratch}_small"), "L": scratch}
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-static-") as static_root,
-        override_settings(STATIC_ROOT=static_root),
-    ):
-        # DEBUG off means the manifest storage: {% static %} needs collected files.
-        call_command("collectstatic", interactive=False, verbosity=0)
-        companies = {
-            label: _build(label, initiatives, months, databases[label]) for label, initiatives, months in SIZES
-        }
-        _time_in_rounds(list(companies.values()))
-        results = {label: _report(company) for label, company in companies.items()}
-        _drop(companies["S"].database, companies["L"].database)
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="bench-static-") as static_root,
+            override_settings(STATIC_ROOT=static_root),
+        ):
+            # DEBUG off means the manifest storage: {% static %} needs collected files.
+            call_command("collectstatic", interactive=False, verbosity=0)
+            companies = {
+                label: _build(label, initiatives, months, databases[label]) for label, initiatives, months in SIZES
+            }
+            _time_in_rounds(list(companies.values()))
+            results = {label: _report(company) for label, company in companies.items()}
+    finally:  # also when a page fails or the run is interrupted
+        _drop(databases["S"], connect_to=scratch)
 
     small, large = results["S"], results["L"]
     ratio = large.p50_ms / small.p50_ms
@@ -129,11 +131,11 @@ def _sibling_database(name: str) -> str:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
             cursor.execute(f'CREATE DATABASE "{name}"')
     except DatabaseError as error:
-        sys.exit(f"Cannot create the database {name} for the small company ({str(error).strip()}): grant CREATEDB.")
+        sys.exit(f"Cannot create the database {name} for the small company (it needs CREATEDB): {error}".strip())
     return name
 
 
-def _drop(database: str, connect_to: str) -> None:
+def _drop(database: str, *, connect_to: str) -> None:
     from django.db import connection
 
     _use(connect_to)

@@ -177,23 +177,23 @@ def _fixtures():
         )
         kpis.append(kpi.pk)
     codes = [f"bench-ingest-{n:02d}" for n in range(1, INITIATIVES + 1)]
-    Initiative.objects.bulk_create(
-        [
-            Initiative(
-                code=code,
-                name=f"Bench initiative {code[-2:]}",
-                business_unit="Bench",
-                process="Benchmarking",
-                sourcing="build",
-                technology_owner=first,
-                operations_owner=second,
-                technology_owner_description="For the ingestion benchmark.",
-                operations_owner_description="For the ingestion benchmark.",
-            )
-            for code in codes
-        ],
-        ignore_conflicts=True,
-    )
+    created = [
+        Initiative(
+            code=code,
+            name=f"Bench initiative {code[-2:]}",
+            business_unit="Bench",
+            process="Benchmarking",
+            sourcing="build",
+            technology_owner=first,
+            operations_owner=second,
+            technology_owner_description="For the ingestion benchmark.",
+            operations_owner_description="For the ingestion benchmark.",
+        )
+        for code in codes
+    ]
+    for initiative in created:
+        initiative.measure_description_overlap()  # bulk_create skips save()
+    Initiative.objects.bulk_create(created, ignore_conflicts=True)
     initiatives = list(Initiative.objects.filter(code__in=codes).order_by("code").values_list("pk", flat=True))
     service, _ = MetricSource.objects.get_or_create(name="bench: ingestion service", defaults={"kind": "api_push"})
     copy, _ = MetricSource.objects.get_or_create(name="bench: raw COPY", defaults={"kind": "api_push"})

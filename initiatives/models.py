@@ -64,7 +64,7 @@ class Initiative(models.Model):
     technology_owner_description = models.TextField(help_text="The initiative in the technology owner's words.")
     operations_owner_description = models.TextField(help_text="The initiative in the operations owner's words.")
     # Measured on save from the two descriptions (see vocabulary.py), so that the ExCo page
-    # finds mismatched owners in SQL. Empty when either description has no meaningful word.
+    # reads one number per initiative, not two texts. Empty when either has no meaningful word.
     description_overlap = models.FloatField(
         null=True,
         editable=False,
@@ -136,9 +136,11 @@ class Initiative(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.measure_description_overlap()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and _DESCRIPTIONS & set(update_fields):
+        if update_fields is None:
+            self.measure_description_overlap()
+        elif _DESCRIPTIONS & set(update_fields):
+            self.measure_description_overlap()
             kwargs["update_fields"] = {*update_fields, "description_overlap"}
         super().save(*args, **kwargs)
 

@@ -7,7 +7,8 @@ divide the number of words both descriptions use by the number of words either u
 Jaccard index). 0 means no word in common, 1 the same vocabulary.
 
 Each initiative stores its own score (`Initiative.description_overlap`, measured on save),
-so the ExCo page counts the mismatched ones in SQL instead of reading every description.
+so the ExCo page reads one number per initiative instead of two texts. Changing the rules
+below changes no stored score: recompute them in the same change, with a data migration.
 """
 
 from __future__ import annotations

@@ -221,6 +221,7 @@ def exco_dashboard(month: date, *, now=None) -> dict:
         "stale_kpis": stale_kpis,
         "troubled_sources": sources,
         "pipeline": _pipeline(shown),
+        "pipeline_total": portfolio.totals["candidates"],
         "charts": charts,
         "mismatch_below": MISMATCH_BELOW,
         "now": now,
@@ -352,7 +353,7 @@ class _Portfolio:
     the page names, the top of each list it shows."""
 
     per_stage: dict[str, dict]  # stage -> {"total", "redesigned"}
-    totals: dict[str, int]  # warning sign -> how many initiatives raise it
+    totals: dict[str, int]  # warning sign (or "candidates" for the pipeline) -> how many
     shown: list[Initiative]  # each with .lists, the names of the lists it tops
 
     @classmethod
@@ -426,7 +427,7 @@ class _Portfolio:
                 stage: {"total": total, "redesigned": redesigned[stage]}
                 for stage, total in Counter(r.stage for r in rows).items()
             },
-            totals={sign: len(flagged) for sign, flagged in signs.items()},
+            totals={"candidates": len(candidates), **{sign: len(flagged) for sign, flagged in signs.items()}},
             shown=shown,
         )
 
