@@ -373,6 +373,7 @@ VALUE_LIMIT = Decimal("1e14")
 class Rejection:
     row: int  # position in the batch, from 1
     reason: str
+    field: str = ""  # the part of the row at fault: kpi, initiative, observed_at or value
 
 
 @dataclass
@@ -383,25 +384,28 @@ class IngestResult:
     months: dict[date, set[int]] = field(default_factory=dict)  # month → KPI ids made due
 
 
-def measurement_problem(*, kpi: KPI, initiative_id: int | None, observed_at: datetime, value, now: datetime):
-    """Why this value cannot be stored for this KPI, in words a person can act on; None if it can."""
+def measurement_problem(
+    *, kpi: KPI, initiative_id: int | None, observed_at: datetime, value, now: datetime
+) -> tuple[str, str] | None:
+    """The field at fault and why this value cannot be stored for this KPI, in words a
+    person can act on; None if it can."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int | float):
-        return f"value {value!r} is not a number"
+        return "value", f"value {value!r} is not a number"
     value = Decimal(str(value))
     if not value.is_finite():
-        return f"value {value} is not a finite number"
+        return "value", f"value {value} is not a finite number"
     if abs(value) >= VALUE_LIMIT:
-        return f"value {value} is too large to store"
+        return "value", f"value {value} is too large to store"
     if kpi.unit == "percent" and not 0 <= value <= 100:
-        return f"{kpi.name} is a percentage: {value} is outside 0 to 100"
+        return "value", f"{kpi.name} is a percentage: {value} is outside 0 to 100"
     if kpi.unit in ("count", "days", "hours", "minutes") and value < 0:
-        return f"{kpi.name} is measured in {kpi.get_unit_display()}: it cannot be negative"
+        return "value", f"{kpi.name} is measured in {kpi.get_unit_display()}: it cannot be negative"
     if kpi.scope == "company" and initiative_id is not None:
-        return f"{kpi.name} is measured company-wide: it takes no initiative"
+        return "initiative", f"{kpi.name} is measured company-wide: it takes no initiative"
     if timezone.is_naive(observed_at):
-        return "the observed time has no time zone"
+        return "observed_at", "the observed time has no time zone"
     if observed_at > now + FUTURE_TOLERANCE:
-        return f"the observed time {observed_at:%Y-%m-%d %H:%M} is in the future"
+        return "observed_at", f"the observed time {observed_at:%Y-%m-%d %H:%M} is in the future"
     return None
 
 
@@ -413,35 +417,43 @@ def measurements_validate(rows: list[Row], *, now: datetime | None = None) -> tu
     for index, row in enumerate(rows, start=1):
         kpi = kpis.get(row.kpi_id)
         problem = (
-            f"KPI #{row.kpi_id} does not exist"
+            ("kpi", f"KPI #{row.kpi_id} does not exist")
             if kpi is None
             else measurement_problem(
                 kpi=kpi, initiative_id=row.initiative_id, observed_at=row.observed_at, value=row.value, now=now
             )
         )
         if problem:
-            rejected.append(Rejection(index, problem))
+            field_name, reason = problem
+            rejected.append(Rejection(index, reason, field_name))
         else:
             valid.append(row)
     return valid, rejected
 
 
 def measurements_ingest(
-    *, rows: list[Row], source: MetricSource, entered_by=None, entered_via: str, now: datetime | None = None
+    *,
+    rows: list[Row],
+    source: MetricSource,
+    entered_by=None,
+    entered_via: str,
+    now: datetime | None = None,
+    all_or_nothing: bool = False,
 ) -> IngestResult:
     """Store measurements idempotently: a key (KPI, initiative, source, observed time) seen
     before updates its value (recorded in history) or, unchanged, stores nothing.
 
-    Rows that cannot be stored are returned as rejections, never half-written. In the same
-    transaction the months these values fall in are recorded as owed roll-ups, so a lost
-    message or a stopped broker delays a snapshot but never loses it.
+    Rows that cannot be stored are returned as rejections, never half-written; with
+    `all_or_nothing`, one rejected row means none is stored. In the same transaction the
+    months these values fall in are recorded as owed roll-ups, so a lost message or a
+    stopped broker delays a snapshot but never loses it.
     """
     now = now or timezone.now()
     valid, rejected = measurements_validate(rows, now=now)
     # The same key twice in one batch: the later row wins, as a second send would.
     latest = {row.key: row for row in valid}
     result = IngestResult(rejected=rejected)
-    if not latest:
+    if not latest or (all_or_nothing and rejected):
         return result
     with transaction.atomic():
         outcome = upsert(

@@ -12,7 +12,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from metrics.admin import RecordOnlyMixin
 
-from .models import MonthlyPack, MonthlyReview, User
+from .models import IdempotencyRecord, IntegrationToken, MonthlyPack, MonthlyReview, User
+from .services import token_revoke
 
 
 @admin.register(User)
@@ -77,4 +78,36 @@ class MonthlyPackAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.
 
     list_display = ("month", "rendered_at", "sha256")
     fields = ("month", "rendered_at", "sha256")
+    readonly_fields = fields
+
+
+@admin.register(IntegrationToken)
+class IntegrationTokenAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+    """Tokens are issued with `manage.py issue_token` (the key is shown once); here admins
+    see which exist, when each was last used, and revoke them."""
+
+    list_display = ("name", "user", "key_prefix", "created_at", "last_used_at", "revoked_at")
+    list_select_related = ("user",)
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    readonly_fields = ("name", "user", "key_prefix", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        for token in queryset:
+            token_revoke(token=token)
+        self.message_user(request, f"{queryset.count()} token(s) revoked.")
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+    """The first answers kept for API writes sent with an Idempotency-Key, to replay retries."""
+
+    list_display = ("key", "user", "status_code", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("key",)
+    fields = ("key", "user", "request_hash", "status_code", "response", "created_at")
     readonly_fields = fields

@@ -168,3 +168,43 @@ class MonthlyPack(models.Model):
 
     def __str__(self):
         return f"ExCo pack {self.month:%B %Y}"
+
+
+class IntegrationToken(models.Model):
+    """A machine client's credential for the REST API, tied to a service user whose roles
+    decide what it may do (an ops lead's initiatives, or an admin's reach). Only a hash of
+    the key is kept: the key itself is shown once, when it is issued."""
+
+    name = models.CharField(max_length=120, help_text="Which integration uses it, e.g. 'claims warehouse loader'.")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="integration_tokens")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_prefix = models.CharField(
+        max_length=8, editable=False, help_text="The key's first characters, to tell it apart."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user__username", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.key_prefix}…)"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a write sent with an ``Idempotency-Key`` header: a retry with the
+    same key and body gets this answer back, and stores nothing again."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64, help_text="SHA-256 of the method, path and body.")
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self):
+        return f"{self.key} ({self.user_id})"

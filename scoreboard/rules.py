@@ -160,6 +160,10 @@ for app_label, entries in ADMIN_ONLY.items():
         for action in [only] if only else ["add", "change", "delete"]:
             rules.add_perm(f"{app_label}.{action}_{model}", is_admin)
 rules.add_perm("scoreboard.view_user", is_admin)
+# Integration tokens: admins see and revoke them (issued from the command line).
+for action in ("view", "change", "delete"):
+    rules.add_perm(f"scoreboard.{action}_integrationtoken", is_admin)
+rules.add_perm("scoreboard.view_idempotencyrecord", is_admin)
 for action in ("view", "add", "change", "delete"):
     rules.add_perm(f"auth.{action}_group", is_admin)
 for model in ("matrixversion", "matrixdecision"):

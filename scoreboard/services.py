@@ -3,6 +3,8 @@ freezes it. Every path (page, API, admin) signs through here."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +13,7 @@ from django.utils import timezone
 
 from metrics.services import first_of_month, month_freeze
 
-from .models import MonthlyReview
+from .models import IntegrationToken, MonthlyReview, Role
 
 SLOTS = ("cio", "coo")
 
@@ -91,3 +93,33 @@ def _checked_month(month: date) -> date:
     if month > first_of_month(timezone.localdate()):
         raise ValidationError({"month": f"{month:%B %Y} has not started: it cannot be signed off yet."})
     return month
+
+
+# --- Integration tokens: how machine clients sign in to the REST API ------------------------
+
+# The roles a service user may hold for a token: machines write metrics (ops lead) or keep
+# reference data (admin); they never sign off or decide as an executive.
+TOKEN_ROLES = (Role.OPS_LEAD, Role.ADMIN)
+
+
+def token_hash(key: str) -> str:
+    # The key is 256 random bits: a plain SHA-256 cannot be reversed or guessed.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def token_issue(*, user, name: str) -> tuple[IntegrationToken, str]:
+    """A new token for `user` and its key, which is shown this once and never stored."""
+    if not any(user.has_role(role) for role in TOKEN_ROLES):
+        raise ValidationError({"user": f"{user} is neither an ops lead nor an admin: a token acts with their role."})
+    if not name.strip():
+        raise ValidationError({"name": "Name the integration that will use the token."})
+    key = secrets.token_urlsafe(32)
+    token = IntegrationToken.objects.create(user=user, name=name.strip(), key_hash=token_hash(key), key_prefix=key[:8])
+    return token, key
+
+
+def token_revoke(*, token: IntegrationToken) -> IntegrationToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

@@ -39,6 +39,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    # Swagger UI's files from our own static files: no CDN.
+    "drf_spectacular_sidecar",
     "simple_history",
     # Imports every app's rules.py; the object permissions live in scoreboard/rules.py.
     "rules.apps.AutodiscoverRulesConfig",
@@ -229,12 +233,34 @@ PDF_RENDER_TIMEOUT_SECONDS = env.float("PDF_RENDER_TIMEOUT_SECONDS", default=60.
 
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # A machine sends its token; the browser its session (whose writes DRF holds to CSRF).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "scoreboard.api.IntegrationTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 100,
+    "DEFAULT_PERMISSION_CLASSES": ["scoreboard.api.RulesPermission"],
+    "DEFAULT_PAGINATION_CLASS": "scoreboard.api.Pages",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "COERCE_DECIMAL_TO_STRING": True,  # exact decimals, never floats
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "AI scoreboard API",
+    "DESCRIPTION": "The shared scoreboard of the AI programme: initiatives, KPIs, measurements, snapshots, "
+    "governance. Same permissions as the web pages.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "scoreboard.api.document_errors",
+    ],
 }
 
 # --- Email ---------------------------------------------------------------------------------

@@ -1,6 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from metrics import api as metrics_api
 
 from . import converters, views
 
@@ -8,7 +12,17 @@ admin.site.site_header = "AI scoreboard administration"
 admin.site.site_title = "AI scoreboard"
 register_converter(converters.MonthConverter, "month")
 
+# /api/v1/: every app's endpoints (its api.py), with the same permissions as the pages.
+api = DefaultRouter()
+api.register("kpis", metrics_api.KPIViewSet)
+api.register("targets", metrics_api.TargetViewSet)
+api.register("measurements", metrics_api.MeasurementViewSet)
+api.register("snapshots", metrics_api.MonthlySnapshotViewSet)
+
 urlpatterns = [
+    path("api/v1/", include(api.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", views.home, name="home"),
     path("exco/", views.exco_pick, name="exco-pick"),
     path("exco/<month:month>/", views.exco_month, name="exco-month"),

@@ -1,0 +1,153 @@
+"""How KPIs, targets, measurements and snapshots look in the REST API. KPIs and initiatives
+are named by their codes, people by their usernames, sources by their names."""
+
+from __future__ import annotations
+
+import copy
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from initiatives.models import Initiative
+
+from .models import KPI, Measurement, MonthlySnapshot, Target
+
+
+def _people():
+    return get_user_model().objects.all()
+
+
+class ModelCleanMixin:
+    """Runs the model's own clean() and constraints, so the API refuses what the admin
+    refuses, with the same words, naming the field."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        instance = copy.copy(self.instance) if self.instance is not None else self.Meta.model()
+        for name, value in attrs.items():
+            setattr(instance, name, value)
+        try:
+            instance.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
+        return attrs
+
+
+class KPISerializer(ModelCleanMixin, serializers.ModelSerializer):
+    accountable_executive = serializers.SlugRelatedField(slug_field="username", queryset=_people())
+    co_accountable_executive = serializers.SlugRelatedField(
+        slug_field="username", queryset=_people(), allow_null=True, required=False
+    )
+    ratio_numerator = serializers.SlugRelatedField(
+        slug_field="code", queryset=KPI.objects.all(), allow_null=True, required=False
+    )
+    ratio_denominator = serializers.SlugRelatedField(
+        slug_field="code", queryset=KPI.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = KPI
+        fields = [
+            "id",
+            "code",
+            "name",
+            "description",
+            "family",
+            "unit",
+            "direction",
+            "aggregation",
+            "ratio_numerator",
+            "ratio_denominator",
+            "scope",
+            "accountable_executive",
+            "co_accountable_executive",
+            "is_primary",
+            "role",
+            "expected_interval_days",
+            "display_order",
+        ]
+
+
+class TargetSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    kpi = serializers.SlugRelatedField(slug_field="code", queryset=KPI.objects.all())
+    initiative = serializers.SlugRelatedField(
+        slug_field="code", queryset=Initiative.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Target
+        fields = ["id", "kpi", "initiative", "effective_from", "target", "amber_threshold", "red_threshold"]
+
+
+class MeasurementSerializer(serializers.ModelSerializer):
+    kpi = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    initiative = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    source = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    entered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Measurement
+        fields = [
+            "id",
+            "kpi",
+            "initiative",
+            "source",
+            "observed_at",
+            "value",
+            "note",
+            "entered_by",
+            "entered_via",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class MeasurementInSerializer(serializers.Serializer):
+    """One measurement as sent: only for the schema; batches are read by metrics/api.py's
+    own row reader, which is many times faster than a serializer per row."""
+
+    kpi = serializers.SlugField(help_text="The KPI's code.")
+    initiative = serializers.SlugField(
+        required=False, allow_null=True, help_text="The initiative's code; null or absent for a company-wide KPI."
+    )
+    observed_at = serializers.DateTimeField(help_text="When the value was observed, with its time zone.")
+    value = serializers.DecimalField(max_digits=20, decimal_places=6)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class BatchInSerializer(serializers.Serializer):
+    source = serializers.CharField(
+        required=False, help_text="The name of a REST push source; the shared 'REST API' source when absent."
+    )
+    measurements = MeasurementInSerializer(many=True, help_text="Up to 10 000 measurements, stored all or none.")
+
+
+class BatchOutSerializer(serializers.Serializer):
+    received = serializers.IntegerField(help_text="Rows in the request.")
+    stored = serializers.IntegerField(help_text="Rows written: new, or a changed value for a key already stored.")
+    unchanged = serializers.IntegerField(help_text="Rows already stored with the same value: nothing written.")
+
+
+class MonthlySnapshotSerializer(serializers.ModelSerializer):
+    kpi = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    initiative = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = MonthlySnapshot
+        fields = [
+            "id",
+            "kpi",
+            "initiative",
+            "month",
+            "value",
+            "target",
+            "amber_threshold",
+            "red_threshold",
+            "status",
+            "measurement_count",
+            "computed_at",
+            "pending_restatement_value",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,232 @@
+"""The REST API's common parts (/api/v1/): token sign-in for machines, the permission check
+every endpoint shares with the web pages (scoreboard/rules.py), idempotent writes, pages of
+results, and the error responses the OpenAPI schema documents. Each app's api.py holds its
+own endpoints; scoreboard/urls.py routes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from functools import wraps
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import status
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from .models import IdempotencyRecord, IntegrationToken
+from .services import TOKEN_ROLES, token_hash
+
+# --- Signing in -------------------------------------------------------------------------------
+
+# A token's last use is written at most this often: reads stay reads.
+_LAST_USED_EVERY = timedelta(minutes=1)
+
+
+class IntegrationTokenAuthentication(BaseAuthentication):
+    """``Authorization: Token <key>``, for machine clients. The browser uses its session."""
+
+    keyword = "Token"
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise AuthenticationFailed("Send the header as 'Authorization: Token <key>'.")
+        try:
+            key = parts[1].decode()
+        except UnicodeDecodeError as error:
+            raise AuthenticationFailed("The token is not valid.") from error
+        token = (
+            IntegrationToken.objects.select_related("user")
+            .filter(key_hash=token_hash(key), revoked_at__isnull=True)
+            .first()
+        )
+        if token is None:
+            raise AuthenticationFailed("The token is not valid or has been revoked.")
+        user = token.user
+        # Roles can change after a token is issued; it acts with the roles its user has now.
+        if not user.is_active or not any(user.has_role(role) for role in TOKEN_ROLES):
+            raise AuthenticationFailed("The token's user is no longer an active ops lead or admin.")
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > _LAST_USED_EVERY:
+            IntegrationToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return user, token
+
+    def authenticate_header(self, request):
+        # Makes an unauthenticated request a 401 (with this challenge) rather than a 403.
+        return self.keyword
+
+
+class IntegrationTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "scoreboard.api.IntegrationTokenAuthentication"
+    name = "integrationToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <key>`: a key issued to a service user with the ops-lead or admin role.",
+        }
+
+
+# --- Permissions: the same rules as the pages -------------------------------------------------
+
+
+class RulesPermission(BasePermission):
+    """Reads need ``<app>.view_<model>``. A write is refused up front (403, before the body
+    is even validated) to anyone the view's ``writers`` predicate does not admit, then each
+    object it touches is checked with ``has_perm(<app>.<action>_<model>, obj)``."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if request.method in SAFE_METHODS:
+            return user.has_perm(view.permission_name("view"))
+        return bool(view.writers.test(user))
+
+    def has_object_permission(self, request, view, obj):
+        if request.method in SAFE_METHODS:
+            return True  # has_permission already asked: everyone signed in reads the scoreboard
+        action = "delete" if request.method == "DELETE" else "change"
+        return request.user.has_perm(view.permission_name(action), obj)
+
+
+class RulesViewSetMixin:
+    """For viewsets over one model: the permission names of that model."""
+
+    permission_classes = [RulesPermission]
+    writers = None  # a rules predicate: who may write at all
+
+    def permission_name(self, action: str) -> str:
+        meta = self.get_queryset().model._meta
+        return f"{meta.app_label}.{action}_{meta.model_name}"
+
+
+class Pages(PageNumberPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+# --- Idempotent writes -------------------------------------------------------------------------
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    type=str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string up to 255 characters. A retry with the same key and body stores nothing "
+    "again and gets the first answer back; the same key with another body is refused with 409.",
+)
+
+
+def idempotent(handler):
+    """Wrap a write action: with an Idempotency-Key header, its first successful answer is
+    kept (in the write's own transaction) and replayed for a retry with the same key."""
+
+    @wraps(handler)
+    def wrapper(view, request, *args, **kwargs):
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is None:
+            return handler(view, request, *args, **kwargs)
+        if not 1 <= len(key) <= 255:
+            return Response(
+                {"detail": f"{IDEMPOTENCY_HEADER} must be 1 to 255 characters."}, status=status.HTTP_400_BAD_REQUEST
+            )
+        # Read before the body is parsed; the parser then reads this copy.
+        body = request._request.body
+        digest = hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(), body])).hexdigest()
+        earlier = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+        if earlier is not None:
+            return _replay(earlier, digest)
+        try:
+            with transaction.atomic():
+                response = handler(view, request, *args, **kwargs)
+                if status.is_success(response.status_code):
+                    IdempotencyRecord.objects.create(
+                        user=request.user,
+                        key=key,
+                        request_hash=digest,
+                        status_code=response.status_code,
+                        response=json.loads(JSONRenderer().render(response.data) or b"null"),
+                    )
+        except IntegrityError:
+            # The same key sent twice at once: the other request committed first.
+            earlier = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+            if earlier is None:
+                raise
+            return _replay(earlier, digest)
+        return response
+
+    return wrapper
+
+
+def _replay(record: IdempotencyRecord, digest: str) -> Response:
+    if record.request_hash != digest:
+        return Response(
+            {"detail": f"This {IDEMPOTENCY_HEADER} was already used with a different request."},
+            status=status.HTTP_409_CONFLICT,
+        )
+    return Response(record.response, status=record.status_code, headers={"Idempotent-Replayed": "true"})
+
+
+# --- The schema's error responses -------------------------------------------------------------
+
+_ERROR = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+_VALIDATION_ERROR = {
+    "type": "object",
+    "description": "Each field (or, in a batch, each row number) names what is wrong with it.",
+    "additionalProperties": True,
+}
+_ERRORS = {
+    "400": ("The request is not valid: the body names each field and the reason.", "ValidationError"),
+    "401": ("No valid session or token.", "Error"),
+    "403": ("Signed in, but this role or person may not do this.", "Error"),
+    "404": ("No such object.", "Error"),
+    "409": ("The Idempotency-Key was already used with a different request.", "Error"),
+}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation lists the errors it can answer."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = _ERROR
+    schemas["ValidationError"] = _VALIDATION_ERROR
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            codes = ["401", "403"]
+            if "{" in path:
+                codes.append("404")
+            if method in ("post", "put", "patch"):
+                codes.append("400")
+            if any(p.get("name") == IDEMPOTENCY_HEADER for p in operation.get("parameters", [])):
+                codes += ["400", "409"]
+            responses = operation.setdefault("responses", {})
+            for code in codes:
+                description, schema = _ERRORS[code]
+                responses.setdefault(
+                    code,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+                    },
+                )
+    return result
