@@ -3,35 +3,17 @@ are named by their codes, people by their usernames, sources by their names."""
 
 from __future__ import annotations
 
-import copy
-
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from initiatives.models import Initiative
+from scoreboard.api import ModelCleanMixin
 
 from .models import KPI, Measurement, MonthlySnapshot, Target
 
 
 def _people():
     return get_user_model().objects.all()
-
-
-class ModelCleanMixin:
-    """Runs the model's own clean() and constraints, so the API refuses what the admin
-    refuses, with the same words, naming the field."""
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        instance = copy.copy(self.instance) if self.instance is not None else self.Meta.model()
-        for name, value in attrs.items():
-            setattr(instance, name, value)
-        try:
-            instance.full_clean()
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
-        return attrs
 
 
 class KPISerializer(ModelCleanMixin, serializers.ModelSerializer):

@@ -6,16 +6,18 @@ own endpoints; scoreboard/urls.py routes them.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from datetime import timedelta
 from functools import wraps
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.pagination import PageNumberPagination
@@ -113,6 +115,22 @@ class RulesViewSetMixin:
     def permission_name(self, action: str) -> str:
         meta = self.get_queryset().model._meta
         return f"{meta.app_label}.{action}_{meta.model_name}"
+
+
+class ModelCleanMixin:
+    """Runs the model's own clean() and constraints, so the API refuses what the admin
+    refuses, with the same words, naming the field."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        instance = copy.copy(self.instance) if self.instance is not None else self.Meta.model()
+        for name, value in attrs.items():
+            setattr(instance, name, value)
+        try:
+            instance.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
+        return attrs
 
 
 class Pages(PageNumberPagination):
