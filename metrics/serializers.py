@@ -64,9 +64,11 @@ class TargetSerializer(ModelCleanMixin, serializers.ModelSerializer):
 
 class MeasurementSerializer(serializers.ModelSerializer):
     kpi = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    initiative = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    initiative = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     source = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    entered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    entered_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Empty for a pulled value."
+    )
 
     class Meta:
         model = Measurement
@@ -114,7 +116,9 @@ class BatchOutSerializer(serializers.Serializer):
 
 class MonthlySnapshotSerializer(serializers.ModelSerializer):
     kpi = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    initiative = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    initiative = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="Empty for a company-wide figure."
+    )
 
     class Meta:
         model = MonthlySnapshot

@@ -231,10 +231,11 @@ def document_errors(result, generator, request, public):
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             codes = ["401", "403"]
-            if "{" in path:
-                codes.append("404")
-            if method in ("post", "put", "patch"):
-                codes.append("400")
+            if "{" in path or any(p.get("name") == "page" for p in operation.get("parameters", [])):
+                codes.append("404")  # no such object, or a page past the last
+            queries = [p for p in operation.get("parameters", []) if p.get("in") == "query" and p["name"] != "page"]
+            if method in ("post", "put", "patch") or queries:
+                codes.append("400")  # a bad body, or a filter value that is not valid
             if any(p.get("name") == IDEMPOTENCY_HEADER for p in operation.get("parameters", [])):
                 codes += ["400", "409"]
             responses = operation.setdefault("responses", {})

@@ -36,3 +36,5 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "scoreboard.views.not_found"

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -139,3 +140,10 @@ def readyz(request):
     if problems:
         return JsonResponse({"status": "unavailable", "reasons": problems}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def not_found(request, exception):
+    """Under /api/, a JSON answer like every other API error; elsewhere Django's own page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "No such endpoint or object."}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -329,3 +329,16 @@ def test_an_admin_revokes_a_token_in_the_admin_and_an_ops_lead_cannot_see_them(c
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert Client(HTTP_AUTHORIZATION=f"Token {key}").get("/api/v1/kpis/").status_code == 401
+
+
+def test_an_unknown_api_address_answers_json_and_a_page_address_html(client, cio):
+    client.force_login(cio)
+    api = client.get("/api/v1/no-such-endpoint/")
+    assert (api.status_code, api["Content-Type"], api.json()["detail"]) == (
+        404,
+        "application/json",
+        "No such endpoint or object.",
+    )
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
