@@ -32,6 +32,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=30, hour=2),
         "options": {"expires": 3 * 3600},
     },
+    # Nightly: answers kept for Idempotency-Keys are forgotten after a week.
+    "scoreboard-forget-idempotency-keys": {
+        "task": "scoreboard.tasks.forget_idempotency_keys",
+        "schedule": crontab(minute=45, hour=3),
+        "options": {"expires": 6 * 3600},
+    },
     # Mornings: each accountable executive hears what went off-target, stale or failed.
     "metrics-alert-digests": {
         "task": "metrics.tasks.send_alert_digests",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from metrics.services import first_of_month, month_freeze
 
-from .models import IntegrationToken, MonthlyReview, Role
+from .models import IdempotencyRecord, IntegrationToken, MonthlyReview, Role
 
 SLOTS = ("cio", "coo")
 
@@ -123,3 +123,16 @@ def token_revoke(*, token: IntegrationToken) -> IntegrationToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+# --- Idempotency keys: kept long enough for any client's retries, then forgotten ----------
+
+IDEMPOTENCY_KEYS_KEPT = timedelta(days=7)
+
+
+def idempotency_keys_forget(*, now=None) -> int:
+    """Delete the answers kept for Idempotency-Keys older than IDEMPOTENCY_KEYS_KEPT; a key
+    reused after that is a new request (the natural key still stores nothing twice)."""
+    cutoff = (now or timezone.now()) - IDEMPOTENCY_KEYS_KEPT
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -2,6 +2,7 @@
 batches stored all or none, idempotent retries, and a schema that documents the errors."""
 
 import json
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -9,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from metrics.models import KPI, Measurement
 from scoreboard.models import IdempotencyRecord
-from scoreboard.services import token_issue, token_revoke
+from scoreboard.services import idempotency_keys_forget, token_issue, token_revoke
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -342,3 +344,16 @@ def test_an_unknown_api_address_answers_json_and_a_page_address_html(client, cio
     page = client.get("/no-such-page/")
     assert page.status_code == 404
     assert page["Content-Type"].startswith("text/html")
+
+
+def test_kept_answers_are_forgotten_after_a_week(ops_lead_a, kpi, initiative_a):
+    post(token_client(ops_lead_a), BULK, {"measurements": [row(kpi, initiative_a)]}, HTTP_IDEMPOTENCY_KEY="old")
+    post(
+        token_client(ops_lead_a),
+        BULK,
+        {"measurements": [row(kpi, initiative_a, observed_at="2026-03-11T09:00:00Z")]},
+        HTTP_IDEMPOTENCY_KEY="new",
+    )
+    IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - timedelta(days=8))
+    assert idempotency_keys_forget() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
