@@ -4,8 +4,11 @@ from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from governance import api as governance_api
+from initiatives import api as initiatives_api
 from metrics import api as metrics_api
 
+from . import api as scoreboard_api
 from . import converters, views
 
 admin.site.site_header = "AI scoreboard administration"
@@ -18,6 +21,16 @@ api.register("kpis", metrics_api.KPIViewSet)
 api.register("targets", metrics_api.TargetViewSet)
 api.register("measurements", metrics_api.MeasurementViewSet)
 api.register("snapshots", metrics_api.MonthlySnapshotViewSet)
+api.register("initiatives", initiatives_api.InitiativeViewSet)
+api.register("milestones", initiatives_api.MilestoneViewSet)
+api.register("backlog-items", initiatives_api.BacklogItemViewSet)
+api.register("workflow-changes", initiatives_api.WorkflowChangeViewSet)
+api.register("shadow-ai-tools", initiatives_api.ShadowAIToolViewSet)
+api.register("risks", governance_api.RiskViewSet)
+api.register("matrix-versions", governance_api.MatrixVersionViewSet)
+api.register("matrix-decisions", governance_api.MatrixDecisionViewSet)
+api.register("decision-requests", governance_api.DecisionRequestViewSet)
+api.register("reviews", scoreboard_api.MonthlyReviewViewSet)
 
 urlpatterns = [
     path("api/v1/", include(api.urls)),

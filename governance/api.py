@@ -1,0 +1,212 @@
+"""REST endpoints for the decision-authority matrix, decision requests and the risk register
+(/api/v1/).
+
+Everyone signed in reads. The matrix and the risk register are kept by admins, and a matrix
+version only while it is a draft: a published version is evidence, so its decisions are not
+changed, deleted or added to. Anyone signed in may ask an executive for a decision; only the
+executive asked answers it, once (``decision_answer`` below).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from initiatives.api import CheckedModelViewSet, CheckedWritesMixin
+from scoreboard.api import IDEMPOTENCY_PARAMETER, idempotent
+from scoreboard.rules import is_admin, is_signed_in
+
+from .models import DecisionRequest, MatrixDecision, MatrixVersion, Risk
+from .serializers import (
+    DecisionAnswerSerializer,
+    DecisionRequestSerializer,
+    MatrixDecisionSerializer,
+    MatrixVersionSerializer,
+    RiskSerializer,
+)
+
+# --- The decision-authority matrix ------------------------------------------------------------------
+
+
+class MatrixVersionViewSet(CheckedModelViewSet):
+    """Versions of the decision-authority matrix: added by admins, changed and deleted by
+    admins only while draft. Publishing is not done through the API."""
+
+    queryset = MatrixVersion.objects.select_related("created_by", "published_by", "approved_by").order_by("-number")
+    serializer_class = MatrixVersionSerializer
+    writers = is_admin
+    lookup_field = "number"
+    lookup_value_regex = "[0-9]+"
+    filterset_fields = ["status"]
+    ordering_fields = ["number", "effective_from", "created_at", "published_at"]
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        """Open a draft version (admins); there is at most one draft at a time."""
+        return super().create(request, *args, **kwargs)
+
+
+class MatrixDecisionFilter(filters.FilterSet):
+    version = filters.NumberFilter(field_name="version__number", label="The matrix version's number.")
+    initiative = filters.CharFilter(field_name="initiative__code", label="The initiative's code.")
+
+    class Meta:
+        model = MatrixDecision
+        fields = ["process", "autonomy_tier", "accountable_executive", "audit_trail"]
+
+
+class MatrixDecisionViewSet(CheckedModelViewSet):
+    """The decisions of each matrix version: kept by admins, in a draft version only."""
+
+    queryset = MatrixDecision.objects.select_related("version", "initiative", "monitoring_kpi").order_by(
+        "-version__number", "process", "key", "pk"
+    )
+    serializer_class = MatrixDecisionSerializer
+    writers = is_admin
+    filterset_class = MatrixDecisionFilter
+    ordering_fields = ["process", "key", "autonomy_tier", "confidence_threshold"]
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        """Add a decision to the draft version (admins)."""
+        return super().create(request, *args, **kwargs)
+
+    def check_may_store(self, serializer, action: str) -> None:
+        super().check_may_store(serializer, action)
+        # Adding a decision changes its version, which only a draft allows.
+        version = serializer.validated_data.get("version")
+        if version is not None and not self.request.user.has_perm("governance.change_matrixversion", version):
+            raise PermissionDenied(self.refusal_published(version))
+
+    def refusal(self, obj, action: str) -> str:
+        if obj.version_id and obj.version.status != MatrixVersion.Status.DRAFT:
+            return self.refusal_published(obj.version)
+        return super().refusal(obj, action)
+
+    @staticmethod
+    def refusal_published(version: MatrixVersion) -> str:
+        return f"Nothing was stored: matrix v{version.number} is published; changes go into a new draft version."
+
+
+# --- Decision requests -------------------------------------------------------------------------------------
+
+
+def decision_answer(*, decision_request: DecisionRequest, user, answer: str, note: str = "") -> DecisionRequest:
+    """Record the asked executive's answer. An answer is final: a second one is refused,
+    naming when and how the request was answered. Locked, so two answers sent at the same
+    moment cannot both land. (Here until governance has a services module of its own.)"""
+    with transaction.atomic():
+        request = DecisionRequest.objects.select_for_update().get(pk=decision_request.pk)
+        if not user.has_perm("governance.answer_decisionrequest", request):
+            raise DjangoPermissionDenied("Only the executive asked answers this request.")
+        if request.answered_at is not None:
+            when = timezone.localtime(request.answered_at)
+            raise DjangoValidationError(
+                {"answer": f"Already answered ({request.answer}) on {when:%Y-%m-%d %H:%M}: an answer is final."}
+            )
+        request.answer = answer
+        request.note = note.strip()
+        request.answered_at = timezone.now()
+        request.full_clean()
+        request._change_reason = f"Answered: {answer}"
+        request.save()
+    return request
+
+
+class DecisionRequestFilter(filters.FilterSet):
+    executive = filters.CharFilter(field_name="executive__username", label="The asked executive's username.")
+    requested_by = filters.CharFilter(field_name="requested_by__username", label="Who asked (username).")
+    initiative = filters.CharFilter(field_name="initiative__code", label="The initiative's code.")
+    answered = filters.BooleanFilter(field_name="answered_at", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = DecisionRequest
+        fields = {"answer": ["exact"], "due_at": ["gte", "lt"], "requested_at": ["gte", "lt"]}
+
+
+class DecisionRequestViewSet(
+    CheckedWritesMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Decisions asked of an executive: anyone signed in asks (as themselves), only the
+    executive asked answers. A request is not edited or deleted through the API."""
+
+    queryset = DecisionRequest.objects.select_related("initiative", "requested_by", "executive").order_by(
+        "due_at", "pk"
+    )
+    serializer_class = DecisionRequestSerializer
+    writers = is_signed_in  # asking: anyone; answering: checked against the request
+    who_writes = "people signed in"
+    filterset_class = DecisionRequestFilter
+    ordering_fields = ["due_at", "requested_at", "answered_at"]
+
+    def permission_name(self, action: str) -> str:
+        # Answering is the one change there is to a request, and it has its own rule.
+        if getattr(self, "action", None) == "answer" and action == "change":
+            return "governance.answer_decisionrequest"
+        return super().permission_name(action)
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        """Ask an executive for a decision, due in 24 hours unless `due_at` says otherwise."""
+        return super().create(request, *args, **kwargs)
+
+    @extend_schema(request=DecisionAnswerSerializer, responses={200: DecisionRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def answer(self, request, *args, **kwargs):
+        """Answer the request: only the executive asked, and only once (a second answer is a 400)."""
+        decision_request = self.get_object()  # 403 here for anyone but the executive asked
+        body = DecisionAnswerSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            answered = decision_answer(decision_request=decision_request, user=request.user, **body.validated_data)
+        except DjangoPermissionDenied as refusal:
+            raise PermissionDenied(str(refusal)) from refusal
+        except DjangoValidationError as error:
+            raise ValidationError(serializers.as_serializer_error(error)) from error
+        return Response(self.get_serializer(answered).data)
+
+
+# --- The risk register -----------------------------------------------------------------------------------------
+
+
+class RiskFilter(filters.FilterSet):
+    initiative = filters.CharFilter(field_name="initiatives__code", label="The code of an initiative it concerns.")
+
+    class Meta:
+        model = Risk
+        fields = ["category", "status", "likelihood", "impact"]
+
+
+class RiskViewSet(CheckedModelViewSet):
+    """The risk register, each risk owned on both sides of the CIO–COO line: kept by admins."""
+
+    queryset = (
+        Risk.objects.select_related("technology_owner", "operations_owner")
+        .prefetch_related("initiatives")
+        .order_by("title", "pk")
+    )
+    serializer_class = RiskSerializer
+    writers = is_admin
+    filterset_class = RiskFilter
+    ordering_fields = ["title", "category", "status", "likelihood", "impact"]
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        """Add a risk (admins)."""
+        return super().create(request, *args, **kwargs)

@@ -1,0 +1,199 @@
+"""How the decision-authority matrix, decision requests and the risk register look in the
+REST API. Matrix versions are named by their numbers, initiatives and KPIs by their codes,
+people by their usernames. Who created or asked, and when, is set from the request."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import Max
+from django.utils import timezone
+from rest_framework import serializers
+
+from initiatives.models import Initiative
+from initiatives.serializers import named_choice_field
+from metrics.models import KPI
+from scoreboard.api import ModelCleanMixin
+from scoreboard.models import Role
+
+from .models import DecisionAnswer, DecisionRequest, MatrixDecision, MatrixVersion, Risk, RiskStatus, VersionStatus
+
+# A decision is asked to be answered within a day unless the request says otherwise.
+DEFAULT_ANSWER_TIME = timedelta(hours=24)
+
+
+def _people():
+    return get_user_model().objects.all()
+
+
+def _executives():
+    return get_user_model().objects.filter(groups__name=Role.EXECUTIVE.value, is_active=True)
+
+
+def _initiative_field(**kwargs) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="code", queryset=Initiative.objects.all(), help_text="The initiative's code.", **kwargs
+    )
+
+
+def _kpi_field(**kwargs) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="code", queryset=KPI.objects.all(), help_text="The KPI's code.", **kwargs
+    )
+
+
+# --- The decision-authority matrix ------------------------------------------------------------------
+
+
+class MatrixVersionSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    number = serializers.IntegerField(
+        min_value=1, max_value=2_147_483_647, required=False, help_text="The next number when absent."
+    )
+    status = named_choice_field(VersionStatus, "MatrixVersionStatusEnum", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    published_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = MatrixVersion
+        fields = [
+            "id",
+            "number",
+            "status",
+            "effective_from",
+            "reason",
+            "created_by",
+            "created_at",
+            "published_by",
+            "approved_by",
+            "published_at",
+        ]
+        # Publishing is an act of named people, not a field to set (as in the admin).
+        read_only_fields = ["published_at"]
+
+    def validate(self, attrs):
+        if self.instance is None:
+            attrs["created_by"] = self.context["request"].user
+            if "number" not in attrs:
+                attrs["number"] = (MatrixVersion.objects.aggregate(last=Max("number"))["last"] or 0) + 1
+        return super().validate(attrs)
+
+
+class MatrixDecisionSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    version = serializers.SlugRelatedField(
+        slug_field="number", queryset=MatrixVersion.objects.all(), help_text="The matrix version's number."
+    )
+    initiative = _initiative_field(allow_null=True, required=False)
+    monitoring_kpi = _kpi_field(allow_null=True, required=False)
+
+    class Meta:
+        model = MatrixDecision
+        fields = [
+            "id",
+            "version",
+            "key",
+            "process",
+            "initiative",
+            "decision",
+            "autonomy_tier",
+            "confidence_threshold",
+            "escalation_owner",
+            "accountable_executive",
+            "override_protocol",
+            "audit_trail",
+            "monitoring_kpi",
+            "breach_threshold",
+            "breach_when",
+        ]
+
+
+# --- Decision requests ---------------------------------------------------------------------------------
+
+
+class DecisionRequestSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    initiative = _initiative_field(allow_null=True, required=False)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    executive = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=_executives(),
+        help_text="The username of the executive asked to decide.",
+        error_messages={"does_not_exist": "No active executive has the username {value}."},
+    )
+
+    class Meta:
+        model = DecisionRequest
+        fields = [
+            "id",
+            "initiative",
+            "question",
+            "requested_by",
+            "executive",
+            "requested_at",
+            "due_at",
+            "answered_at",
+            "answer",
+            "note",
+        ]
+        read_only_fields = ["requested_at", "answered_at", "answer", "note"]
+        extra_kwargs = {
+            "due_at": {"required": False, "help_text": "When the answer is due; 24 hours after asking when absent."}
+        }
+
+    def validate(self, attrs):
+        if self.instance is None:
+            now = timezone.now()
+            attrs["requested_by"] = self.context["request"].user
+            attrs["requested_at"] = now
+            attrs.setdefault("due_at", now + DEFAULT_ANSWER_TIME)
+        return super().validate(attrs)
+
+
+class DecisionAnswerSerializer(serializers.Serializer):
+    answer = serializers.ChoiceField(choices=DecisionAnswer.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="Why, in a sentence or two.")
+
+
+# --- The risk register ------------------------------------------------------------------------------------
+
+
+class RiskSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    technology_owner = serializers.SlugRelatedField(slug_field="username", queryset=_people())
+    operations_owner = serializers.SlugRelatedField(slug_field="username", queryset=_people())
+    initiatives = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Initiative.objects.all(),
+        many=True,
+        required=False,
+        help_text="The codes of the initiatives it concerns.",
+    )
+    rating = serializers.IntegerField(read_only=True, help_text="Likelihood × impact, 1 to 25.")
+    status = named_choice_field(RiskStatus, "RiskStatusEnum", required=False)
+
+    class Meta:
+        model = Risk
+        fields = [
+            "id",
+            "title",
+            "category",
+            "description",
+            "preventive_measures",
+            "responsive_measures",
+            "technology_owner",
+            "operations_owner",
+            "likelihood",
+            "impact",
+            "rating",
+            "status",
+            "initiatives",
+        ]
+        # Rated from 1 to 5: said per field, where the table's constraint only says it of the row.
+        extra_kwargs = {"likelihood": {"min_value": 1, "max_value": 5}, "impact": {"min_value": 1, "max_value": 5}}
+
+    def validate(self, attrs):
+        # The model's clean() cannot be given a many-to-many value; it is saved with the risk.
+        initiatives = attrs.pop("initiatives", None)
+        attrs = super().validate(attrs)
+        if initiatives is not None:
+            attrs["initiatives"] = initiatives
+        return attrs

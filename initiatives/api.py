@@ -1,0 +1,281 @@
+"""REST endpoints for initiatives, their milestones, backlog and workflow change, and the
+shadow-AI register (/api/v1/).
+
+Everyone signed in reads. Writes follow scoreboard/rules.py, checked in two steps: by role
+first (the viewset's ``writers``: anyone else gets 403 before the body is even read), then
+against the object as it would be stored, ``has_perm(<app>.<add|change>_<model>, obj)``, so
+an ops lead can neither add a milestone to an initiative they do not lead nor move one into
+it. ``CheckedWritesMixin`` does the second step for the governance endpoints too.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from django.db import transaction
+from django.db.models import ProtectedError, Q, RestrictedError
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import APIException, PermissionDenied
+
+from scoreboard.api import IDEMPOTENCY_PARAMETER, RulesViewSetMixin, idempotent
+from scoreboard.rules import is_admin, is_ops_lead
+
+from .models import BacklogItem, Initiative, Milestone, ShadowAITool, WorkflowChange
+from .serializers import (
+    BacklogItemSerializer,
+    InitiativeSerializer,
+    MilestoneSerializer,
+    ShadowAIToolSerializer,
+    WorkflowChangeSerializer,
+)
+
+# --- Shared by every write endpoint over one model ------------------------------------------------
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This cannot be deleted: other records refer to it."
+    default_code = "conflict"
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The shape of scoreboard.api's "Error" component, for the answers it does not add itself."""
+
+    detail = serializers.CharField()
+
+
+def as_stored(serializer) -> object:
+    """The object as the validated request would store it, unsaved: what the rules judge."""
+    model = serializer.Meta.model
+    obj = copy.copy(serializer.instance) if serializer.instance is not None else model()
+    many = {field.name for field in model._meta.many_to_many}
+    for name, value in serializer.validated_data.items():
+        if name not in many:
+            setattr(obj, name, value)
+    return obj
+
+
+class CheckedWritesMixin(RulesViewSetMixin):
+    """Each write is judged on the object as it would be stored; nothing is stored when the
+    rules refuse it (403). A delete that other records still need is refused with 409."""
+
+    # Who may write, in the words of the 403 answer.
+    who_writes = "admins"
+
+    def perform_create(self, serializer):
+        self.check_may_store(serializer, "add")
+        serializer.save()
+
+    def perform_update(self, serializer):
+        self.check_may_store(serializer, "change")
+        serializer.save()
+
+    def perform_destroy(self, instance):
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except (ProtectedError, RestrictedError) as error:
+            kinds = sorted({str(obj._meta.verbose_name_plural) for obj in error.args[1]})
+            raise Conflict(
+                f"This {instance._meta.verbose_name} cannot be deleted: {', '.join(kinds)} refer to it."
+            ) from error
+
+    def check_may_store(self, serializer, action: str) -> None:
+        obj = as_stored(serializer)
+        if not self.request.user.has_perm(self.permission_name(action), obj):
+            raise PermissionDenied(self.refusal(obj, action))
+
+    def refusal(self, obj, action: str) -> str:
+        return f"Nothing was stored: only {self.who_writes} {action} a {obj._meta.verbose_name}."
+
+
+class CheckedModelViewSet(CheckedWritesMixin, viewsets.ModelViewSet):
+    """Read, add, change and delete one model, every write checked as above."""
+
+    @extend_schema(
+        responses={
+            204: None,
+            409: OpenApiResponse(ErrorSerializer, description="Other records still refer to it: nothing deleted."),
+        }
+    )
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
+
+class InitiativePartMixin(CheckedWritesMixin):
+    """For what belongs to one initiative: written by its ops leads and by admins."""
+
+    writers = is_admin | is_ops_lead
+
+    def refusal(self, obj, action: str) -> str:
+        return (
+            f"Nothing was stored: you do not lead {obj.initiative.code}; only its ops leads and admins "
+            f"{action} its {obj._meta.verbose_name_plural}."
+        )
+
+
+# --- Initiatives ----------------------------------------------------------------------------------
+
+
+class InitiativeFilter(filters.FilterSet):
+    owner = filters.CharFilter(method="filter_owner", label="Username of either owner (technology or operations).")
+    ops_lead = filters.CharFilter(field_name="ops_leads__username", label="Username of one of its ops leads.")
+
+    class Meta:
+        model = Initiative
+        fields = ["stage", "business_unit", "sourcing"]
+
+    def filter_owner(self, queryset, name, value: str):
+        return queryset.filter(Q(technology_owner__username=value) | Q(operations_owner__username=value))
+
+
+class InitiativeViewSet(CheckedModelViewSet):
+    """Initiatives: read by everyone signed in; changed by their ops leads and admins; added
+    and deleted by admins. Milestones, backlog and workflow change come along read-only."""
+
+    queryset = (
+        Initiative.objects.select_related(
+            "technology_owner", "operations_owner", "sponsor", "workflow_change__adoption_kpi"
+        )
+        .prefetch_related(
+            "ops_leads", "milestones", "backlog_items", "workflow_change__steps", "workflow_change__affected_roles"
+        )
+        .order_by("name", "pk")
+    )
+    serializer_class = InitiativeSerializer
+    writers = is_admin | is_ops_lead  # ops leads change the ones they lead; the rest is for admins
+    who_writes = "admins"
+    lookup_field = "code"
+    filterset_class = InitiativeFilter
+    ordering_fields = [
+        "name",
+        "code",
+        "stage",
+        "business_unit",
+        "expected_annual_benefit",
+        "investment",
+        "started_on",
+        "planned_go_live",
+        "actual_go_live",
+    ]
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        """Add an initiative (admins)."""
+        # Not for the initiative's ops leads: there are none yet. Refused before the body is read.
+        if not request.user.has_perm("initiatives.add_initiative"):
+            raise PermissionDenied("Only admins add initiatives.")
+        return super().create(request, *args, **kwargs)
+
+    def refusal(self, obj, action: str) -> str:
+        if action == "change":
+            return f"Nothing was stored: only the ops leads of {obj.code} and admins change it."
+        return "Nothing was stored: only admins add initiatives."
+
+
+# --- Milestones, backlog, workflow change -----------------------------------------------------------
+
+
+class MilestoneFilter(filters.FilterSet):
+    initiative = filters.CharFilter(field_name="initiative__code", label="The initiative's code.")
+    completed = filters.BooleanFilter(field_name="completed_on", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = Milestone
+        fields = {"due_on": ["gte", "lte"]}
+
+
+class MilestoneViewSet(InitiativePartMixin, CheckedModelViewSet):
+    """An initiative's roadmap milestones: kept by its ops leads and admins."""
+
+    queryset = Milestone.objects.select_related("initiative").order_by("due_on", "pk")
+    serializer_class = MilestoneSerializer
+    filterset_class = MilestoneFilter
+    ordering_fields = ["due_on", "completed_on", "title"]
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        """Add a milestone to an initiative you lead (or, as an admin, to any)."""
+        return super().create(request, *args, **kwargs)
+
+
+class BacklogItemFilter(filters.FilterSet):
+    initiative = filters.CharFilter(field_name="initiative__code", label="The initiative's code.")
+
+    class Meta:
+        model = BacklogItem
+        fields = ["status", "priority"]
+
+
+class BacklogItemViewSet(InitiativePartMixin, CheckedModelViewSet):
+    """An initiative's backlog: kept by its ops leads and admins."""
+
+    queryset = BacklogItem.objects.select_related("initiative").order_by("priority", "pk")
+    serializer_class = BacklogItemSerializer
+    filterset_class = BacklogItemFilter
+    ordering_fields = ["priority", "status", "title"]
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        """Add a backlog item to an initiative you lead (or, as an admin, to any)."""
+        return super().create(request, *args, **kwargs)
+
+
+class WorkflowChangeFilter(filters.FilterSet):
+    initiative = filters.CharFilter(field_name="initiative__code", label="The initiative's code.")
+
+    class Meta:
+        model = WorkflowChange
+        fields = []
+
+
+class WorkflowChangeViewSet(InitiativePartMixin, CheckedModelViewSet):
+    """How an initiative changes the work (one per initiative): kept by its ops leads and
+    admins. Its before/after steps and affected roles are read here and kept in the admin."""
+
+    queryset = (
+        WorkflowChange.objects.select_related("initiative", "adoption_kpi")
+        .prefetch_related("steps", "affected_roles")
+        .order_by("initiative__name", "pk")
+    )
+    serializer_class = WorkflowChangeSerializer
+    filterset_class = WorkflowChangeFilter
+    ordering_fields = ["process_name", "adoption_target_percent", "updated_at"]
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        """Describe the workflow change of an initiative you lead (or, as an admin, of any)."""
+        return super().create(request, *args, **kwargs)
+
+
+# --- The shadow-AI register -------------------------------------------------------------------------
+
+
+class ShadowAIToolFilter(filters.FilterSet):
+    promoted_to = filters.CharFilter(field_name="promoted_to__code", label="The code of the initiative it became.")
+
+    class Meta:
+        model = ShadowAITool
+        fields = ["status", "data_sensitivity", "team"]
+
+
+class ShadowAIToolViewSet(CheckedModelViewSet):
+    """AI tools teams use without sanction, and what became of them: kept by admins."""
+
+    queryset = ShadowAITool.objects.select_related("promoted_to").order_by("tool", "team", "pk")
+    serializer_class = ShadowAIToolSerializer
+    writers = is_admin
+    filterset_class = ShadowAIToolFilter
+    ordering_fields = ["tool", "team", "discovered_on", "status", "data_sensitivity"]
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        """Register a shadow-AI tool (admins)."""
+        return super().create(request, *args, **kwargs)
