@@ -287,6 +287,17 @@ def _fixtures() -> Fixtures:
     for initiative in created:
         initiative.measure_description_overlap()  # bulk_create skips save()
     Initiative.objects.bulk_create(created, ignore_conflicts=True)
+    # Each bench initiative reports each bench KPI: measurements for a KPI an initiative does
+    # not report are refused.
+    Through = Initiative.kpis.through
+    Through.objects.bulk_create(
+        [
+            Through(initiative_id=i, kpi_id=k)
+            for i in Initiative.objects.filter(code__in=initiative_codes).values_list("pk", flat=True)
+            for k in KPI.objects.filter(code__in=kpi_codes).values_list("pk", flat=True)
+        ],
+        ignore_conflicts=True,
+    )
     api_source, _ = MetricSource.objects.get_or_create(name="bench: REST API", defaults={"kind": SourceKind.API_PUSH})
     copy_source, _ = MetricSource.objects.get_or_create(name="bench: raw COPY", defaults={"kind": SourceKind.API_PUSH})
     return Fixtures(

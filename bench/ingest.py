@@ -150,6 +150,17 @@ def _empty_table() -> None:
             cursor.execute("CHECKPOINT")
 
 
+def _report_every_kpi(initiative_ids, kpi_ids) -> None:
+    """Each bench initiative reports each bench KPI: measurements for a KPI an initiative does
+    not report are refused."""
+    from initiatives.models import Initiative
+
+    Through = Initiative.kpis.through
+    Through.objects.bulk_create(
+        [Through(initiative_id=i, kpi_id=k) for i in initiative_ids for k in kpi_ids], ignore_conflicts=True
+    )
+
+
 def _fixtures():
     """The KPIs (count, per initiative), initiatives and two sources the bench writes to."""
     from django.contrib.auth import get_user_model
@@ -195,6 +206,7 @@ def _fixtures():
         initiative.measure_description_overlap()  # bulk_create skips save()
     Initiative.objects.bulk_create(created, ignore_conflicts=True)
     initiatives = list(Initiative.objects.filter(code__in=codes).order_by("code").values_list("pk", flat=True))
+    _report_every_kpi(initiatives, kpis)
     service, _ = MetricSource.objects.get_or_create(name="bench: ingestion service", defaults={"kind": "api_push"})
     copy, _ = MetricSource.objects.get_or_create(name="bench: raw COPY", defaults={"kind": "api_push"})
     return kpis, initiatives, service, copy

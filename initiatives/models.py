@@ -84,6 +84,13 @@ class Initiative(models.Model):
         related_name="led_initiatives",
         help_text="Ops leads who log this initiative's metrics and keep its workflow change current.",
     )
+    kpis = models.ManyToManyField(
+        "metrics.KPI",
+        blank=True,
+        related_name="initiatives",
+        limit_choices_to={"scope": "initiative"},
+        help_text="The KPIs this initiative reports: its ops leads log these, and no other, for it.",
+    )
 
     # Business case
     investment = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
@@ -97,7 +104,7 @@ class Initiative(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(m2m_fields=[ops_leads])
+    history = HistoricalRecords(m2m_fields=[ops_leads, kpis])
 
     objects = InitiativeQuerySet.as_manager()
 

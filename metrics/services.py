@@ -413,6 +413,7 @@ def measurements_validate(rows: list[Row], *, now: datetime | None = None) -> tu
     """Split rows into those that can be stored and those that cannot, with reasons."""
     now = now or timezone.now()
     kpis = KPI.objects.in_bulk({r.kpi_id for r in rows})
+    reported = _reported_kpis({r.initiative_id for r in rows if r.initiative_id is not None})
     valid, rejected = [], []
     for index, row in enumerate(rows, start=1):
         kpi = kpis.get(row.kpi_id)
@@ -423,12 +424,39 @@ def measurements_validate(rows: list[Row], *, now: datetime | None = None) -> tu
                 kpi=kpi, initiative_id=row.initiative_id, observed_at=row.observed_at, value=row.value, now=now
             )
         )
+        if problem is None and row.initiative_id is not None:
+            problem = _not_reported(kpi, row.initiative_id, reported)
         if problem:
             field_name, reason = problem
             rejected.append(Rejection(index, reason, field_name))
         else:
             valid.append(row)
     return valid, rejected
+
+
+def _reported_kpis(initiative_ids: set[int]) -> dict[int, tuple[str, set[int]]]:
+    """For each initiative: its name and the KPIs it reports (two queries per batch)."""
+    from initiatives.models import Initiative  # initiatives' models refer to ours
+
+    if not initiative_ids:
+        return {}
+    reported = {
+        pk: (name, set()) for pk, name in Initiative.objects.filter(pk__in=initiative_ids).values_list("pk", "name")
+    }
+    for initiative_id, kpi_id in Initiative.kpis.through.objects.filter(initiative_id__in=initiative_ids).values_list(
+        "initiative_id", "kpi_id"
+    ):
+        reported[initiative_id][1].add(kpi_id)
+    return reported
+
+
+def _not_reported(kpi: KPI, initiative_id: int, reported: dict) -> tuple[str, str] | None:
+    if initiative_id not in reported:
+        return "initiative", f"initiative #{initiative_id} does not exist"
+    name, kpi_ids = reported[initiative_id]
+    if kpi.pk not in kpi_ids:
+        return "kpi", f"{kpi.name} is not one of the KPIs {name} reports"
+    return None
 
 
 def measurements_ingest(

@@ -682,6 +682,7 @@ def build_demo_company(
         bar.update()
         bar.set_description("measurements")
         _build_measurements(ctx, kpis, sources, built, progress=progress)
+        _link_reported_kpis()
         bar.update()
         bar.set_description("monthly snapshots")
         snapshot_roll_up(months=None)
@@ -2192,6 +2193,24 @@ def _build_measurements(
             bar.update()
         writer.flush()
     return writer.written
+
+
+def _link_reported_kpis() -> None:
+    """Each initiative reports the per-initiative KPIs it has measurements or targets for,
+    and its workflow change's adoption KPI: what its ops leads keep logging."""
+    pairs = set(
+        Measurement.objects.filter(initiative__isnull=False, kpi__scope="initiative")
+        .values_list("initiative_id", "kpi_id")
+        .distinct()
+    )
+    pairs |= set(
+        Target.objects.filter(initiative__isnull=False, kpi__scope="initiative").values_list("initiative_id", "kpi_id")
+    )
+    pairs |= set(
+        WorkflowChange.objects.filter(adoption_kpi__scope="initiative").values_list("initiative_id", "adoption_kpi_id")
+    )
+    Through = Initiative.kpis.through
+    Through.objects.bulk_create([Through(initiative_id=i, kpi_id=k) for i, k in sorted(pairs)], batch_size=1000)
 
 
 def _value(number: float, places: int = 2) -> Decimal:

@@ -10,6 +10,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from initiatives.models import Initiative
+from metrics.models import KPI
 from tests import factories
 from tests.fake_sources import fake_source  # noqa: F401 - a fixture: a real local HTTP server
 
@@ -91,10 +93,16 @@ def ops_lead_b(db):
     return factories.ops_lead(username="ops.b")
 
 
+# The personas' initiatives report the per-initiative `kpi` fixture, whichever is made first:
+# a measurement for a KPI its initiative does not report is refused. KPIs a test makes itself
+# are linked by that test.
+
+
 @pytest.fixture
 def initiative_a(cio, coo, ops_lead_a):
     initiative = factories.InitiativeFactory(technology_owner=cio, operations_owner=coo)
     initiative.ops_leads.add(ops_lead_a)
+    initiative.kpis.add(*_fixture_kpis())
     return initiative
 
 
@@ -102,12 +110,19 @@ def initiative_a(cio, coo, ops_lead_a):
 def initiative_b(cio, coo, ops_lead_b):
     initiative = factories.InitiativeFactory(technology_owner=cio, operations_owner=coo)
     initiative.ops_leads.add(ops_lead_b)
+    initiative.kpis.add(*_fixture_kpis())
     return initiative
 
 
 @pytest.fixture
 def kpi(cio, coo):
-    return factories.KPIFactory(accountable_executive=cio, co_accountable_executive=coo)
+    kpi = factories.KPIFactory(code="fixture-kpi", accountable_executive=cio, co_accountable_executive=coo)
+    kpi.initiatives.add(*Initiative.objects.all())
+    return kpi
+
+
+def _fixture_kpis():
+    return KPI.objects.filter(code="fixture-kpi", scope="initiative")
 
 
 @pytest.fixture

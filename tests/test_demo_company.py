@@ -140,3 +140,12 @@ def test_seed_demo_if_empty_leaves_data_alone_and_prints_the_logins(company):
     assert "nothing done" in out.getvalue()
     assert "scoreboard-demo" in out.getvalue()
     assert "ops.claims" in out.getvalue()
+
+
+def test_demo_initiatives_report_every_kpi_they_are_measured_on(company):
+    measured = set(
+        Measurement.objects.filter(initiative__isnull=False).values_list("initiative_id", "kpi_id").distinct()
+    )
+    reported = set(Initiative.kpis.through.objects.values_list("initiative_id", "kpi_id"))
+    assert measured
+    assert measured <= reported

@@ -96,6 +96,20 @@ def test_a_company_wide_kpi_refuses_an_initiative(kpi, initiative_a, source):
     assert not Measurement.objects.exists()
 
 
+def test_a_kpi_the_initiative_does_not_report_is_refused_naming_it(kpi, initiative_a, source):
+    initiative_a.kpis.remove(kpi)
+    result = ingest([Row(kpi.pk, initiative_a.pk, T1, Decimal(5))], source)
+    assert result.rejected[0].field == "kpi"
+    assert result.rejected[0].reason == f"{kpi.name} is not one of the KPIs {initiative_a.name} reports"
+    assert not Measurement.objects.exists()
+
+
+def test_an_initiative_that_does_not_exist_is_refused(kpi, source):
+    result = ingest([Row(kpi.pk, 999_999, T1, Decimal(5))], source)
+    assert (result.rejected[0].field, result.rejected[0].reason) == ("initiative", "initiative #999999 does not exist")
+    assert not Measurement.objects.exists()
+
+
 def test_storing_values_records_their_months_as_owed_roll_ups(kpi, source):
     ingest([Row(kpi.pk, None, T1, Decimal(5)), Row(kpi.pk, None, T2, Decimal(6))], source)
     assert set(RollUpDue.objects.values_list("kpi_id", "month")) == {
