@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -35,7 +36,8 @@ api.register("reviews", scoreboard_api.MonthlyReviewViewSet)
 urlpatterns = [
     path("api/v1/", include(api.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The docs are a page: a signed-out browser goes to sign in (the API itself answers 401).
+    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
     path("", views.home, name="home"),
     path("exco/", views.exco_pick, name="exco-pick"),
     path("exco/<month:month>/", views.exco_month, name="exco-month"),

@@ -182,6 +182,14 @@ def test_one_bad_row_refuses_the_batch_naming_the_row_field_and_reason(ops_lead_
     assert not Measurement.objects.exists()
 
 
+def test_a_kpi_the_initiative_does_not_report_is_refused_naming_the_field(ops_lead_a, kpi, initiative_a):
+    initiative_a.kpis.remove(kpi)
+    response = post(token_client(ops_lead_a), "/api/v1/measurements/", row(kpi, initiative_a))
+    assert response.status_code == 400
+    assert response.json()["kpi"] == [f"{kpi.name} is not one of the KPIs {initiative_a.name} reports"]
+    assert not Measurement.objects.exists()
+
+
 def test_a_batch_over_ten_thousand_is_refused(ops_lead_a, kpi, initiative_a):
     rows = [row(kpi, initiative_a)] * 10_001
     response = post(token_client(ops_lead_a), BULK, {"measurements": rows})
@@ -286,7 +294,8 @@ def test_kpis_are_looked_up_by_code_and_an_unknown_one_is_404(client, cio, kpi):
 # --- The schema and its docs --------------------------------------------------------------------------
 
 
-def test_schema_documents_every_error_a_write_can_answer(client):
+def test_schema_documents_every_error_a_write_can_answer(client, cio):
+    client.force_login(cio)
     schema = client.get("/api/schema/", {"format": "json"}).json()
     bulk = schema["paths"]["/api/v1/measurements/bulk/"]["post"]
     assert {"201", "400", "401", "403", "409"} <= set(bulk["responses"])
@@ -296,7 +305,8 @@ def test_schema_documents_every_error_a_write_can_answer(client):
     assert "integrationToken" in schema["components"]["securitySchemes"]
 
 
-def test_the_docs_page_loads_its_scripts_from_our_own_static_files(client):
+def test_the_docs_page_loads_its_scripts_from_our_own_static_files(client, ops_lead_a):
+    client.force_login(ops_lead_a)
     page = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in page
     assert "cdn" not in page.lower()

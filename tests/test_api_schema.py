@@ -3,8 +3,12 @@ sent to the running application (in process, on the test database) as an admin's
 client. No answer may be a server error, and every answer must match what the schema says
 about its status code, content type and body."""
 
+import json
+
 import pytest
 import schemathesis
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -20,8 +24,12 @@ from tests import factories
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-# Read from the application itself when the module is collected: the schema needs no database.
-schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+# The schema /api/schema/ serves (to signed-in clients), from the same generator, read when
+# the module is collected (it needs no database); requests then go to the application itself.
+schema = schemathesis.openapi.from_dict(
+    json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
+)
+schema.app = application
 
 
 @pytest.fixture

@@ -25,12 +25,21 @@ def _project_urls():
 PUBLIC = {"/login/", "/healthz", "/readyz"}
 
 
-@pytest.mark.parametrize("url", sorted(set(_project_urls()) - PUBLIC))
+API = {url for url in _project_urls() if url.startswith("/api/") and url != "/api/docs/"}
+
+
+@pytest.mark.parametrize("url", sorted(set(_project_urls()) - PUBLIC - API))
 def test_anonymous_visitor_is_sent_to_sign_in_from_every_page(client, url):
     response = client.get(url)
     assert response.status_code in (302, 405)
     if response.status_code == 302:
         assert response["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize("url", sorted(API))
+def test_anonymous_api_client_is_answered_401_with_a_token_challenge(client, url):
+    response = client.get(url)
+    assert (response.status_code, response["WWW-Authenticate"]) == (401, "Token")
 
 
 def test_the_only_pages_open_without_signing_in_are_login_and_the_probes():
