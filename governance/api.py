@@ -20,8 +20,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from initiatives.api import CheckedModelViewSet, CheckedWritesMixin
 from scoreboard.api import IDEMPOTENCY_PARAMETER, idempotent
+from scoreboard.api_views import CheckedModelViewSet, CheckedWritesMixin
 from scoreboard.rules import is_admin, is_signed_in
 
 from .models import DecisionRequest, MatrixDecision, MatrixVersion, Risk

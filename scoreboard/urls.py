@@ -9,8 +9,7 @@ from governance import api as governance_api
 from initiatives import api as initiatives_api
 from metrics import api as metrics_api
 
-from . import api as scoreboard_api
-from . import converters, views
+from . import converters, reviews_api, views
 
 admin.site.site_header = "AI scoreboard administration"
 admin.site.site_title = "AI scoreboard"
@@ -31,7 +30,7 @@ api.register("risks", governance_api.RiskViewSet)
 api.register("matrix-versions", governance_api.MatrixVersionViewSet)
 api.register("matrix-decisions", governance_api.MatrixDecisionViewSet)
 api.register("decision-requests", governance_api.DecisionRequestViewSet)
-api.register("reviews", scoreboard_api.MonthlyReviewViewSet)
+api.register("reviews", reviews_api.MonthlyReviewViewSet)
 
 urlpatterns = [
     path("api/v1/", include(api.urls)),
