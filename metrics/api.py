@@ -7,6 +7,7 @@ not a serializer per row (which would cost more than storing it), and stored all
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
@@ -73,15 +74,29 @@ class TargetViewSet(RulesViewSetMixin, viewsets.ModelViewSet):
     ordering_fields = ["effective_from"]
 
 
+class InstantFilter(filters.IsoDateTimeFilter):
+    """A moment in a query (?observed_at__gte=...), sent to the database in UTC."""
+
+    def filter(self, qs, value):
+        if value is not None and timezone.is_aware(value):
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError as error:
+                raise ValidationError({self.field_name: ["That date and time is out of range."]}) from error
+        return super().filter(qs, value)
+
+
 class MeasurementFilter(filters.FilterSet):
     kpi = filters.CharFilter(field_name="kpi__code")
     initiative = filters.CharFilter(field_name="initiative__code")
     source = filters.CharFilter(field_name="source__name")
     company_wide = filters.BooleanFilter(field_name="initiative", lookup_expr="isnull")
+    observed_at__gte = InstantFilter(field_name="observed_at", lookup_expr="gte")
+    observed_at__lt = InstantFilter(field_name="observed_at", lookup_expr="lt")
 
     class Meta:
         model = Measurement
-        fields = {"observed_at": ["gte", "lt"]}
+        fields = ["kpi", "initiative", "source", "company_wide", "observed_at__gte", "observed_at__lt"]
 
 
 class MeasurementViewSet(RulesViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -196,12 +211,12 @@ def _read_row(item: dict, kpis: dict, initiatives: dict) -> tuple[dict, Row | No
     if initiative is not None and initiative not in initiatives:
         problems["initiative"] = [f"No initiative has the code {initiative!r}."]
     observed_at = item.get("observed_at")
-    parsed = parse_datetime(observed_at) if isinstance(observed_at, str) else None
+    parsed = _instant(observed_at) if isinstance(observed_at, str) else None
     if observed_at is None:
         problems["observed_at"] = ["This field is required: when the value was observed."]
     elif parsed is None:
         problems["observed_at"] = [f"{observed_at!r} is not a date and time (ISO 8601, e.g. 2026-03-31T17:00:00Z)."]
-    elif timezone.is_naive(parsed):
+    elif parsed is _NAIVE:
         problems["observed_at"] = ["Give the time zone, e.g. 2026-03-31T17:00:00+02:00."]
     value = item.get("value")
     number = None
@@ -228,6 +243,22 @@ def _read_row(item: dict, kpis: dict, initiatives: dict) -> tuple[dict, Row | No
         value=number,
         note=note,
     )
+
+
+_NAIVE = object()  # a date and time without its time zone
+
+
+def _instant(text: str):
+    """The moment an ISO 8601 text names, in UTC; _NAIVE without a time zone; None when it
+    names no moment (bad text, 12:99, an offset beyond a day, a year out of range). In UTC
+    because PostgreSQL refuses offsets that Python accepts (beyond ±15:59)."""
+    try:
+        moment = parse_datetime(text)
+        if moment is None:
+            return None
+        return _NAIVE if timezone.is_naive(moment) else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
 
 
 def _check_may_record(user, rows: list[Row]) -> None:

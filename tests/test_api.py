@@ -2,7 +2,7 @@
 batches stored all or none, idempotent retries, and a schema that documents the errors."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -367,3 +367,33 @@ def test_kept_answers_are_forgotten_after_a_week(ops_lead_a, kpi, initiative_a):
     IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - timedelta(days=8))
     assert idempotency_keys_forget() == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+
+
+@pytest.mark.parametrize(
+    "observed_at", ["2024-01-01T12:99:00Z", "2026-02-30T09:00:00Z", "0001-01-01T00:00:00+01:00", "yesterday"]
+)
+def test_an_impossible_observed_time_is_refused_naming_the_field(ops_lead_a, kpi, initiative_a, observed_at):
+    response = post(token_client(ops_lead_a), "/api/v1/measurements/", row(kpi, initiative_a, observed_at=observed_at))
+    assert response.status_code == 400
+    assert "is not a date and time" in response.json()["observed_at"][0]
+    assert not Measurement.objects.exists()
+
+
+def test_an_observed_time_with_a_far_offset_is_stored_as_the_same_moment(ops_lead_a, kpi, initiative_a):
+    response = post(
+        token_client(ops_lead_a),
+        "/api/v1/measurements/",
+        row(kpi, initiative_a, observed_at="2026-03-10T08:59:00-20:27"),
+    )
+    assert response.status_code == 201, response.content
+    assert Measurement.objects.get().observed_at == datetime(2026, 3, 11, 5, 26, tzinfo=UTC)
+
+
+def test_a_time_filter_with_a_far_offset_is_read_in_utc(client, cio, kpi, initiative_a):
+    factories.MeasurementFactory(kpi=kpi, initiative=initiative_a, observed_at="2026-03-10T09:00:00Z")
+    client.force_login(cio)
+    # 08:59 at -20:27 is 05:26 UTC the next day: after the measurement.
+    after = client.get("/api/v1/measurements/", {"observed_at__gte": "2026-03-10T08:59:00-20:27"})
+    assert (after.status_code, after.json()["count"]) == (200, 0)
+    before = client.get("/api/v1/measurements/", {"observed_at__lt": "2026-03-10T08:59:00-20:27"})
+    assert before.json()["count"] == 1
