@@ -4,15 +4,13 @@
 Everyone signed in reads. The matrix and the risk register are kept by admins, and a matrix
 version only while it is a draft: a published version is evidence, so its decisions are not
 changed, deleted or added to. Anyone signed in may ask an executive for a decision; only the
-executive asked answers it, once (``decision_answer`` below).
+executive asked answers it, once (``services.decision_answer``).
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
-from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -32,6 +30,7 @@ from .serializers import (
     MatrixVersionSerializer,
     RiskSerializer,
 )
+from .services import decision_answer
 
 # --- The decision-authority matrix ------------------------------------------------------------------
 
@@ -99,28 +98,6 @@ class MatrixDecisionViewSet(CheckedModelViewSet):
 
 
 # --- Decision requests -------------------------------------------------------------------------------------
-
-
-def decision_answer(*, decision_request: DecisionRequest, user, answer: str, note: str = "") -> DecisionRequest:
-    """Record the asked executive's answer. An answer is final: a second one is refused,
-    naming when and how the request was answered. Locked, so two answers sent at the same
-    moment cannot both land. (Here until governance has a services module of its own.)"""
-    with transaction.atomic():
-        request = DecisionRequest.objects.select_for_update().get(pk=decision_request.pk)
-        if not user.has_perm("governance.answer_decisionrequest", request):
-            raise DjangoPermissionDenied("Only the executive asked answers this request.")
-        if request.answered_at is not None:
-            when = timezone.localtime(request.answered_at)
-            raise DjangoValidationError(
-                {"answer": f"Already answered ({request.answer}) on {when:%Y-%m-%d %H:%M}: an answer is final."}
-            )
-        request.answer = answer
-        request.note = note.strip()
-        request.answered_at = timezone.now()
-        request.full_clean()
-        request._change_reason = f"Answered: {answer}"
-        request.save()
-    return request
 
 
 class DecisionRequestFilter(filters.FilterSet):
