@@ -391,7 +391,8 @@ def measurement_problem(
     person can act on; None if it can."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int | float):
         return "value", f"value {value!r} is not a number"
-    value = Decimal(str(value))
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
     if not value.is_finite():
         return "value", f"value {value} is not a finite number"
     if abs(value) >= VALUE_LIMIT:
