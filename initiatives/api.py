@@ -65,7 +65,12 @@ class InitiativeViewSet(CheckedModelViewSet):
             "technology_owner", "operations_owner", "sponsor", "workflow_change__adoption_kpi"
         )
         .prefetch_related(
-            "ops_leads", "milestones", "backlog_items", "workflow_change__steps", "workflow_change__affected_roles"
+            "ops_leads",
+            "kpis",
+            "milestones",
+            "backlog_items",
+            "workflow_change__steps",
+            "workflow_change__affected_roles",
         )
         .order_by("name", "pk")
     )

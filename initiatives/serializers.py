@@ -164,6 +164,13 @@ class InitiativeSerializer(ModelCleanMixin, serializers.ModelSerializer):
     ops_leads = serializers.SlugRelatedField(
         slug_field="username", many=True, read_only=True, help_text="Assigned by admins in the admin."
     )
+    kpis = serializers.SlugRelatedField(
+        slug_field="code",
+        many=True,
+        required=False,
+        queryset=KPI.objects.filter(scope="initiative"),
+        help_text="Codes of the per-initiative KPIs it reports: values for any other KPI are refused.",
+    )
     time_to_value_days = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="Days from the start of work to the actual go-live."
     )
@@ -188,6 +195,7 @@ class InitiativeSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "description_overlap",
             "sponsor",
             "ops_leads",
+            "kpis",
             "investment",
             "expected_annual_benefit",
             "payback_months",

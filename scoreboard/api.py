@@ -124,8 +124,10 @@ class ModelCleanMixin:
     def validate(self, attrs):
         attrs = super().validate(attrs)
         instance = copy.copy(self.instance) if self.instance is not None else self.Meta.model()
+        many = {field.name for field in self.Meta.model._meta.many_to_many}  # saved after the row
         for name, value in attrs.items():
-            setattr(instance, name, value)
+            if name not in many:
+                setattr(instance, name, value)
         try:
             instance.full_clean()
         except DjangoValidationError as error:

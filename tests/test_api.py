@@ -397,3 +397,22 @@ def test_a_time_filter_with_a_far_offset_is_read_in_utc(client, cio, kpi, initia
     assert (after.status_code, after.json()["count"]) == (200, 0)
     before = client.get("/api/v1/measurements/", {"observed_at__lt": "2026-03-10T08:59:00-20:27"})
     assert before.json()["count"] == 1
+
+
+def test_the_initiatives_ops_lead_sets_which_kpis_it_reports_and_another_lead_cannot(
+    client, ops_lead_a, ops_lead_b, kpi, initiative_a
+):
+    other = factories.KPIFactory(accountable_executive=kpi.accountable_executive, co_accountable_executive=None)
+    url = f"/api/v1/initiatives/{initiative_a.code}/"
+    body = json.dumps({"kpis": [kpi.code, other.code]})
+    client.force_login(ops_lead_b)
+    assert client.patch(url, body, content_type="application/json").status_code == 403
+    assert set(initiative_a.kpis.values_list("code", flat=True)) == {kpi.code}
+    client.force_login(ops_lead_a)
+    response = client.patch(url, body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert set(response.json()["kpis"]) == {kpi.code, other.code}
+    company_wide = factories.KPIFactory(scope="company", accountable_executive=kpi.accountable_executive)
+    refused = client.patch(url, json.dumps({"kpis": [company_wide.code]}), content_type="application/json")
+    assert refused.status_code == 400
+    assert "kpis" in refused.json()

@@ -274,11 +274,11 @@ def test_a_page_of_initiatives_costs_the_same_queries_for_3_and_30(
 
     client = as_user(client, cio)
     make(3)
-    # Session, user, count, the page, ops leads, milestones, backlog, steps, affected roles.
-    with django_assert_max_num_queries(9):
+    # Session, user, count, the page, ops leads, KPIs, milestones, backlog, steps, affected roles.
+    with django_assert_max_num_queries(10):
         assert len(client.get(f"{API}/initiatives/").json()["results"]) == 3
     make(27)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         assert len(client.get(f"{API}/initiatives/").json()["results"]) == 30
 
 
