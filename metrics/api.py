@@ -11,6 +11,7 @@ from datetime import UTC
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_filters import rest_framework as filters
@@ -22,6 +23,7 @@ from rest_framework.response import Response
 
 from initiatives.models import Initiative
 from scoreboard.api import IDEMPOTENCY_PARAMETER, RulesViewSetMixin, idempotent
+from scoreboard.api_views import CheckedModelViewSet
 from scoreboard.rules import is_admin, is_ops_lead
 
 from .models import KPI, Measurement, MetricSource, MonthlySnapshot, SourceKind, Target
@@ -43,7 +45,7 @@ _ROW_FIELDS = frozenset({"kpi", "initiative", "observed_at", "value", "note"})
 _NOTE_LIMIT = Measurement._meta.get_field("note").max_length
 
 
-class KPIViewSet(RulesViewSetMixin, viewsets.ModelViewSet):
+class KPIViewSet(CheckedModelViewSet):
     """KPI definitions: read by everyone signed in, kept by admins."""
 
     queryset = KPI.objects.select_related(
@@ -65,7 +67,7 @@ class TargetFilter(filters.FilterSet):
         fields = {"effective_from": ["exact", "gte", "lte"]}
 
 
-class TargetViewSet(RulesViewSetMixin, viewsets.ModelViewSet):
+class TargetViewSet(CheckedModelViewSet):
     """Targets and RAG thresholds, from a month on: read by everyone signed in, set by admins."""
 
     queryset = Target.objects.select_related("kpi", "initiative").order_by("kpi__code", "effective_from", "pk")
@@ -138,11 +140,16 @@ class MeasurementViewSet(RulesViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         return self._store(request, items, source_name=body.get("source"))
 
     def _store(self, request, items: list, *, source_name, single: bool = False) -> Response:
-        """Errors name the field and the reason; in a batch, under the row's number (from 1)."""
-        source = _push_source(source_name)
+        """Errors name the field and the reason; in a batch, under the row's number (from 1).
+        One transaction: a refusal leaves nothing behind, not even the default source."""
+        with transaction.atomic():
+            return self._store_checked(request, items, source_name=source_name, single=single)
+
+    def _store_checked(self, request, items: list, *, source_name, single: bool) -> Response:
         numbered, errors = read_rows(items)
         rows = [r for _, r in numbered]
         _check_may_record(request.user, rows)
+        source = _push_source(source_name)
         if errors:
             # Every row's verdict at once: also what is wrong with the rows that did read.
             _, rejected = measurements_validate(rows)

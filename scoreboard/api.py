@@ -95,6 +95,9 @@ class RulesPermission(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
+        if not hasattr(view, "permission_name"):
+            # Views over no model (the API root's list of endpoints): read by anyone signed in.
+            return request.method in SAFE_METHODS
         if request.method in SAFE_METHODS:
             return user.has_perm(view.permission_name("view"))
         return bool(view.writers.test(user))
