@@ -8,20 +8,16 @@ not a serializer per row (which would cost more than storing it), and stored all
 from __future__ import annotations
 
 from datetime import UTC
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from initiatives.models import Initiative
 from scoreboard.api import IDEMPOTENCY_PARAMETER, RulesViewSetMixin, idempotent
 from scoreboard.api_views import CheckedModelViewSet
 from scoreboard.rules import is_admin, is_ops_lead
@@ -36,13 +32,11 @@ from .serializers import (
     MonthlySnapshotSerializer,
     TargetSerializer,
 )
-from .services import measurements_ingest, measurements_validate
+from .services import measurements_check_may_record, measurements_ingest, measurements_validate, read_rows
 from .upsert import Row
 
 MAX_BATCH = 10_000
 DEFAULT_SOURCE = "REST API"
-_ROW_FIELDS = frozenset({"kpi", "initiative", "observed_at", "value", "note"})
-_NOTE_LIMIT = Measurement._meta.get_field("note").max_length
 
 
 class KPIViewSet(CheckedModelViewSet):
@@ -148,7 +142,7 @@ class MeasurementViewSet(RulesViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     def _store_checked(self, request, items: list, *, source_name, single: bool) -> Response:
         numbered, errors = read_rows(items)
         rows = [r for _, r in numbered]
-        _check_may_record(request.user, rows)
+        measurements_check_may_record(request.user, rows)
         source = _push_source(source_name)
         if errors:
             # Every row's verdict at once: also what is wrong with the rows that did read.
@@ -182,113 +176,6 @@ def _push_source(name) -> MetricSource:
     if source is None or source.kind != SourceKind.API_PUSH:
         raise ValidationError({"source": [f"{name!r} is not the name of a REST push source."]})
     return source
-
-
-def read_rows(items: list) -> tuple[list[tuple[int, Row]], dict[str, dict[str, list[str]]]]:
-    """The rows of a batch that read, each with its number (from 1), and for each that did
-    not, each field at fault and why. KPIs and initiatives are looked up once per batch."""
-    codes = {"kpi": set(), "initiative": set()}
-    for item in items:
-        if isinstance(item, dict):
-            for name, found in codes.items():
-                if isinstance(item.get(name), str):
-                    found.add(item[name])
-    kpis = {k.code: k.pk for k in KPI.objects.filter(code__in=codes["kpi"]).only("pk", "code")}
-    initiatives = dict(Initiative.objects.filter(code__in=codes["initiative"]).values_list("code", "pk"))
-    rows, errors = [], {}
-    for number, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            errors[str(number)] = {"non_field_errors": ["Each measurement is an object."]}
-            continue
-        problems, row = _read_row(item, kpis, initiatives)
-        if problems:
-            errors[str(number)] = problems
-        else:
-            rows.append((number, row))
-    return rows, errors
-
-
-def _read_row(item: dict, kpis: dict, initiatives: dict) -> tuple[dict, Row | None]:
-    problems = {}
-    if not _ROW_FIELDS.issuperset(item):  # no set built for the usual, well-formed row
-        problems = {name: ["Not a field of a measurement."] for name in item.keys() - _ROW_FIELDS}
-    kpi = item.get("kpi")
-    if kpi is None:
-        problems["kpi"] = ["This field is required: the KPI's code."]
-    elif kpi not in kpis:
-        problems["kpi"] = [f"No KPI has the code {kpi!r}."]
-    initiative = item.get("initiative")
-    if initiative is not None and initiative not in initiatives:
-        problems["initiative"] = [f"No initiative has the code {initiative!r}."]
-    observed_at = item.get("observed_at")
-    parsed = _instant(observed_at) if isinstance(observed_at, str) else None
-    if observed_at is None:
-        problems["observed_at"] = ["This field is required: when the value was observed."]
-    elif parsed is None:
-        problems["observed_at"] = [f"{observed_at!r} is not a date and time (ISO 8601, e.g. 2026-03-31T17:00:00Z)."]
-    elif parsed is _NAIVE:
-        problems["observed_at"] = ["Give the time zone, e.g. 2026-03-31T17:00:00+02:00."]
-    value = item.get("value")
-    number = None
-    if value is None:
-        problems["value"] = ["This field is required."]
-    elif isinstance(value, bool) or not isinstance(value, str | int | float):
-        problems["value"] = [f"{value!r} is not a number."]
-    else:
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            problems["value"] = [f"{value!r} is not a number."]
-    note = item.get("note", "")
-    if not isinstance(note, str):
-        problems["note"] = ["A note is text."]
-    elif len(note) > _NOTE_LIMIT:
-        problems["note"] = [f"A note is at most {_NOTE_LIMIT} characters; this one has {len(note)}."]
-    if problems:
-        return problems, None
-    return {}, Row(
-        kpi_id=kpis[kpi],
-        initiative_id=initiatives.get(initiative),
-        observed_at=parsed,
-        value=number,
-        note=note,
-    )
-
-
-_NAIVE = object()  # a date and time without its time zone
-
-
-@lru_cache(maxsize=65_536)  # a batch repeats its observation times: parse each once
-def _instant(text: str):
-    """The moment an ISO 8601 text names, in UTC; _NAIVE without a time zone; None when it
-    names no moment (bad text, 12:99, an offset beyond a day, a year out of range). In UTC
-    because PostgreSQL refuses offsets that Python accepts (beyond ±15:59)."""
-    try:
-        moment = parse_datetime(text)
-        if moment is None:
-            return None
-        return _NAIVE if timezone.is_naive(moment) else moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _check_may_record(user, rows: list[Row]) -> None:
-    """An ops lead records only for the initiatives they lead; company-wide figures and
-    everyone else's initiatives are refused (403), and then nothing is stored."""
-    if user.is_scoreboard_admin:
-        return
-    led = user.led_initiative_ids if user.is_ops_lead else frozenset()
-    refused = sorted({r.initiative_id for r in rows if r.initiative_id not in led}, key=lambda i: (i is None, i))
-    if not refused:
-        return
-    codes = dict(Initiative.objects.filter(pk__in=[i for i in refused if i]).values_list("pk", "code"))
-    named = [codes[i] for i in refused if i is not None]
-    reasons = []
-    if named:
-        reasons.append(f"you do not lead {', '.join(named)}")
-    if None in refused:
-        reasons.append("company-wide figures are recorded by admins")
-    raise PermissionDenied(f"Nothing was stored: {'; '.join(reasons)}.")
 
 
 class SnapshotFilter(filters.FilterSet):

@@ -8,15 +8,19 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.db.models import Avg, Count, DateField, F, Max, Min, Q, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from initiatives.models import Initiative
 
 from . import rollup_sql
 from .models import (
@@ -408,6 +412,119 @@ def measurement_problem(
     if observed_at > now + FUTURE_TOLERANCE:
         return "observed_at", f"the observed time {observed_at:%Y-%m-%d %H:%M} is in the future"
     return None
+
+
+# --- Reading rows as people and machines send them (API bodies now; the form and CSV next) --
+
+_ROW_FIELDS = frozenset({"kpi", "initiative", "observed_at", "value", "note"})
+_NOTE_LIMIT = Measurement._meta.get_field("note").max_length
+
+
+def read_rows(items: list) -> tuple[list[tuple[int, Row]], dict[str, dict[str, list[str]]]]:
+    """The rows of a batch that read, each with its number (from 1), and for each that did
+    not, each field at fault and why. KPIs and initiatives are looked up once per batch."""
+    codes = {"kpi": set(), "initiative": set()}
+    for item in items:
+        if isinstance(item, dict):
+            for name, found in codes.items():
+                if isinstance(item.get(name), str):
+                    found.add(item[name])
+    kpis = {k.code: k.pk for k in KPI.objects.filter(code__in=codes["kpi"]).only("pk", "code")}
+    initiatives = dict(Initiative.objects.filter(code__in=codes["initiative"]).values_list("code", "pk"))
+    rows, errors = [], {}
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            errors[str(number)] = {"non_field_errors": ["Each measurement is an object."]}
+            continue
+        problems, row = _read_row(item, kpis, initiatives)
+        if problems:
+            errors[str(number)] = problems
+        else:
+            rows.append((number, row))
+    return rows, errors
+
+
+def _read_row(item: dict, kpis: dict, initiatives: dict) -> tuple[dict, Row | None]:
+    problems = {}
+    if not _ROW_FIELDS.issuperset(item):  # no set built for the usual, well-formed row
+        problems = {name: ["Not a field of a measurement."] for name in item.keys() - _ROW_FIELDS}
+    kpi = item.get("kpi")
+    if kpi is None:
+        problems["kpi"] = ["This field is required: the KPI's code."]
+    elif kpi not in kpis:
+        problems["kpi"] = [f"No KPI has the code {kpi!r}."]
+    initiative = item.get("initiative")
+    if initiative is not None and initiative not in initiatives:
+        problems["initiative"] = [f"No initiative has the code {initiative!r}."]
+    observed_at = item.get("observed_at")
+    parsed = _instant(observed_at) if isinstance(observed_at, str) else None
+    if observed_at is None:
+        problems["observed_at"] = ["This field is required: when the value was observed."]
+    elif parsed is None:
+        problems["observed_at"] = [f"{observed_at!r} is not a date and time (ISO 8601, e.g. 2026-03-31T17:00:00Z)."]
+    elif parsed is _NAIVE:
+        problems["observed_at"] = ["Give the time zone, e.g. 2026-03-31T17:00:00+02:00."]
+    value = item.get("value")
+    number = None
+    if value is None:
+        problems["value"] = ["This field is required."]
+    elif isinstance(value, bool) or not isinstance(value, str | int | float):
+        problems["value"] = [f"{value!r} is not a number."]
+    else:
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            problems["value"] = [f"{value!r} is not a number."]
+    note = item.get("note", "")
+    if not isinstance(note, str):
+        problems["note"] = ["A note is text."]
+    elif len(note) > _NOTE_LIMIT:
+        problems["note"] = [f"A note is at most {_NOTE_LIMIT} characters; this one has {len(note)}."]
+    if problems:
+        return problems, None
+    return {}, Row(
+        kpi_id=kpis[kpi],
+        initiative_id=initiatives.get(initiative),
+        observed_at=parsed,
+        value=number,
+        note=note,
+    )
+
+
+_NAIVE = object()  # a date and time without its time zone
+
+
+@lru_cache(maxsize=65_536)  # a batch repeats its observation times: parse each once
+def _instant(text: str):
+    """The moment an ISO 8601 text names, in UTC; _NAIVE without a time zone; None when it
+    names no moment (bad text, 12:99, an offset beyond a day, a year out of range). In UTC
+    because PostgreSQL refuses offsets that Python accepts (beyond ±15:59)."""
+    try:
+        moment = parse_datetime(text)
+        if moment is None:
+            return None
+        return _NAIVE if timezone.is_naive(moment) else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+def measurements_check_may_record(user, rows: list[Row]) -> None:
+    """An ops lead records only for the initiatives they lead; company-wide figures and
+    everyone else's initiatives are refused (PermissionDenied), and then nothing is stored."""
+    if user.is_scoreboard_admin:
+        return
+    led = user.led_initiative_ids if user.is_ops_lead else frozenset()
+    refused = sorted({r.initiative_id for r in rows if r.initiative_id not in led}, key=lambda i: (i is None, i))
+    if not refused:
+        return
+    codes = dict(Initiative.objects.filter(pk__in=[i for i in refused if i]).values_list("pk", "code"))
+    named = [codes[i] for i in refused if i is not None]
+    reasons = []
+    if named:
+        reasons.append(f"you do not lead {', '.join(named)}")
+    if None in refused:
+        reasons.append("company-wide figures are recorded by admins")
+    raise PermissionDenied(f"Nothing was stored: {'; '.join(reasons)}.")
 
 
 def measurements_validate(rows: list[Row], *, now: datetime | None = None) -> tuple[list[Row], list[Rejection]]:
