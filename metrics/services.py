@@ -420,9 +420,14 @@ _ROW_FIELDS = frozenset({"kpi", "initiative", "observed_at", "value", "note"})
 _NOTE_LIMIT = Measurement._meta.get_field("note").max_length
 
 
-def read_rows(items: list) -> tuple[list[tuple[int, Row]], dict[str, dict[str, list[str]]]]:
+def read_rows(
+    items: list, *, plain_dates: bool = False
+) -> tuple[list[tuple[int, Row]], dict[str, dict[str, list[str]]]]:
     """The rows of a batch that read, each with its number (from 1), and for each that did
-    not, each field at fault and why. KPIs and initiatives are looked up once per batch."""
+    not, each field at fault and why. KPIs and initiatives are looked up once per batch.
+
+    With `plain_dates` (people's paths: the form and CSV), an observed time may also be a
+    bare date, YYYY-MM-DD, read as the start of that day in the company's time zone."""
     codes = {"kpi": set(), "initiative": set()}
     for item in items:
         if isinstance(item, dict):
@@ -436,7 +441,7 @@ def read_rows(items: list) -> tuple[list[tuple[int, Row]], dict[str, dict[str, l
         if not isinstance(item, dict):
             errors[str(number)] = {"non_field_errors": ["Each measurement is an object."]}
             continue
-        problems, row = _read_row(item, kpis, initiatives)
+        problems, row = _read_row(item, kpis, initiatives, plain_dates)
         if problems:
             errors[str(number)] = problems
         else:
@@ -444,7 +449,7 @@ def read_rows(items: list) -> tuple[list[tuple[int, Row]], dict[str, dict[str, l
     return rows, errors
 
 
-def _read_row(item: dict, kpis: dict, initiatives: dict) -> tuple[dict, Row | None]:
+def _read_row(item: dict, kpis: dict, initiatives: dict, plain_dates: bool = False) -> tuple[dict, Row | None]:
     problems = {}
     if not _ROW_FIELDS.issuperset(item):  # no set built for the usual, well-formed row
         problems = {name: ["Not a field of a measurement."] for name in item.keys() - _ROW_FIELDS}
@@ -457,11 +462,14 @@ def _read_row(item: dict, kpis: dict, initiatives: dict) -> tuple[dict, Row | No
     if initiative is not None and initiative not in initiatives:
         problems["initiative"] = [f"No initiative has the code {initiative!r}."]
     observed_at = item.get("observed_at")
-    parsed = _instant(observed_at) if isinstance(observed_at, str) else None
+    parsed = None
+    if isinstance(observed_at, str):
+        parsed = _start_of_day(observed_at) if plain_dates and len(observed_at) == 10 else _instant(observed_at)
     if observed_at is None:
         problems["observed_at"] = ["This field is required: when the value was observed."]
     elif parsed is None:
-        problems["observed_at"] = [f"{observed_at!r} is not a date and time (ISO 8601, e.g. 2026-03-31T17:00:00Z)."]
+        example = "a date, YYYY-MM-DD, or a date and time" if plain_dates else "a date and time"
+        problems["observed_at"] = [f"{observed_at!r} is not {example} (ISO 8601, e.g. 2026-03-31T17:00:00Z)."]
     elif parsed is _NAIVE:
         problems["observed_at"] = ["Give the time zone, e.g. 2026-03-31T17:00:00+02:00."]
     value = item.get("value")
@@ -492,6 +500,16 @@ def _read_row(item: dict, kpis: dict, initiatives: dict) -> tuple[dict, Row | No
 
 
 _NAIVE = object()  # a date and time without its time zone
+
+
+@lru_cache(maxsize=4096)
+def _start_of_day(text: str):
+    """YYYY-MM-DD as the first moment of that day in the company's time zone (in UTC)."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return timezone.make_aware(datetime.combine(day, datetime.min.time())).astimezone(UTC)
 
 
 @lru_cache(maxsize=65_536)  # a batch repeats its observation times: parse each once

@@ -13,6 +13,7 @@ from django.test import Client
 from initiatives.models import Initiative
 from metrics.models import KPI
 from tests import factories
+from tests.browser import browser, page  # noqa: F401 - fixtures: Chromium through Playwright
 from tests.fake_sources import fake_source  # noqa: F401 - a fixture: a real local HTTP server
 
 

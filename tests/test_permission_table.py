@@ -311,6 +311,7 @@ class Case:
 
 READ = (401, 200, 200, 200, 200)  # read by everyone signed in
 PAGE = (302, 200, 200, 200, 200)  # a page: anonymous visitors are sent to sign in
+WORKSPACE = (302, 403, 200, 200, 200)  # the workspace is for those who log metrics
 
 # Each row: method, URL, the status for (anonymous, cio, ops_lead_a, ops_lead_b, admin), the
 # body, what an allowed write has done, a note on what the row is about.
@@ -512,6 +513,11 @@ CASES = [
     Case("GET", "/exco/2026-01/kpi/{kpi.code}/annotate/", (302, 405, 405, 405, 405)),
     Case("POST", "/exco/2026-01/kpi/{kpi.code}/annotate/", (302, 302, 403, 403, 302), NOTE,
          created(Annotation, text=NOTE["text"]), note="initiative A, KPI of the CIO and the COO"),
+    # Initiative pages (initiatives/urls.py).
+    Case("GET", "/initiatives/", PAGE),
+    Case("GET", "/initiatives/{initiative_a.code}/", PAGE),
+    # The ops-lead workspace (metrics/urls.py and metrics/csv_urls.py): ops leads and admins.
+    Case("GET", "/my/", WORKSPACE),
     Case("GET", "/login/", (200, 302, 302, 302, 302)),
     Case("GET", "/logout/", (302, 405, 405, 405, 405)),
     Case("POST", "/logout/", (302, 302, 302, 302, 302), done=signed_out),

@@ -1,0 +1,12 @@
+"""The ops-lead workspace (/my/): my initiatives, what is due, the quick log form, CSV in and out."""
+
+from django.urls import include, path
+
+from . import views
+
+app_name = "workspace"
+
+urlpatterns = [
+    path("", views.workspace, name="home"),
+    path("", include("metrics.csv_urls")),
+]
