@@ -32,8 +32,13 @@ from .serializers import (
     MonthlySnapshotSerializer,
     TargetSerializer,
 )
-from .services import measurements_check_may_record, measurements_ingest, measurements_validate, read_rows
-from .upsert import Row
+from .services import (
+    add_rejections,
+    measurements_check_may_record,
+    measurements_ingest,
+    measurements_validate,
+    read_rows,
+)
 
 MAX_BATCH = 10_000
 DEFAULT_SOURCE = "REST API"
@@ -147,25 +152,18 @@ class MeasurementViewSet(RulesViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         if errors:
             # Every row's verdict at once: also what is wrong with the rows that did read.
             _, rejected = measurements_validate(rows)
-            _add_rejections(errors, rejected, numbered)
+            add_rejections(errors, rejected, numbered)
             raise ValidationError(errors["1"] if single else {"measurements": errors})
         result = measurements_ingest(
             rows=rows, source=source, entered_by=request.user, entered_via="api", all_or_nothing=True
         )
         if result.rejected:
-            _add_rejections(errors, result.rejected, numbered)
+            add_rejections(errors, result.rejected, numbered)
             raise ValidationError(errors["1"] if single else {"measurements": errors})
         return Response(
             {"received": len(items), "stored": result.stored, "unchanged": result.unchanged},
             status=status.HTTP_201_CREATED,
         )
-
-
-def _add_rejections(errors: dict, rejections, numbered: list[tuple[int, Row]]) -> None:
-    for rejection in rejections:
-        number = numbered[rejection.row - 1][0]  # a rejection counts only the rows that were read
-        field_errors = errors.setdefault(str(number), {})
-        field_errors.setdefault(rejection.field or "non_field_errors", []).append(rejection.reason)
 
 
 def _push_source(name) -> MetricSource:

@@ -526,6 +526,15 @@ def _instant(text: str):
         return None
 
 
+def add_rejections(errors: dict, rejections: list[Rejection], numbered: list[tuple[int, Row]]) -> None:
+    """Put the service's rejections into `errors` (as read_rows gives them: row number →
+    field → reasons), each under the number the row had in what was sent."""
+    for rejection in rejections:
+        number = numbered[rejection.row - 1][0]  # a rejection counts only the rows that were read
+        field_errors = errors.setdefault(str(number), {})
+        field_errors.setdefault(rejection.field or "non_field_errors", []).append(rejection.reason)
+
+
 def measurements_check_may_record(user, rows: list[Row]) -> None:
     """An ops lead records only for the initiatives they lead; company-wide figures and
     everyone else's initiatives are refused (PermissionDenied), and then nothing is stored."""
