@@ -8,5 +8,7 @@ app_name = "workspace"
 
 urlpatterns = [
     path("", views.workspace, name="home"),
+    path("<slug:code>/", views.initiative_workspace, name="initiative"),
+    path("<slug:code>/log/", views.log_value, name="log"),
     path("", include("metrics.csv_urls")),
 ]

@@ -292,6 +292,7 @@ QUESTION = {
 SIGN_CIO = {"slot": "cio", "comment": "On track."}
 SIGN_COO = {"slot": "coo", "comment": "Agreed."}
 NOTE = {"text": "Claims spiked after the February storm.", "initiative": "{initiative_a.code}"}
+LOG = {"kpi": "{kpi.code}", "period": "2026-01-15", "value": "64", "note": "From the permission table"}
 NEW_MONTH = date(2026, 2, 1)  # 2026-02: no review yet, a first signature opens it
 
 
@@ -518,6 +519,10 @@ CASES = [
     Case("GET", "/initiatives/{initiative_a.code}/", PAGE),
     # The ops-lead workspace (metrics/urls.py and metrics/csv_urls.py): ops leads and admins.
     Case("GET", "/my/", WORKSPACE),
+    Case("GET", "/my/{initiative_a.code}/", (302, 403, 200, 403, 200)),
+    Case("GET", "/my/{initiative_a.code}/log/", (302, 405, 405, 405, 405)),
+    Case("POST", "/my/{initiative_a.code}/log/", (302, 403, 302, 403, 302), LOG,
+         created(Measurement, note=LOG["note"], entered_via="form"), note="initiative A's KPI"),
     Case("GET", "/login/", (200, 302, 302, 302, 302)),
     Case("GET", "/logout/", (302, 405, 405, 405, 405)),
     Case("POST", "/logout/", (302, 302, 302, 302, 302), done=signed_out),
