@@ -2,6 +2,8 @@
 measurements themselves, the monthly snapshots computed from them, and annotations.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -669,3 +671,78 @@ class Annotation(models.Model):
     def clean(self):
         if self.month and self.month.day != 1:
             raise ValidationError({"month": "A month is stored as its first day (e.g. 2026-03-01)."})
+
+
+class CsvImportStatus(models.TextChoices):
+    CHECKING = "checking", "Checking"  # a large file, checked by a background job
+    READY = "ready", "Checked: waiting for a choice"
+    STORING = "storing", "Storing"
+    STORED = "stored", "Stored"
+    FAILED = "failed", "Failed"
+
+
+class CsvImport(models.Model):
+    """One uploaded CSV file of an initiative's measurements: its content, every row's
+    verdict, and what storing it did. Nothing reaches the measurements until a person
+    chooses to store it (all rows, or explicitly only the valid ones)."""
+
+    Status = CsvImportStatus
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    initiative = models.ForeignKey("initiatives.Initiative", on_delete=models.PROTECT, related_name="csv_imports")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64, help_text="Of the file's bytes: the same file uploaded again is known.")
+    # The text itself, not a path: a worker on another machine reads it from the database.
+    content = models.TextField()
+    status = models.CharField(max_length=8, choices=CsvImportStatus.choices, default=CsvImportStatus.CHECKING)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    rows_valid = models.PositiveIntegerField(default=0)
+    verdicts = models.JSONField(
+        default=dict, blank=True, help_text="The rows with problems: row number → column → reasons (the first ones)."
+    )
+    store_valid_only = models.BooleanField(default=False)
+    stored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    stored_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=CsvImportStatus.values), name="csv_import_status_valid"),
+            models.CheckConstraint(
+                condition=Q(
+                    rows_total__gte=0,
+                    rows_checked__gte=0,
+                    rows_valid__gte=0,
+                    stored_count__gte=0,
+                    unchanged_count__gte=0,
+                    rejected_count__gte=0,
+                ),
+                name="csv_import_counts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(rows_checked__lte=F("rows_total"), rows_valid__lte=F("rows_checked")),
+                name="csv_import_counts_consistent",
+                violation_error_message="Checked rows are at most the file's rows, valid rows at most the checked.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["stored", "failed"], finished_at__isnull=False)
+                | (~Q(status__in=["stored", "failed"]) & Q(finished_at__isnull=True)),
+                name="csv_import_finished_iff_done",
+            ),
+        ]
+        indexes = [
+            # The preview: was this initiative's same file stored before?
+            models.Index(fields=["initiative", "sha256"], name="csv_import_same_file_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.file_name} for {self.initiative_id} ({self.status})"
