@@ -10,7 +10,7 @@ from datetime import date
 from celery import shared_task
 from django.conf import settings
 
-from . import services
+from . import csv_io, services
 
 
 def retry_delay(retries: int) -> float:
@@ -54,3 +54,15 @@ def roll_up_current_month() -> int:
 @shared_task(acks_late=True)
 def send_alert_digests() -> int:
     return services.alert_digests_send()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def csv_import_check(import_id: int) -> None:
+    """Check a large uploaded file's rows, with progress (does nothing once checked)."""
+    csv_io.csv_import_check(import_id=import_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def csv_import_store(import_id: int) -> None:
+    """Store a large uploaded file's rows as chosen (does nothing once stored)."""
+    csv_io.csv_import_store(import_id=import_id)

@@ -145,6 +145,9 @@ for action in ("add", "change", "delete"):
     rules.add_perm(f"metrics.{action}_measurement", runs_initiative)
 # Recording a value for an initiative (checked against the initiative, or None for company-wide).
 rules.add_perm("metrics.record_measurement", runs_initiative)
+# Downloading an initiative's measurements as CSV: executives (who read everything), its ops
+# leads and admins; another initiative's ops lead has no need of the whole file.
+rules.add_perm("metrics.export_measurements", is_executive | runs_initiative)
 
 # Admin-only: the matrix, KPI definitions, sources, and the registers they curate.
 ADMIN_ONLY = {
