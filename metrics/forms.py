@@ -11,7 +11,7 @@ class LogForm(forms.Form):
     kpi = forms.CharField(label="KPI", widget=forms.Select)
     period = forms.DateField(
         label="Period",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),  # what a date input reads
         help_text="The day the value is for; logging the same KPI and day again corrects it.",
     )
     value = forms.CharField(label="Value", max_length=40, help_text="A number, with or without its unit.")

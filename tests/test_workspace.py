@@ -7,10 +7,13 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from metrics.models import Measurement, SourceKind
 from metrics.workspace import Due, kpis_due
+from scoreboard.demo import DEMO_PASSWORD
 from tests import factories
+from tests.browser import sign_in_at
 
 pytestmark = pytest.mark.django_db
 
@@ -289,3 +292,32 @@ def test_values_logged_at_a_month_start_count_in_that_month(client, admin_user, 
     log(client, initiative_a, period=date(2026, 3, 1).isoformat())
     stored = Measurement.objects.get()
     assert timezone.localtime(stored.observed_at).date() == date(2026, 3, 1)
+
+
+# --- In a real browser ------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_ops_lead_corrects_a_refused_value_and_logs_it_in_chromium(page, live_server, ops_lead_a, initiative_a, kpi):
+    ops_lead_a.set_password(DEMO_PASSWORD)
+    ops_lead_a.save()
+    sign_in_at(page, live_server, ops_lead_a.username, "/my/")
+    card = page.locator(f"#initiative-{initiative_a.code}")
+    expect(card.locator(".due-counts")).to_have_text("1 missing")
+
+    card.get_by_role("row", name=kpi.name).get_by_role("link", name="Log").click()
+    expect(page.locator("#id_kpi")).to_have_value(kpi.code)
+    page.fill("#id_value", "140")
+    page.get_by_role("button", name="Log the value").click()
+    expect(page.locator("#id_value_error")).to_have_text(f"Value: {kpi.name} is a percentage: 140 is outside 0 to 100")
+    assert not Measurement.objects.exists()
+
+    page.fill("#id_value", "64.5")
+    page.get_by_role("button", name="Log the value").click()
+    expect(page.locator("ul.messages")).to_contain_text("Logged 64.5 %")
+    expect(page.locator("#history tbody tr").first).to_contain_text("64.5 %")
+    assert Measurement.objects.get().value == Decimal("64.5")
+    # The refused value was answered 400 (which Chromium reports); nothing else went wrong.
+    assert page.console_errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+    assert page.foreign_requests == []
