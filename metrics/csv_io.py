@@ -445,7 +445,10 @@ def csv_import_store(*, import_id: int) -> None:
 def _store(import_id: int) -> None:
     # Locked, so a redelivered job waits for the first and then finds it stored.
     csv_import = (
-        CsvImport.objects.select_for_update().select_related("initiative", "stored_by").filter(pk=import_id).first()
+        CsvImport.objects.select_for_update(of=("self",))
+        .select_related("initiative", "stored_by")
+        .filter(pk=import_id)
+        .first()
     )
     if csv_import is None or csv_import.status != CsvImportStatus.STORING:
         return
