@@ -14,6 +14,7 @@ from django.utils import timezone
 from metrics import csv_io
 from metrics.models import CsvImport, Measurement, MetricSource, SourceKind
 from tests import factories
+from tests.test_celery_worker import _wait_for, real_worker  # noqa: F401 - real_worker is a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -454,9 +455,12 @@ def test_a_large_file_waits_for_its_check_before_it_can_be_stored(
         _upload(client, initiative_a, _csv(f"fixture-kpi,{DAY},1,", f"fixture-kpi,{EARLIER},2,"))
 
     progress = client.get(reverse("workspace:csv-progress", args=[_latest().uuid])).json()
+    preview = client.get(reverse("workspace:csv-preview", args=[_latest().uuid])).content.decode()
     refused = _store(client, _latest(), choice="all")
 
     assert (progress["status"], progress["done"], progress["rows_checked"]) == ("checking", False, 0)
+    assert '<progress id="csv-progress"' in preview
+    assert "js/csv_progress.js" in preview
     assert refused.status_code == 409
     assert Measurement.objects.count() == 0
 
@@ -489,3 +493,21 @@ def test_a_store_job_for_someone_who_lost_the_initiative_fails_and_stores_nothin
     assert _latest().status == "failed"
     assert initiative_a.code in _latest().error
     assert Measurement.objects.count() == 0
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("real_worker")
+def test_a_large_file_is_checked_and_stored_by_a_real_worker(client, ops_lead_a, initiative_a, kpi, monkeypatch):
+    monkeypatch.setattr(csv_io, "IN_REQUEST_ROWS", 5)
+    monkeypatch.setattr(csv_io, "CHUNK_ROWS", 4)
+    client.force_login(ops_lead_a)
+    start = timezone.localdate() - timedelta(days=100)
+    _upload(client, initiative_a, _csv(*[f"fixture-kpi,{start + timedelta(days=i)},{i}," for i in range(12)]))
+    progress = reverse("workspace:csv-progress", args=[_latest().uuid])
+
+    assert _wait_for(lambda: client.get(progress).json()["done"]), "the worker never finished checking"
+    _store(client, _latest(), choice="all")
+
+    assert _wait_for(lambda: client.get(progress).json()["status"] == "stored"), "the worker never stored the rows"
+    assert Measurement.objects.filter(initiative=initiative_a).count() == 12
