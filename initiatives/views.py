@@ -1,16 +1,166 @@
-"""Initiative pages. Thin: reads come from selectors.py, writes go through services.py."""
+"""Initiative pages. Thin: reads come from selectors.py, writes go through services.py, and
+who may do what is asked of scoreboard/rules.py."""
 
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from copy import copy
 
-from .models import Initiative
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import forms, selectors, services
+from .models import AffectedRole, Initiative, StepPhase, WorkflowStep
+
+PAGE_SIZE = 50
 
 
 @require_GET
 def initiative_list(request):
-    return render(request, "initiatives/list.html", {"initiatives": Initiative.objects.all()})
+    filters = forms.InitiativeFilterForm(request.GET, business_units=selectors.business_units())
+    if not filters.is_valid():
+        # A filter we cannot apply: say which and why rather than show a list it does not describe.
+        return render(request, "initiatives/list.html", {"filters": filters, "page": None}, status=400)
+    initiatives = selectors.initiative_list(**{k: v for k, v in filters.cleaned_data.items() if v})
+    page = Paginator(initiatives, PAGE_SIZE).get_page(request.GET.get("page"))
+    for initiative in page:
+        initiative.priority_score = selectors.priority_score_of(initiative.priority)
+    return render(request, "initiatives/list.html", {"filters": filters, "page": page})
 
 
 @require_GET
 def initiative_detail(request, code: str):
-    return render(request, "initiatives/detail.html", {"initiative": get_object_or_404(Initiative, code=code)})
+    try:
+        initiative = selectors.initiative_for_page(code)
+    except Initiative.DoesNotExist:
+        raise Http404("No such initiative.") from None
+    user = request.user
+    workflow_perm = "initiatives.change_workflowchange" if initiative.workflow else "initiatives.add_workflowchange"
+    context = {
+        "initiative": initiative,
+        "can_edit": user.has_perm("initiatives.change_initiative", initiative),
+        "can_edit_workflow": user.has_perm(workflow_perm, initiative.workflow or initiative),
+        "can_edit_roadmap": user.has_perm("initiatives.change_milestone", initiative),
+    }
+    return render(request, "initiatives/detail.html", context)
+
+
+def _initiative_for(request, code: str, perm: str, refusal: str) -> Initiative:
+    initiative = get_object_or_404(Initiative, code=code)
+    if not request.user.has_perm(perm, initiative):
+        raise PermissionDenied(refusal.format(code=initiative.code))
+    return initiative
+
+
+@require_http_methods(["GET", "POST"])
+def initiative_edit(request, code: str):
+    initiative = _initiative_for(
+        request, code, "initiatives.change_initiative", "Only the ops leads of {code} and admins change it."
+    )
+    status = 200
+    if request.method == "POST":
+        # A copy: the form writes what was sent onto its instance, and the page's title is the stored name.
+        form = forms.InitiativeForm(request.POST, instance=copy(initiative))
+        if form.is_valid():
+            data = {name: form.cleaned_data[name] for name in services.INITIATIVE_EDITABLE_FIELDS}
+            try:
+                services.initiative_update(
+                    initiative=initiative, by=request.user, data=data, read_at=form.cleaned_data["read_at"]
+                )
+            except services.StaleEdit as refusal:
+                forms.add_refusal(refusal, form)
+                status = 409
+            except ValidationError as refusal:
+                forms.add_refusal(refusal, form)
+            else:
+                messages.success(request, f"{data['name']}: saved.")
+                return redirect("initiatives:detail", code=initiative.code)
+        status = status if status != 200 else 400
+    else:
+        form = forms.InitiativeForm(instance=initiative, initial={"read_at": initiative.updated_at.isoformat()})
+    context = {"initiative": initiative, "form": form, "errors": forms.error_summary([("Initiative", form)])}
+    return render(request, "initiatives/edit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def workflow_edit(request, code: str):
+    initiative = get_object_or_404(Initiative.objects.select_related("workflow_change"), code=code)
+    workflow = selectors.workflow_change_of(initiative)
+    perm = "initiatives.change_workflowchange" if workflow else "initiatives.add_workflowchange"
+    if not request.user.has_perm(perm, workflow or initiative):
+        raise PermissionDenied(f"Only the ops leads of {initiative.code} and admins keep its workflow change.")
+    steps = workflow.steps.all() if workflow else WorkflowStep.objects.none()
+    data = request.POST if request.method == "POST" else None
+    form = forms.WorkflowChangeForm(data, instance=workflow, initiative=initiative)
+    before = forms.StepFormSet(data, queryset=steps.filter(phase=StepPhase.BEFORE), prefix="before")
+    after = forms.StepFormSet(data, queryset=steps.filter(phase=StepPhase.AFTER), prefix="after")
+    roles = forms.AffectedRoleFormSet(
+        data,
+        queryset=workflow.affected_roles.all() if workflow else AffectedRole.objects.none(),
+        prefix="roles",
+    )
+    status = 200
+    if data is not None:
+        if all([form.is_valid(), before.is_valid(), after.is_valid(), roles.is_valid()]):
+            try:
+                services.workflow_change_save(
+                    initiative=initiative,
+                    by=request.user,
+                    **{name: form.cleaned_data[name] for name in form.Meta.fields},
+                    steps=[
+                        *forms.rows_of(before, phase=StepPhase.BEFORE),
+                        *forms.rows_of(after, phase=StepPhase.AFTER),
+                    ],
+                    roles=forms.rows_of(roles),
+                )
+            except ValidationError as refusal:
+                forms.add_refusal(refusal, form, [before, after, roles])
+            else:
+                messages.success(request, f"{initiative.name}: workflow change saved.")
+                return redirect("initiatives:detail", code=initiative.code)
+        status = 400
+    sections = [("Workflow change", form), ("Before", before), ("After", after), ("Affected roles", roles)]
+    context = {
+        "initiative": initiative,
+        "workflow": workflow,
+        "form": form,
+        "before": before,
+        "after": after,
+        "roles": roles,
+        "errors": forms.error_summary(sections),
+    }
+    return render(request, "initiatives/workflow_edit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def roadmap_edit(request, code: str):
+    initiative = _initiative_for(
+        request, code, "initiatives.change_milestone", "Only the ops leads of {code} and admins keep its roadmap."
+    )
+    data = request.POST if request.method == "POST" else None
+    milestones = forms.MilestoneFormSet(data, queryset=initiative.milestones.all(), prefix="milestones")
+    backlog = forms.BacklogItemFormSet(data, queryset=initiative.backlog_items.all(), prefix="backlog")
+    status, unplaced = 200, []
+    if data is not None:
+        if all([milestones.is_valid(), backlog.is_valid()]):
+            try:
+                services.roadmap_save(
+                    initiative=initiative,
+                    by=request.user,
+                    milestones=forms.rows_of(milestones),
+                    backlog=forms.rows_of(backlog),
+                )
+            except ValidationError as refusal:
+                unplaced = forms.add_refusal(refusal, None, [milestones, backlog])
+            else:
+                messages.success(request, f"{initiative.name}: roadmap and backlog saved.")
+                return redirect("initiatives:detail", code=initiative.code)
+        status = 400
+    context = {
+        "initiative": initiative,
+        "milestones": milestones,
+        "backlog": backlog,
+        "errors": [*unplaced, *forms.error_summary([("Milestones", milestones), ("Backlog", backlog)])],
+    }
+    return render(request, "initiatives/roadmap_edit.html", context, status=status)

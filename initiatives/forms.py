@@ -1,0 +1,222 @@
+"""The initiative pages' forms. They check the shape of what was sent; the rules live in
+services.py, whose refusals come back here as errors on the field they name."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.forms import modelformset_factory
+
+from .models import AffectedRole, BacklogItem, Initiative, Milestone, Stage, WorkflowChange, WorkflowStep
+from .services import INITIATIVE_EDITABLE_FIELDS, STEP_ORDER_MAX, Row
+
+SORTS = [("name", "Name"), ("priority", "Priority score, highest first")]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+# --- The list's filters ----------------------------------------------------------------------------
+
+
+class InitiativeFilterForm(forms.Form):
+    stage = forms.ChoiceField(required=False, choices=[("", "Any stage"), *Stage.choices])
+    owner = forms.CharField(
+        required=False, max_length=150, help_text="Username of the technology or the operations owner."
+    )
+    business_unit = forms.ChoiceField(required=False, label="Business unit")
+    sort = forms.ChoiceField(required=False, choices=SORTS, label="Sort by")
+
+    def __init__(self, *args, business_units: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["business_unit"].choices = [("", "Any business unit"), *((bu, bu) for bu in business_units)]
+        stages = ", ".join(label for _, label in Stage.choices)
+        self.fields["stage"].error_messages["invalid_choice"] = f"“%(value)s” is not a stage: choose one of {stages}."
+        self.fields["business_unit"].error_messages["invalid_choice"] = (
+            "No initiative is in a business unit called “%(value)s”: choose one from the list."
+        )
+        self.fields["sort"].error_messages["invalid_choice"] = "Sort by name or by priority score."
+
+    def clean_owner(self) -> str:
+        owner = self.cleaned_data["owner"].strip()
+        if owner and not get_user_model().objects.filter(username=owner).exists():
+            raise ValidationError(f"Nobody has the username “{owner}”.", code="unknown")
+        return owner
+
+
+# --- The initiative ---------------------------------------------------------------------------------
+
+
+class InitiativeForm(forms.ModelForm):
+    # The updated_at the editor read: a stale edit is refused by initiative_update.
+    read_at = forms.CharField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Initiative
+        fields = INITIATIVE_EDITABLE_FIELDS
+        widgets = {
+            "technology_owner_description": forms.Textarea(attrs={"rows": 4}),
+            "operations_owner_description": forms.Textarea(attrs={"rows": 4}),
+            "started_on": DateInput(),
+            "planned_go_live": DateInput(),
+            "actual_go_live": DateInput(),
+        }
+
+    def clean_read_at(self) -> datetime:
+        try:
+            return datetime.fromisoformat(self.cleaned_data["read_at"])
+        except ValueError:
+            raise ValidationError("The form lost track of when it was opened: reload the page.") from None
+
+
+# --- The workflow change ----------------------------------------------------------------------------
+
+_PERCENT_ERROR = "The adoption target is a percentage from 0 to 100."
+
+
+class WorkflowChangeForm(forms.ModelForm):
+    adoption_target_percent = forms.DecimalField(
+        label="Adoption target (%)",
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        error_messages={"min_value": _PERCENT_ERROR, "max_value": _PERCENT_ERROR},
+        help_text="Share of the work expected to run the new way.",
+    )
+
+    class Meta:
+        model = WorkflowChange
+        fields = ["process_name", "summary", "adoption_target_percent", "adoption_kpi"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
+        labels = {"process_name": "Process", "adoption_kpi": "Adoption KPI"}
+
+    def __init__(self, *args, initiative: Initiative, **kwargs):
+        super().__init__(*args, **kwargs)
+        kpi_field = self.fields["adoption_kpi"]
+        kpi_field.queryset = initiative.kpis.all()
+        kpi_field.help_text = "The KPI that measures adoption: one of the KPIs this initiative reports."
+        kpi_field.error_messages["invalid_choice"] = "Choose one of the KPIs this initiative reports."
+
+
+class WorkflowStepForm(forms.ModelForm):
+    order = forms.IntegerField(
+        label="Position",
+        min_value=1,
+        max_value=STEP_ORDER_MAX,
+        error_messages={
+            "min_value": f"A position is from 1 to {STEP_ORDER_MAX}.",
+            "max_value": f"A position is from 1 to {STEP_ORDER_MAX}.",
+        },
+    )
+
+    class Meta:
+        model = WorkflowStep
+        fields = ["order", "name", "treatment", "performed_by"]
+        labels = {"name": "Step", "performed_by": "Performed by"}
+
+
+class AffectedRoleForm(forms.ModelForm):
+    class Meta:
+        model = AffectedRole
+        fields = ["role", "headcount", "reskilling"]
+        widgets = {"reskilling": forms.Textarea(attrs={"rows": 2})}
+
+
+StepFormSet = modelformset_factory(WorkflowStep, form=WorkflowStepForm, extra=2, can_delete=True)
+AffectedRoleFormSet = modelformset_factory(AffectedRole, form=AffectedRoleForm, extra=1, can_delete=True)
+
+
+# --- The roadmap ------------------------------------------------------------------------------------
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["title", "due_on", "completed_on"]
+        widgets = {"due_on": DateInput(), "completed_on": DateInput()}
+
+
+class BacklogItemForm(forms.ModelForm):
+    class Meta:
+        model = BacklogItem
+        fields = ["title", "description", "status", "priority"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+MilestoneFormSet = modelformset_factory(Milestone, form=MilestoneForm, extra=2, can_delete=True)
+BacklogItemFormSet = modelformset_factory(BacklogItem, form=BacklogItemForm, extra=2, can_delete=True)
+
+
+# --- From forms to the services' rows, and the services' refusals back onto the forms --------------
+
+
+def rows_of(formset, **fixed) -> list[Row]:
+    """The formset's rows for a service: new, changed, unchanged and deleted (blank extra
+    forms left out), each named by its form's prefix."""
+    fields = [name for name in formset.form._meta.fields]
+    rows = []
+    for form in formset.forms:
+        pk = form.instance.pk
+        if pk is None and not form.has_changed():
+            continue
+        if formset._should_delete_form(form):
+            if pk is not None:
+                rows.append(Row(ref=form.prefix, id=pk, delete=True))
+            continue
+        rows.append(Row(ref=form.prefix, id=pk, values={**{f: form.cleaned_data[f] for f in fields}, **fixed}))
+    return rows
+
+
+def add_refusal(error: ValidationError, main_form=None, formsets=()) -> list[str]:
+    """Put a service's refusal on the field it names: ``field`` on the main form,
+    ``<prefix>.<field>`` on the row with that prefix. Returns what belongs to no form (a
+    row that was not on the page), for the page to say in words."""
+    rows = {form.prefix: form for formset in formsets for form in formset.forms}
+    unplaced = []
+    for key, messages in error.message_dict.items():
+        prefix, _, name = key.partition(".")
+        form = rows.get(prefix)
+        if form is None:
+            form, name = main_form, key
+        if form is None:
+            unplaced.extend(messages)
+            continue
+        target = name if name in form.fields else None
+        for message in messages:
+            form.add_error(target, message)
+    return unplaced
+
+
+def error_summary(sections) -> list[str]:
+    """Every error on the page in words that name where it is: ``(title, form)`` pairs, or
+    ``(title, formset)`` whose rows are numbered."""
+    lines = []
+    for title, form_or_set in sections:
+        if not form_or_set.is_bound:
+            continue
+        if hasattr(form_or_set, "forms"):
+            lines.extend(f"{title}: {e}" for e in form_or_set.non_form_errors())
+            for number, form in enumerate(form_or_set.forms, start=1):
+                if not form_or_set._should_delete_form(form):
+                    lines.extend(_form_lines(f"{title} row {number}", form))
+        else:
+            lines.extend(_form_lines(title, form_or_set))
+    return lines
+
+
+def _form_lines(title: str, form) -> list[str]:
+    lines = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else None
+        label = label or (name.replace("_", " ").capitalize() if name != "__all__" else "")
+        where = f"{title} · {label}" if label else title
+        lines.extend(f"{where}: {e}" for e in errors)
+    return lines
