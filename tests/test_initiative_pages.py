@@ -408,6 +408,12 @@ def test_detail_shows_edit_links_only_to_those_who_may_edit(client, request, ini
         assert (f'href="{_url(initiative_a, page)}"' in html) is sees
 
 
+def test_an_unknown_initiative_answers_404(client, cio):
+    client.force_login(cio)
+
+    assert client.get("/initiatives/no-such-thing/").status_code == 404
+
+
 def _rich_initiative(initiative, kpi, size):
     workflow = WorkflowChange.objects.create(
         initiative=initiative, process_name="Claims", adoption_target_percent=50, adoption_kpi=kpi
