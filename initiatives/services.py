@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from .models import (
@@ -45,7 +46,7 @@ INITIATIVE_EDITABLE_FIELDS = (
 )
 
 # A workflow step's position is at most this in a form; while steps swap positions they
-# are parked beyond it, because the database checks the unique position row by row.
+# are parked beyond it (see _apply).
 STEP_ORDER_MAX = 999
 _PARKED = 10_000
 
@@ -195,8 +196,11 @@ def workflow_change_save(
 
         reason = "Workflow change described" if workflow.pk is None else "Workflow change edited"
         _save(workflow, by, reason)
-        _apply(step_plan, existing_steps, by, reason, parent=("workflow_change", workflow), reorder=True)
-        _apply(role_plan, existing_roles, by, reason, parent=("workflow_change", workflow))
+        parent = ("workflow_change", workflow)
+        _apply(step_plan, existing_steps, by, reason, parent=parent, park={"order": F("order") + _PARKED})
+        # Two roles may swap names; each moving one is parked under a name no person types.
+        parked_role = Concat(Value("\u2060moving "), Cast("pk", output_field=CharField()))
+        _apply(role_plan, existing_roles, by, reason, parent=parent, park={"role": parked_role})
     return workflow
 
 
@@ -300,9 +304,10 @@ def _save(obj: models.Model, by, reason: str) -> None:
     obj.save()
 
 
-def _apply(plan, existing: dict, by, reason: str, *, parent, reorder: bool = False) -> None:
+def _apply(plan, existing: dict, by, reason: str, *, parent, park: dict | None = None) -> None:
     """Delete what the plan drops, then save what is new or changed (only those, so history
-    records real changes)."""
+    records real changes). ``park`` moves changed rows out of each other's way first: the
+    database checks a unique key row by row, so two rows swapping positions would collide."""
     parent_name, parent_obj = parent
     kept = {obj.pk for _, obj in plan if obj.pk is not None}
     for pk, obj in existing.items():
@@ -317,13 +322,12 @@ def _apply(plan, existing: dict, by, reason: str, *, parent, reorder: bool = Fal
             changed.append(obj)
         elif _differs(obj, existing[obj.pk]):
             changed.append(obj)
-    if reorder:
-        moving = [obj.pk for obj in changed if obj.pk is not None]
-        if moving:
-            # Park moved steps out of the way first (no history: an intermediate state).
-            type(existing[moving[0]]).objects.filter(pk__in=moving).update(order=F("order") + _PARKED)
-        # New steps after moved ones: a new step may take a position a moved one left.
-        changed.sort(key=lambda obj: obj.pk is None)
+    moving = [obj.pk for obj in changed if obj.pk is not None]
+    if park and moving:
+        # A plain UPDATE: an intermediate state, not a change history should show.
+        type(existing[moving[0]]).objects.filter(pk__in=moving).update(**park)
+    # New rows last: one may take the place a moved row left.
+    changed.sort(key=lambda obj: obj.pk is None)
     for obj in changed:
         _save(obj, by, reason)
 

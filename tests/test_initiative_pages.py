@@ -635,6 +635,30 @@ def test_admin_reorders_renames_deletes_and_adds_steps_in_one_save(client, admin
     assert WorkflowStep.history.filter(id=route.pk, history_type="-").get().history_user == admin_user
 
 
+def test_two_roles_may_swap_names_in_one_save(client, ops_lead_a, initiative_a):
+    workflow = _workflow_with_steps(initiative_a)
+    handler = workflow.affected_roles.get()
+    leader = AffectedRole.objects.create(workflow_change=workflow, role="Team leader", headcount=5)
+    client.force_login(ops_lead_a)
+
+    response = client.post(
+        _url(initiative_a, "workflow"),
+        workflow_body(
+            initial=(0, 0, 2),
+            roles=[
+                {"id": handler.pk, "role": "Team leader", "headcount": "42", "reskilling": ""},
+                {"id": leader.pk, "role": "Claims handler", "headcount": "5", "reskilling": ""},
+            ],
+        ),
+    )
+
+    assert response.status_code == 302, response.content.decode()
+    assert dict(workflow.affected_roles.values_list("pk", "role")) == {
+        handler.pk: "Team leader",
+        leader.pk: "Claims handler",
+    }
+
+
 @pytest.mark.parametrize(
     ("changes", "where", "message"),
     [
