@@ -223,9 +223,6 @@ def roadmap_save(*, initiative: Initiative, by, milestones: Sequence[Row] = (), 
         errors: dict[str, list[str]] = {}
         existing_milestones = {m.pk: m for m in locked.milestones.all()}
         milestone_plan = _plan(errors, milestones, existing_milestones, Milestone, parent=("initiative", locked))
-        for ref, milestone in milestone_plan:
-            if milestone.completed_on and locked.started_on and milestone.completed_on < locked.started_on:
-                _add(errors, f"{ref}.completed_on", "A milestone cannot be completed before the work started.")
         existing_items = {b.pk: b for b in locked.backlog_items.all()}
         backlog_plan = _plan(errors, backlog, existing_items, BacklogItem, parent=("initiative", locked))
         if errors:
