@@ -148,6 +148,8 @@ rules.add_perm("metrics.record_measurement", runs_initiative)
 # Downloading an initiative's measurements as CSV: executives (who read everything), its ops
 # leads and admins; another initiative's ops lead has no need of the whole file.
 rules.add_perm("metrics.export_measurements", is_executive | runs_initiative)
+# Uploaded files, in the admin: looked at by admins (the pages check record_measurement per import).
+rules.add_perm("metrics.view_csvimport", is_admin)
 
 # Admin-only: the matrix, KPI definitions, sources, and the registers they curate.
 ADMIN_ONLY = {
