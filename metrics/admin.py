@@ -15,6 +15,7 @@ from .models import (
     KPI,
     AlertDigest,
     Annotation,
+    CsvImport,
     FrozenMonth,
     Measurement,
     MetricSource,
@@ -281,3 +282,25 @@ class AnnotationAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
     @admin.display(description="text")
     def excerpt(self, obj):
         return Truncator(obj.text).chars(80)
+
+
+@admin.register(CsvImport)
+class CsvImportAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+    """Uploaded files and what became of them; people act on them from the workspace."""
+
+    list_display = (
+        "file_name",
+        "initiative",
+        "uploaded_by",
+        "status",
+        "rows_total",
+        "rows_valid",
+        "stored_count",
+        "unchanged_count",
+        "rejected_count",
+        "created_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("file_name", "initiative__code", "sha256")
+    list_select_related = ("initiative", "uploaded_by")
+    exclude = ("content",)  # up to 20 MB of text: not a page to render

@@ -24,12 +24,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from .models import KPI, CsvImport, CsvImportStatus, Measurement, MetricSource, Scope, SourceKind
+from .models import KPI, CsvImport, CsvImportStatus, Measurement, Scope, SourceKind
 from .services import (
     add_rejections,
     measurements_check_may_record,
     measurements_ingest,
     measurements_validate,
+    people_source,
     read_rows,
 )
 
@@ -466,7 +467,7 @@ def _store(import_id: int) -> None:
         # Valid at preview, not now (a KPI dropped meanwhile): all or none means none.
         _finish(csv_import, CsvImportStatus.FAILED, rejected=len(checked.problems), error=_changed(checked))
         return
-    source, _ = MetricSource.objects.get_or_create(name=CSV_SOURCE, defaults={"kind": SourceKind.CSV})
+    source = people_source(SourceKind.CSV)
     result = measurements_ingest(
         rows=[row for number, row in checked.numbered if number not in checked.problems],
         source=source,
@@ -500,9 +501,6 @@ def _finish(csv_import: CsvImport, status: str, *, stored=0, unchanged=0, reject
     csv_import.save(
         update_fields=["status", "stored_count", "unchanged_count", "rejected_count", "error", "finished_at"]
     )
-
-
-CSV_SOURCE = "CSV upload"
 
 
 # --- The preview ----------------------------------------------------------------------------------
