@@ -135,6 +135,9 @@ def test_the_workspace_page_lists_what_is_owed_and_the_workflow_change_to_keep_c
     assert "1 missing" in html
     assert "Missing: never logged" in html
     assert "No workflow-change definition yet" in html
+    assert f'href="/initiatives/{initiative_a.code}/workflow/"' in html
+    for csv_page in ("csv/upload/", "csv/template.csv", "measurements.csv"):
+        assert f'href="/my/{initiative_a.code}/{csv_page}"' in html
 
 
 @pytest.mark.parametrize("initiatives", [2, 12])
