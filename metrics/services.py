@@ -986,6 +986,7 @@ class SweepResult:
     abandoned: int = 0
     pulls_enqueued: list[int] = field(default_factory=list)
     roll_ups_enqueued: list[str] = field(default_factory=list)
+    csv_imports_enqueued: list[int] = field(default_factory=list)
 
 
 def sweep(*, now: datetime | None = None) -> SweepResult:
@@ -1041,7 +1042,23 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
         payload = [(m.isoformat(), sorted(kpis)) for m, kpis in sorted(owed.items())]
         _enqueue_roll_ups(payload, patient=True)
         result.roll_ups_enqueued = [m for m, _ in payload]
+
+    result.csv_imports_enqueued = _resume_csv_imports(older_than=stale_before)
     return result
+
+
+def _resume_csv_imports(*, older_than: datetime) -> list[int]:
+    """Large uploads still being checked or stored long after they began: their job's message
+    was lost (a broker down at commit) or its worker killed. Sent again; both jobs do nothing
+    once done, and storing locks the import, so a job that was merely slow loses nothing."""
+    from .models import CsvImport, CsvImportStatus
+    from .tasks import csv_import_check, csv_import_store
+
+    jobs = {CsvImportStatus.CHECKING: csv_import_check, CsvImportStatus.STORING: csv_import_store}
+    stuck = CsvImport.objects.filter(status__in=list(jobs), created_at__lt=older_than).values_list("pk", "status")
+    for import_id, status in stuck:
+        _enqueue(lambda job=jobs[status], i=import_id: job.apply_async(args=[i], retry=True, retry_policy=_PATIENT))
+    return [import_id for import_id, _ in stuck]
 
 
 PULLED_KINDS = (SourceKind.HTTP_JSON, SourceKind.PROMETHEUS, SourceKind.SQL)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from metrics import csv_io
 from metrics.models import CsvImport, Measurement, MetricSource, SourceKind
+from metrics.services import sweep
 from tests import factories
 from tests.test_celery_worker import _wait_for, real_worker  # noqa: F401 - real_worker is a fixture
 
@@ -516,3 +517,46 @@ def test_a_large_file_is_checked_and_stored_by_a_real_worker(client, ops_lead_a,
     assert _wait_for(lambda: status() == "stored"), "the worker never stored the rows"
     assert client.get(progress).json()["stored"] == 12
     assert Measurement.objects.filter(initiative=initiative_a).count() == 12
+
+
+def test_the_sweeper_resumes_large_uploads_whose_job_was_lost(settings, in_process_jobs, ops_lead_a, initiative_a, kpi):
+    settings.METRIC_PULL_STALE_AFTER_SECONDS = 600
+    content = _csv(f"fixture-kpi,{DAY},61,", f"fixture-kpi,{EARLIER},62,").decode()
+
+    def stuck(status, **fields):
+        made = CsvImport.objects.create(
+            initiative=initiative_a,
+            uploaded_by=ops_lead_a,
+            file_name=f"{status}.csv",
+            sha256=status,
+            content=content,
+            rows_total=2,
+            status=status,
+            **fields,
+        )
+        CsvImport.objects.filter(pk=made.pk).update(created_at=timezone.now() - timedelta(hours=1))
+        return made
+
+    checking = stuck("checking")
+    storing = stuck("storing", rows_checked=2, rows_valid=2, stored_by=ops_lead_a)
+    recent = CsvImport.objects.create(
+        initiative=initiative_a,
+        uploaded_by=ops_lead_a,
+        file_name="recent.csv",
+        sha256="r",
+        content=content,
+        rows_total=2,
+    )
+
+    result = sweep()
+
+    assert sorted(result.csv_imports_enqueued) == sorted([checking.pk, storing.pk])
+    checking.refresh_from_db()
+    storing.refresh_from_db()
+    recent.refresh_from_db()
+    assert (checking.status, checking.rows_valid) == ("ready", 2)
+    assert (storing.status, storing.stored_count) == ("stored", 2)
+    assert recent.status == "checking"  # its own job may still be on its way
+    assert Measurement.objects.filter(entered_via="csv:storing.csv").count() == 2
+    # Sweeping again sends nothing: they are done.
+    assert sweep().csv_imports_enqueued == []
