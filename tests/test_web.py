@@ -142,3 +142,17 @@ def test_dashboard_shows_stale_kpis_and_failed_sources_with_their_error(client, 
     assert "never measured" in freshness
     assert "Catalogue" in freshness
     assert "answered 503 Service Unavailable" in freshness
+
+
+def test_the_pager_keeps_the_other_parameters_of_the_query(rf):
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+
+    request = rf.get("/exco/2026-01/kpi/x/", {"initiative": "claims-triage", "page": "2"})
+    page = Paginator(range(250), 100).get_page(2)
+    html = render_to_string("_pager.html", {"page": page, "previous": "← Earlier"}, request=request)
+    assert '<a href="?initiative=claims-triage&amp;page=1">← Earlier</a>' in html
+    assert '<a href="?initiative=claims-triage&amp;page=3">Next →</a>' in html
+    assert "Page 2 of 3" in html
+    one_page = Paginator(range(5), 100).get_page(1)
+    assert render_to_string("_pager.html", {"page": one_page}, request=request).strip() == ""
