@@ -105,3 +105,60 @@ def describe_machine() -> None:
     host = connection.settings_dict.get("HOST") or "local socket"
     print(f"PostgreSQL {version} ({host}:{connection.settings_dict.get('PORT') or 5432})")
     print(f"cores: {os.cpu_count()}")
+
+
+def bench_company(prefix: str, *, kpis: int, initiatives: int, unit: str = "count", aggregation: str = "sum"):
+    """KPIs and initiatives coded <prefix>-01, <prefix>-02, ..., each initiative reporting
+    each KPI (a value for a KPI an initiative does not report is refused), owned by two bench
+    executives. Made once: running again finds them. Returns (KPI ids, initiative ids) by code."""
+    from django.contrib.auth import get_user_model
+
+    from initiatives.models import Initiative
+    from metrics.models import KPI
+
+    User = get_user_model()
+    first, _ = User.objects.get_or_create(username="bench-executive-1")
+    second, _ = User.objects.get_or_create(username="bench-executive-2")
+    kpi_codes = [f"{prefix}-{n:02d}" for n in range(1, kpis + 1)]
+    for code in kpi_codes:
+        KPI.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": f"Bench KPI {code}",
+                "family": "coo_operations",
+                "unit": unit,
+                "direction": "higher",
+                "aggregation": aggregation,
+                "scope": "initiative",
+                "accountable_executive": first,
+                "co_accountable_executive": second,
+            },
+        )
+    initiative_codes = [f"{prefix}-{n:02d}" for n in range(1, initiatives + 1)]
+    made = [
+        Initiative(
+            code=code,
+            name=f"Bench initiative {code}",
+            business_unit="Bench",
+            process="Benchmarking",
+            sourcing="build",
+            technology_owner=first,
+            operations_owner=second,
+            technology_owner_description="For a benchmark.",
+            operations_owner_description="For a benchmark.",
+        )
+        for code in initiative_codes
+    ]
+    for initiative in made:
+        initiative.measure_description_overlap()  # bulk_create skips save()
+    Initiative.objects.bulk_create(made, ignore_conflicts=True)
+    kpi_ids = dict(KPI.objects.filter(code__in=kpi_codes).order_by("code").values_list("code", "pk"))
+    initiative_ids = dict(
+        Initiative.objects.filter(code__in=initiative_codes).order_by("code").values_list("code", "pk")
+    )
+    Through = Initiative.kpis.through
+    Through.objects.bulk_create(
+        [Through(initiative_id=i, kpi_id=k) for i in initiative_ids.values() for k in kpi_ids.values()],
+        ignore_conflicts=True,
+    )
+    return kpi_ids, initiative_ids

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -46,7 +47,7 @@ from typing import NoReturn
 
 import _db
 
-TOTAL = 1_000_000
+TOTAL = int(os.environ.get("BENCH_API_ROWS", "1000000"))
 BATCH = 10_000  # metrics.api.MAX_BATCH: the most one request may send
 KPIS = 20
 INITIATIVES = 50
@@ -242,70 +243,23 @@ def _fixtures() -> Fixtures:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from initiatives.models import Initiative
-    from metrics.models import KPI, MetricSource, SourceKind
+    from metrics.models import MetricSource, SourceKind
     from scoreboard.models import Role
 
-    User = get_user_model()
-    first, _ = User.objects.get_or_create(username="bench-executive-1")
-    second, _ = User.objects.get_or_create(username="bench-executive-2")
-    service, created = User.objects.get_or_create(username=SERVICE_USER, defaults={"is_active": True})
+    service, created = get_user_model().objects.get_or_create(username=SERVICE_USER, defaults={"is_active": True})
     if created:
         service.set_unusable_password()
         service.save(update_fields=["password"])
     service.groups.set([Group.objects.get_or_create(name=Role.ADMIN.value)[0]])
-    kpi_codes = [f"bench-api-{n:02d}" for n in range(1, KPIS + 1)]
-    for code in kpi_codes:
-        KPI.objects.get_or_create(
-            code=code,
-            defaults={
-                "name": f"Bench API KPI {code[-2:]}",
-                "family": "coo_operations",
-                "unit": "count",
-                "direction": "higher",
-                "aggregation": "sum",
-                "scope": "initiative",
-                "accountable_executive": first,
-                "co_accountable_executive": second,
-            },
-        )
-    initiative_codes = [f"bench-api-{n:02d}" for n in range(1, INITIATIVES + 1)]
-    created = [
-        Initiative(
-            code=code,
-            name=f"Bench API initiative {code[-2:]}",
-            business_unit="Bench",
-            process="Benchmarking",
-            sourcing="build",
-            technology_owner=first,
-            operations_owner=second,
-            technology_owner_description="For the REST ingestion benchmark.",
-            operations_owner_description="For the REST ingestion benchmark.",
-        )
-        for code in initiative_codes
-    ]
-    for initiative in created:
-        initiative.measure_description_overlap()  # bulk_create skips save()
-    Initiative.objects.bulk_create(created, ignore_conflicts=True)
-    # Each bench initiative reports each bench KPI: measurements for a KPI an initiative does
-    # not report are refused.
-    Through = Initiative.kpis.through
-    Through.objects.bulk_create(
-        [
-            Through(initiative_id=i, kpi_id=k)
-            for i in Initiative.objects.filter(code__in=initiative_codes).values_list("pk", flat=True)
-            for k in KPI.objects.filter(code__in=kpi_codes).values_list("pk", flat=True)
-        ],
-        ignore_conflicts=True,
-    )
+    kpi_ids, initiative_ids = _db.bench_company("bench-api", kpis=KPIS, initiatives=INITIATIVES)
     api_source, _ = MetricSource.objects.get_or_create(name="bench: REST API", defaults={"kind": SourceKind.API_PUSH})
     copy_source, _ = MetricSource.objects.get_or_create(name="bench: raw COPY", defaults={"kind": SourceKind.API_PUSH})
     return Fixtures(
         user=service,
-        kpi_codes=kpi_codes,
-        initiative_codes=initiative_codes,
-        kpi_ids=dict(KPI.objects.filter(code__in=kpi_codes).values_list("code", "pk")),
-        initiative_ids=dict(Initiative.objects.filter(code__in=initiative_codes).values_list("code", "pk")),
+        kpi_codes=list(kpi_ids),
+        initiative_codes=list(initiative_ids),
+        kpi_ids=kpi_ids,
+        initiative_ids=initiative_ids,
         api_source=api_source,
         copy_source=copy_source,
     )

@@ -89,44 +89,11 @@ def _fixtures():
     from django.contrib.auth import get_user_model
 
     from initiatives.models import Initiative
-    from metrics.models import KPI
 
-    User = get_user_model()
-    first, _ = User.objects.get_or_create(username="bench-executive-1")
-    second, _ = User.objects.get_or_create(username="bench-executive-2")
+    _, initiative_ids = _db.bench_company(CODE, kpis=KPIS, initiatives=1, unit="percent", aggregation="mean")
     # A superuser is an admin here: may record for any initiative.
-    user, _ = User.objects.get_or_create(username="bench-csv-admin", defaults={"is_superuser": True})
-    kpis = []
-    for n in range(1, KPIS + 1):
-        kpi, _ = KPI.objects.get_or_create(
-            code=f"bench-csv-{n:02d}",
-            defaults={
-                "name": f"Bench CSV KPI {n}",
-                "family": "coo_operations",
-                "unit": "percent",
-                "direction": "higher",
-                "aggregation": "mean",
-                "scope": "initiative",
-                "accountable_executive": first,
-                "co_accountable_executive": second,
-            },
-        )
-        kpis.append(kpi)
-    initiative = Initiative.objects.filter(code=CODE).first()
-    if initiative is None:
-        initiative = Initiative.objects.create(
-            code=CODE,
-            name="Bench CSV initiative",
-            business_unit="Bench",
-            process="Benchmarking",
-            sourcing="build",
-            technology_owner=first,
-            operations_owner=second,
-            technology_owner_description="For the CSV benchmark.",
-            operations_owner_description="For the CSV benchmark.",
-        )
-    initiative.kpis.add(*kpis)
-    return initiative, user
+    user, _ = get_user_model().objects.get_or_create(username="bench-csv-admin", defaults={"is_superuser": True})
+    return Initiative.objects.get(pk=next(iter(initiative_ids.values()))), user
 
 
 if __name__ == "__main__":

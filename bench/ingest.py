@@ -150,66 +150,14 @@ def _empty_table() -> None:
             cursor.execute("CHECKPOINT")
 
 
-def _report_every_kpi(initiative_ids, kpi_ids) -> None:
-    """Each bench initiative reports each bench KPI: measurements for a KPI an initiative does
-    not report are refused."""
-    from initiatives.models import Initiative
-
-    Through = Initiative.kpis.through
-    Through.objects.bulk_create(
-        [Through(initiative_id=i, kpi_id=k) for i in initiative_ids for k in kpi_ids], ignore_conflicts=True
-    )
-
-
 def _fixtures():
     """The KPIs (count, per initiative), initiatives and two sources the bench writes to."""
-    from django.contrib.auth import get_user_model
+    from metrics.models import MetricSource
 
-    from initiatives.models import Initiative
-    from metrics.models import KPI, MetricSource
-
-    User = get_user_model()
-    first, _ = User.objects.get_or_create(username="bench-executive-1")
-    second, _ = User.objects.get_or_create(username="bench-executive-2")
-    kpis = []
-    for n in range(1, KPIS + 1):
-        kpi, _ = KPI.objects.get_or_create(
-            code=f"bench-ingest-{n:02d}",
-            defaults={
-                "name": f"Bench ingest KPI {n}",
-                "family": "coo_operations",
-                "unit": "count",
-                "direction": "higher",
-                "aggregation": "sum",
-                "scope": "initiative",
-                "accountable_executive": first,
-                "co_accountable_executive": second,
-            },
-        )
-        kpis.append(kpi.pk)
-    codes = [f"bench-ingest-{n:02d}" for n in range(1, INITIATIVES + 1)]
-    created = [
-        Initiative(
-            code=code,
-            name=f"Bench initiative {code[-2:]}",
-            business_unit="Bench",
-            process="Benchmarking",
-            sourcing="build",
-            technology_owner=first,
-            operations_owner=second,
-            technology_owner_description="For the ingestion benchmark.",
-            operations_owner_description="For the ingestion benchmark.",
-        )
-        for code in codes
-    ]
-    for initiative in created:
-        initiative.measure_description_overlap()  # bulk_create skips save()
-    Initiative.objects.bulk_create(created, ignore_conflicts=True)
-    initiatives = list(Initiative.objects.filter(code__in=codes).order_by("code").values_list("pk", flat=True))
-    _report_every_kpi(initiatives, kpis)
+    kpi_ids, initiative_ids = _db.bench_company("bench-ingest", kpis=KPIS, initiatives=INITIATIVES)
     service, _ = MetricSource.objects.get_or_create(name="bench: ingestion service", defaults={"kind": "api_push"})
     copy, _ = MetricSource.objects.get_or_create(name="bench: raw COPY", defaults={"kind": "api_push"})
-    return kpis, initiatives, service, copy
+    return list(kpi_ids.values()), list(initiative_ids.values()), service, copy
 
 
 if __name__ == "__main__":
