@@ -30,7 +30,7 @@ from .serializers import (
     MatrixVersionSerializer,
     RiskSerializer,
 )
-from .services import decision_answer
+from .services.decisions import decision_answer
 
 # --- The decision-authority matrix ------------------------------------------------------------------
 

@@ -126,6 +126,8 @@ class MatrixDecision(models.Model):
     )
     breach_threshold = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     breach_when = models.CharField(max_length=5, choices=BreachWhen.choices, blank=True)
+    # What an editor read: a save made on an older copy is refused (governance.services.matrix).
+    updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -310,6 +312,25 @@ class DecisionRequest(models.Model):
     def clean(self):
         if self.requested_at and self.due_at and self.due_at <= self.requested_at:
             raise ValidationError({"due_at": "The due time must be after the request time."})
+
+
+class DecisionDigest(models.Model):
+    """The daily email telling one executive which decisions asked of them are overdue.
+    One row per recipient and day makes a retried send a no-op."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField()
+    request_ids = models.JSONField(default=list, help_text="The overdue requests the email listed.")
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "day"], name="decision_digest_once_per_day"),
+        ]
+
+    def __str__(self):
+        return f"decision digest to {self.recipient} on {self.day}"
 
 
 class RiskCategory(models.TextChoices):

@@ -46,6 +46,7 @@ urlpatterns = [
     path("exco/<month:month>/kpi/<slug:code>/annotate/", views.kpi_annotate, name="kpi-annotate"),
     path("initiatives/", include("initiatives.urls")),
     path("my/", include("metrics.urls")),
+    path("governance/", include("governance.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),

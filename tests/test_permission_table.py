@@ -594,6 +594,44 @@ CASES = [
 # fmt: on
 
 
+# --- The decision-authority matrix (governance/views/matrix.py) ---------------------------------------------------
+# Objects its rows name go in MAKERS here, with MAKERS.update({...}).
+
+# fmt: off
+MATRIX_CASES: list[Case] = [
+]
+# fmt: on
+
+
+# --- The decision log (governance/views/decisions.py) ---------------------------------------------------
+# Objects its rows name go in MAKERS here, with MAKERS.update({...}).
+
+# fmt: off
+DECISION_LOG_CASES: list[Case] = [
+]
+# fmt: on
+
+
+# --- The registers and the pipeline (governance/views/registers.py) ---------------------------------------------------
+# Objects its rows name go in MAKERS here, with MAKERS.update({...}).
+
+# fmt: off
+REGISTERS_CASES: list[Case] = [
+]
+# fmt: on
+
+
+# --- The brief, its signatures and the gates (initiatives/views.py) ---------------------------------------------------
+# Objects its rows name go in MAKERS here, with MAKERS.update({...}).
+
+# fmt: off
+GATES_CASES: list[Case] = [
+]
+# fmt: on
+
+CASES += MATRIX_CASES + DECISION_LOG_CASES + REGISTERS_CASES + GATES_CASES
+
+
 # --- Running a row ---------------------------------------------------------------------------------------
 
 

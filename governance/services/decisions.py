@@ -1,4 +1,4 @@
-"""Governance's writes and rules: what the API, the pages and the admin all call."""
+"""The decision log: decisions asked of an executive, their answers, and the overdue digest."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import DecisionRequest
+from ..models import DecisionRequest
 
 
 def decision_answer(*, decision_request: DecisionRequest, user, answer: str, note: str = "") -> DecisionRequest:

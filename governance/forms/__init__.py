@@ -1,0 +1,1 @@
+"""The governance workspace's forms, one module per part, as governance/views/."""

@@ -1,0 +1,10 @@
+"""Governance's writes and rules, one module per part of the workspace. Pages, the API,
+the admin and Celery tasks all call these functions, so each rule exists once:
+
+- ``gates``: the way to production (a workflow change before leaving "assessed", a brief
+  signed by the sponsor and the COO before building, testing, monitoring and a fallback
+  procedure recorded done before production) and the brief's signatures;
+- ``matrix``: the decision-authority matrix: its draft, publication, comparison, live bounds;
+- ``decisions``: the decision log: asking an executive, answering, the overdue digest;
+- ``registers``: the risk register and the shared-zone decisions.
+"""

@@ -1,0 +1,3 @@
+"""Placeholder: filled by the matrix pages."""
+
+urlpatterns = []
