@@ -12,6 +12,7 @@ from rules.contrib.admin import ObjectPermissionsModelAdminMixin, ObjectPermissi
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import DecisionRequest, GovernanceGate, MatrixDecision, MatrixVersion, Risk, SharedZoneDecision
+from .services.gates import gate_record
 
 MATRIX_DECISION_FIELDSETS = (
     (None, {"fields": ("key", "process", "initiative", "decision")}),
@@ -102,11 +103,23 @@ class GovernanceGateAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
     list_filter = ("kind", ("done_at", admin.EmptyFieldListFilter), "initiative__stage")
     search_fields = ("initiative__name", "initiative__code", "description")
     ordering = ("initiative__name", "kind")
-    autocomplete_fields = ("initiative", "done_by")
+    autocomplete_fields = ("initiative",)
+    # Done by whom and when is recorded by the action below (governance/services/gates.py), not typed.
+    readonly_fields = ("done_by", "done_at")
+    actions = ("record_done",)
 
     @admin.display(description="done", boolean=True, ordering="done_at")
     def is_done(self, obj):
         return obj.is_done
+
+    @admin.action(description="Record the selected gates done (by me, now)", permissions=["change"])
+    def record_done(self, request, queryset):
+        recorded = 0
+        for gate in queryset.select_related("initiative"):
+            if not gate.is_done:
+                gate_record(initiative=gate.initiative, kind=gate.kind, by=request.user)
+                recorded += 1
+        self.message_user(request, f"{recorded} gate{'s' if recorded != 1 else ''} recorded done.")
 
 
 @admin.register(DecisionRequest)

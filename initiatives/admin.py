@@ -3,12 +3,17 @@ and the shadow-AI register.
 
 ``ObjectPermissionsModelAdminMixin`` and the rules inlines (from the rules library) pass the
 object to ``user.has_perm``, so scoreboard/rules.py decides per object. Signatures on the
-deployment brief are read-only here: signing belongs to the executives.
+deployment brief are read-only here: signing belongs to the executives. A stage change and
+a brief's edit go through the gates of governance/services/gates.py, as on the pages and the API.
 """
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from rules.contrib.admin import ObjectPermissionsModelAdminMixin, ObjectPermissionsTabularInline
 from simple_history.admin import SimpleHistoryAdmin
+
+from governance.services.gates import BRIEF_CONTENT, brief_save, stage_change_check
 
 from .models import (
     AffectedRole,
@@ -35,8 +40,24 @@ class BacklogItemInline(ObjectPermissionsTabularInline):
     extra = 0
 
 
+class InitiativeAdminForm(forms.ModelForm):
+    """The admin's form for an initiative (its fields come from InitiativeAdmin.fieldsets)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        stage = cleaned.get("stage")
+        from_stage = self.instance.stage if self.instance.pk else None
+        if stage and stage != from_stage:
+            try:
+                stage_change_check(initiative=self.instance, to_stage=stage, from_stage=from_stage)
+            except ValidationError as refusal:
+                self.add_error("stage", refusal.message_dict["stage"])
+        return cleaned
+
+
 @admin.register(Initiative)
 class InitiativeAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+    form = InitiativeAdminForm
     list_display = (
         "name",
         "code",
@@ -162,6 +183,17 @@ class DeploymentBriefAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin)
         ("Record", {"fields": ("updated_at",)}),
     )
     readonly_fields = ("sponsor_signed_by", "sponsor_signed_at", "coo_signed_by", "coo_signed_at", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        # The service writes it, so that an edit of a signed brief voids the signatures here too.
+        saved = brief_save(
+            initiative=obj.initiative,
+            by=request.user,
+            data={name: form.cleaned_data[name] for name in BRIEF_CONTENT},
+        )
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
 
     @admin.display(description="signed", boolean=True)
     def is_signed(self, obj):

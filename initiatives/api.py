@@ -10,13 +10,17 @@ it (scoreboard/api_views.py's ``CheckedWritesMixin``).
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Q
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import PermissionDenied
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
+from governance.services.gates import stage_change_check
 from scoreboard.api import IDEMPOTENCY_PARAMETER, idempotent
-from scoreboard.api_views import CheckedModelViewSet, CheckedWritesMixin
+from scoreboard.api_views import CheckedModelViewSet, CheckedWritesMixin, as_stored
 from scoreboard.rules import is_admin, is_ops_lead
 
 from .models import BacklogItem, Initiative, Milestone, ShadowAITool, WorkflowChange
@@ -99,6 +103,30 @@ class InitiativeViewSet(CheckedModelViewSet):
         if not request.user.has_perm("initiatives.add_initiative"):
             raise PermissionDenied("Only admins add initiatives.")
         return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        self.check_may_store(serializer, "add")
+        with transaction.atomic():
+            self._check_gates(serializer, from_stage=None)
+            serializer.save()
+
+    def perform_update(self, serializer):
+        self.check_may_store(serializer, "change")
+        with transaction.atomic():
+            stored = Initiative.objects.select_for_update().get(pk=serializer.instance.pk)
+            self._check_gates(serializer, from_stage=stored.stage)
+            serializer.save()
+
+    @staticmethod
+    def _check_gates(serializer, *, from_stage: str | None) -> None:
+        """The stage gates, as the pages and the admin apply them (governance/services/gates.py)."""
+        to_stage = serializer.validated_data.get("stage")
+        if to_stage is None or to_stage == from_stage:
+            return
+        try:
+            stage_change_check(initiative=as_stored(serializer), to_stage=to_stage, from_stage=from_stage)
+        except DjangoValidationError as refusal:
+            raise ValidationError(serializers.as_serializer_error(refusal)) from refusal
 
     def refusal(self, obj, action: str) -> str:
         if action == "change":

@@ -10,7 +10,18 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms import modelformset_factory
 
-from .models import AffectedRole, BacklogItem, Initiative, Milestone, Stage, WorkflowChange, WorkflowStep
+from governance.services.gates import BRIEF_CONTENT
+
+from .models import (
+    AffectedRole,
+    BacklogItem,
+    DeploymentBrief,
+    Initiative,
+    Milestone,
+    Stage,
+    WorkflowChange,
+    WorkflowStep,
+)
 from .services import INITIATIVE_EDITABLE_FIELDS, STEP_ORDER_MAX, Row
 
 SORTS = [("name", "Name"), ("priority", "Priority score, highest first")]
@@ -70,10 +81,7 @@ class InitiativeForm(forms.ModelForm):
         }
 
     def clean_read_at(self) -> datetime:
-        try:
-            return datetime.fromisoformat(self.cleaned_data["read_at"])
-        except ValueError:
-            raise ValidationError("The form lost track of when it was opened: reload the page.") from None
+        return _read_at(self.cleaned_data["read_at"])
 
 
 # --- The workflow change ----------------------------------------------------------------------------
@@ -220,3 +228,52 @@ def _form_lines(title: str, form) -> list[str]:
         where = f"{title} · {label}" if label else title
         lines.extend(f"{where}: {e}" for e in errors)
     return lines
+
+
+# --- The deployment brief and the gates --------------------------------------------------------------------
+
+
+def _read_at(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError("The form lost track of when it was opened: reload the page.") from None
+
+
+class BriefForm(forms.ModelForm):
+    # The brief's revised_at the editor read (empty for a new brief): a stale edit is refused.
+    read_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = DeploymentBrief
+        fields = BRIEF_CONTENT
+        widgets = {
+            "scope": forms.Textarea(attrs={"rows": 4}),
+            "governance": forms.Textarea(attrs={"rows": 4}),
+            "timeline": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "scope": "What the initiative will and will not do.",
+            "investment": "What building and running it costs, in the company's currency.",
+            "governance": "How its decisions are governed: the matrix, the gates, who reviews.",
+            "timeline": "Start of work, pilot, go-live.",
+        }
+
+    def clean_read_at(self) -> datetime | None:
+        value = self.cleaned_data["read_at"]
+        return _read_at(value) if value else None
+
+
+class BriefSignForm(forms.Form):
+    slot = forms.ChoiceField(choices=[("sponsor", "Sponsoring executive"), ("coo", "COO")])
+    # The revised_at the signer read: nobody signs words they have not seen.
+    read_at = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_read_at(self) -> datetime:
+        return _read_at(self.cleaned_data["read_at"])
+
+
+class GateRecordForm(forms.Form):
+    description = forms.CharField(
+        required=False, max_length=2000, help_text="How it was checked (optional; kept with the gate)."
+    )

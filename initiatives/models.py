@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import ExpressionWrapper, F, Q, Value
 from django.db.models.functions import Least
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .vocabulary import shared_vocabulary
@@ -324,7 +325,7 @@ class AffectedRole(models.Model):
 class DeploymentBrief(models.Model):
     """Scope, investment, governance and timeline, signed by the sponsoring executive and
     the COO before building starts. Editing a signed brief voids both signatures: that rule
-    belongs to the gates service of the governance workspace, not to save()."""
+    is governance.services.gates.brief_save's, not save()'s."""
 
     # Signed evidence: deleting the initiative must not silently take the brief with it.
     initiative = models.OneToOneField(Initiative, on_delete=models.PROTECT, related_name="deployment_brief")
@@ -340,6 +341,9 @@ class DeploymentBrief(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     coo_signed_at = models.DateTimeField(null=True, blank=True)
+    # When what is signed (scope, investment, governance, timeline) last changed: a signature
+    # is given to this revision, and signing must not look like an edit to the other signer.
+    revised_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 

@@ -11,6 +11,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from governance.models import GateKind, GovernanceGate
+from governance.services import gates as stage_gates
 from metrics.models import KPI, MonthlySnapshot, Unit
 
 from .models import SCORE_SCALE, Initiative, Stage, StepPhase, priority_score
@@ -100,6 +101,7 @@ def initiative_for_page(code: str) -> Initiative:
     initiative.brief = _one_to_one(initiative, "deployment_brief")
     initiative.brief_status = brief_status(initiative.brief)
     initiative.gate_rows = _gate_rows(initiative.gates.all())
+    _attach_stage_gates(initiative)
     initiative.stage_history = stage_history(initiative)
     overlap = initiative.description_overlap
     initiative.vocabulary_mismatch = overlap is not None and overlap < MISMATCH_BELOW
@@ -142,6 +144,24 @@ def brief_status(brief) -> str:
     if brief.coo_signed_at:
         return "Signed by the COO only; the sponsor has not signed"
     return "Draft: not signed"
+
+
+def _attach_stage_gates(initiative: Initiative) -> None:
+    """``next_stage`` and what it still needs (``next_stage_needs``), and ``skipped``: what the
+    stage it is in should have had (gates skipped on the way, e.g. before the rules existed)."""
+    facts = {
+        "has_workflow": initiative.workflow is not None,
+        "brief": initiative.brief,
+        "gates": list(initiative.gates.all()),
+    }
+    following = stage_gates.next_stage(initiative.stage)
+    initiative.next_stage = Stage(following).label if following else None
+    initiative.next_stage_needs = (
+        stage_gates.refusals_for(initiative, to_stage=following, from_stage=initiative.stage, **facts)
+        if following
+        else []
+    )
+    initiative.skipped = stage_gates.refusals_for(initiative, to_stage=initiative.stage, from_stage=Stage.IDEA, **facts)
 
 
 def _gate_rows(gates) -> list[dict]:

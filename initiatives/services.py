@@ -1,4 +1,5 @@
 """The initiatives' writes and rules: what the pages (and, in time, the API and the admin) call.
+A stage change passes the gates of governance/services/gates.py.
 
 Each write checks the permission against the initiative, validates everything before it
 writes anything, and saves in one transaction with its history user and change reason, so a
@@ -17,6 +18,8 @@ from django.db import models, transaction
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+
+from governance.services.gates import stage_change_check
 
 from .models import (
     AffectedRole,
@@ -104,7 +107,7 @@ def initiative_update(*, initiative: Initiative, by, data: dict, read_at: dateti
         for name, value in data.items():
             setattr(current, name, value)
         if current.stage != before_stage:
-            # Issue 6: the stage-gate checks (workflow change, signed brief, gates) go here.
+            stage_change_check(initiative=current, to_stage=current.stage, from_stage=before_stage)
             reason = f"Stage: {Stage(before_stage).label} → {Stage(current.stage).label}"
         else:
             reason = "Edited on the initiative page"

@@ -1,4 +1,5 @@
-"""The initiative pages: the list, each initiative's page, and its editing by its ops leads and admins."""
+"""The initiative pages: the list, each initiative's page, its editing by its ops leads and admins,
+its deployment brief (signed by the sponsor and the COO) and its gates (recorded by admins)."""
 
 from django.urls import path
 
@@ -12,4 +13,7 @@ urlpatterns = [
     path("<slug:code>/edit/", views.initiative_edit, name="edit"),
     path("<slug:code>/workflow/", views.workflow_edit, name="workflow"),
     path("<slug:code>/roadmap/", views.roadmap_edit, name="roadmap"),
+    path("<slug:code>/brief/", views.brief_edit, name="brief"),
+    path("<slug:code>/brief/sign/", views.brief_sign, name="brief-sign"),
+    path("<slug:code>/gates/<slug:kind>/", views.gate_record, name="gate-record"),
 ]

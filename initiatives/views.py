@@ -8,10 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from governance.models import GateKind
+from governance.services import gates
 
 from . import forms, selectors, services
-from .models import AffectedRole, Initiative, StepPhase, WorkflowStep
+from .models import AffectedRole, DeploymentBrief, Initiative, StepPhase, WorkflowStep
 
 PAGE_SIZE = 50
 
@@ -31,19 +35,37 @@ def initiative_list(request):
 
 @require_GET
 def initiative_detail(request, code: str):
+    return _detail(request, code)
+
+
+def _detail(request, code: str, *, status: int = 200, action_errors: list[str] | None = None):
     try:
         initiative = selectors.initiative_for_page(code)
     except Initiative.DoesNotExist:
         raise Http404("No such initiative.") from None
     user = request.user
     workflow_perm = "initiatives.change_workflowchange" if initiative.workflow else "initiatives.add_workflowchange"
+    brief = initiative.brief
     context = {
         "initiative": initiative,
         "can_edit": user.has_perm("initiatives.change_initiative", initiative),
         "can_edit_workflow": user.has_perm(workflow_perm, initiative.workflow or initiative),
         "can_edit_roadmap": user.has_perm("initiatives.change_milestone", initiative),
+        "can_edit_brief": user.has_perm(
+            "initiatives.change_deploymentbrief" if brief else "initiatives.add_deploymentbrief", brief or initiative
+        ),
+        # The slots this person may sign and that are still empty.
+        "sign_slots": [
+            (slot, label)
+            for slot, label in (("sponsor", "the sponsoring executive"), ("coo", "the COO"))
+            if brief is not None
+            and getattr(brief, f"{slot}_signed_at") is None
+            and user.has_perm(f"initiatives.sign_deploymentbrief_as_{slot}", brief)
+        ],
+        "can_record_gates": user.has_perm("governance.change_governancegate"),
+        "action_errors": action_errors or [],
     }
-    return render(request, "initiatives/detail.html", context)
+    return render(request, "initiatives/detail.html", context, status=status)
 
 
 def _initiative_for(request, code: str, perm: str, refusal: str) -> Initiative:
@@ -164,3 +186,89 @@ def roadmap_edit(request, code: str):
         "errors": [*unplaced, *forms.error_summary([("Milestones", milestones), ("Backlog", backlog)])],
     }
     return render(request, "initiatives/roadmap_edit.html", context, status=status)
+
+
+# --- The deployment brief, its signatures and the gates (rules: governance/services/gates.py) ---------------
+
+
+@require_http_methods(["GET", "POST"])
+def brief_edit(request, code: str):
+    initiative = get_object_or_404(Initiative, code=code)
+    brief = DeploymentBrief.objects.filter(initiative=initiative).first()
+    perm = "initiatives.change_deploymentbrief" if brief else "initiatives.add_deploymentbrief"
+    if not request.user.has_perm(perm, brief or initiative):
+        raise PermissionDenied(f"Only the ops leads of {initiative.code} and admins write its deployment brief.")
+    status = 200
+    if request.method == "POST":
+        form = forms.BriefForm(request.POST, instance=copy(brief) if brief else None)
+        if form.is_valid():
+            signed_before = brief is not None and (brief.sponsor_signed_at or brief.coo_signed_at)
+            try:
+                saved = gates.brief_save(
+                    initiative=initiative,
+                    by=request.user,
+                    data={name: form.cleaned_data[name] for name in gates.BRIEF_CONTENT},
+                    read_at=form.cleaned_data["read_at"],
+                )
+            except gates.StaleBrief as refusal:
+                forms.add_refusal(refusal, form)
+                status = 409
+            except ValidationError as refusal:
+                forms.add_refusal(refusal, form)
+            else:
+                voided = signed_before and saved.sponsor_signed_at is None and saved.coo_signed_at is None
+                messages.success(
+                    request,
+                    f"{initiative.name}: brief saved."
+                    + (" Its signatures were voided: the sponsor and the COO sign again." if voided else ""),
+                )
+                return redirect(_detail_url(initiative.code, "brief"))
+        status = status if status != 200 else 400
+    else:
+        form = forms.BriefForm(instance=brief, initial={"read_at": brief.revised_at.isoformat() if brief else ""})
+    context = {
+        "initiative": initiative,
+        "brief": brief,
+        "form": form,
+        "errors": forms.error_summary([("Deployment brief", form)]),
+    }
+    return render(request, "initiatives/brief_edit.html", context, status=status)
+
+
+@require_POST
+def brief_sign(request, code: str):
+    brief = get_object_or_404(DeploymentBrief.objects.select_related("initiative"), initiative__code=code)
+    form = forms.BriefSignForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, code, status=400, action_errors=forms.error_summary([("Signature", form)]))
+    try:
+        gates.brief_sign(
+            brief=brief, by=request.user, slot=form.cleaned_data["slot"], read_at=form.cleaned_data["read_at"]
+        )
+    except gates.StaleBrief as refusal:
+        return _detail(request, code, status=409, action_errors=refusal.messages)
+    except ValidationError as refusal:
+        return _detail(request, code, status=400, action_errors=refusal.messages)
+    messages.success(request, f"{brief.initiative.name}: you signed the deployment brief.")
+    return redirect(_detail_url(brief.initiative.code, "brief"))
+
+
+@require_POST
+def gate_record(request, code: str, kind: str):
+    initiative = get_object_or_404(Initiative, code=code)
+    if kind not in GateKind.values:
+        raise Http404("No such gate.")
+    if not request.user.has_perm("governance.change_governancegate"):
+        raise PermissionDenied("Only admins record governance gates.")
+    form = forms.GateRecordForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, code, status=400, action_errors=forms.error_summary([("Gate", form)]))
+    gate = gates.gate_record(
+        initiative=initiative, kind=kind, by=request.user, description=form.cleaned_data["description"]
+    )
+    messages.success(request, f"{initiative.name}: {gate.get_kind_display().lower()} gate recorded done.")
+    return redirect(_detail_url(initiative.code, "gates"))
+
+
+def _detail_url(code: str, section: str) -> str:
+    return f"{reverse('initiatives:detail', args=[code])}#{section}"

@@ -2062,6 +2062,7 @@ def _brief(ctx: _Ctx, plan: _Plan, initiative: Initiative) -> DeploymentBrief | 
         timeline=timeline,
     )
     if plan.reached(Stage.BRIEF_SIGNED):
+        brief.revised_at = ctx.at(tl.brief_on, 9)
         brief.sponsor_signed_by = ctx.people[plan.sponsor]
         brief.sponsor_signed_at = ctx.at(tl.brief_on, 11)
         brief.coo_signed_by = ctx.people["coo"]

@@ -128,3 +128,32 @@ class MatrixDecisionFactory(factory.django.DjangoModelFactory):
     accountable_executive = gov.AccountableExecutive.COO
     override_protocol = "Team lead reverses the decision in the claims system and logs why."
     audit_trail = gov.AuditTrail.FULL
+
+
+def clear_the_way_to_production(initiative: ini.Initiative, *, sponsor: User, coo: User, admin: User) -> None:
+    """Everything the stage gates ask before production: a workflow change, a deployment brief
+    signed by the sponsor and the COO, and testing, monitoring and fallback recorded done."""
+    now = datetime.now(UTC)
+    initiative.sponsor = sponsor
+    initiative.save(update_fields=["sponsor"])
+    ini.WorkflowChange.objects.get_or_create(
+        initiative=initiative, defaults={"process_name": initiative.process, "adoption_target_percent": 60}
+    )
+    ini.DeploymentBrief.objects.update_or_create(
+        initiative=initiative,
+        defaults={
+            "scope": "Route incoming claims documents.",
+            "investment": Decimal("250000"),
+            "governance": "Per the published matrix.",
+            "timeline": "Pilot in spring, live in summer.",
+            "revised_at": now,
+            "sponsor_signed_by": sponsor,
+            "sponsor_signed_at": now,
+            "coo_signed_by": coo,
+            "coo_signed_at": now,
+        },
+    )
+    for kind in gov.GateKind.values:
+        gov.GovernanceGate.objects.update_or_create(
+            initiative=initiative, kind=kind, defaults={"done_by": admin, "done_at": now}
+        )

@@ -188,7 +188,8 @@ def test_an_executive_changing_an_initiative_gets_403_even_with_a_broken_body(cl
     assert initiative_a.stage == "pilot"
 
 
-def test_ops_lead_changes_the_initiative_they_lead(client, ops_lead_a, initiative_a):
+def test_ops_lead_changes_the_initiative_they_lead(client, ops_lead_a, initiative_a, cio, coo, admin_user):
+    factories.clear_the_way_to_production(initiative_a, sponsor=cio, coo=coo, admin=admin_user)
     response = patch(as_user(client, ops_lead_a), f"{API}/initiatives/{initiative_a.code}/", {"stage": "production"})
     assert response.status_code == 200, response.content
     initiative_a.refresh_from_db()

@@ -278,7 +278,8 @@ def test_detail_lists_the_roles_affected_with_headcount_and_reskilling(client, c
     assert re.search(r"Claims handler</td><td class=\"num\">42</td><td>Reviewing AI routing", roles)
 
 
-def test_detail_shows_each_stage_change_with_when_and_who(client, cio, ops_lead_a, initiative_a):
+def test_detail_shows_each_stage_change_with_when_and_who(client, cio, coo, admin_user, ops_lead_a, initiative_a):
+    factories.clear_the_way_to_production(initiative_a, sponsor=cio, coo=coo, admin=admin_user)
     client.force_login(ops_lead_a)
     client.post(_url(initiative_a, "edit"), edit_body(initiative_a, stage="production"))
     client.force_login(cio)
@@ -444,8 +445,9 @@ def test_detail_costs_the_same_queries_whatever_the_number_of_snapshots_steps_an
     _rich_initiative(initiative_a, kpi, size)
     client.force_login(ops_lead_a)
 
-    # Session, user, the initiative, its 7 prefetches, stage history, snapshots, roles, led initiatives.
-    with django_assert_max_num_queries(14):
+    # Session, user, the initiative, its 7 prefetches, stage history, snapshots, roles, led initiatives,
+    # and Django's model permissions (two queries, once per request) when a rule refuses (recording gates).
+    with django_assert_max_num_queries(16):
         response = client.get(_url(initiative_a))
 
     assert response.status_code == 200
@@ -456,7 +458,10 @@ def test_detail_costs_the_same_queries_whatever_the_number_of_snapshots_steps_an
 
 
 @pytest.mark.parametrize("persona", ["ops_lead_a", "admin_user"])
-def test_ops_lead_and_admin_edit_the_initiative_with_its_history_recorded(client, request, initiative_a, persona):
+def test_ops_lead_and_admin_edit_the_initiative_with_its_history_recorded(
+    client, request, initiative_a, persona, cio, coo, admin_user
+):
+    factories.clear_the_way_to_production(initiative_a, sponsor=cio, coo=coo, admin=admin_user)
     user = request.getfixturevalue(persona)
     client.force_login(user)
 
