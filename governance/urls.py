@@ -6,6 +6,7 @@ from django.urls import include, path
 app_name = "governance"
 
 urlpatterns = [
+    path("", include("governance.views.home")),
     path("matrix/", include("governance.views.matrix")),
     path("decisions/", include("governance.views.decisions")),
     path("", include("governance.views.registers")),

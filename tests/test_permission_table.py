@@ -638,6 +638,8 @@ SIGN = {"slot": "sponsor", "read_at": "{brief_a.revised_at}"}
 
 # fmt: off
 GATES_CASES: list[Case] = [
+    # The governance workspace's front page (governance/views/home.py): read by everyone signed in.
+    Case("GET", "/governance/", PAGE),
     # The brief: written by initiative A's ops lead and admins, signed by its sponsor (the CIO here).
     Case("GET", "/initiatives/{initiative_a.code}/brief/", RUNS_A),
     Case("POST", "/initiatives/{initiative_a.code}/brief/", (302, 403, 302, 403, 302), {**BRIEF, "read_at": ""},
