@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
+from governance.models import GovernanceGate
 from governance.services.gates import stage_change_check
 from scoreboard.api import IDEMPOTENCY_PARAMETER, idempotent
 from scoreboard.api_views import CheckedModelViewSet, CheckedWritesMixin, as_stored
@@ -66,7 +67,12 @@ class InitiativeViewSet(CheckedModelViewSet):
 
     queryset = (
         Initiative.objects.select_related(
-            "technology_owner", "operations_owner", "sponsor", "workflow_change__adoption_kpi"
+            "technology_owner",
+            "operations_owner",
+            "sponsor",
+            "workflow_change__adoption_kpi",
+            "deployment_brief__sponsor_signed_by",
+            "deployment_brief__coo_signed_by",
         )
         .prefetch_related(
             "ops_leads",
@@ -75,6 +81,7 @@ class InitiativeViewSet(CheckedModelViewSet):
             "backlog_items",
             "workflow_change__steps",
             "workflow_change__affected_roles",
+            Prefetch("gates", queryset=GovernanceGate.objects.select_related("done_by").order_by("kind")),
         )
         .order_by("name", "pk")
     )

@@ -15,6 +15,7 @@ from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from governance.models import GovernanceGate
 from metrics.models import KPI
 from scoreboard.api import ModelCleanMixin
 
@@ -22,6 +23,7 @@ from .models import (
     AffectedRole,
     BacklogItem,
     BacklogStatus,
+    DeploymentBrief,
     Initiative,
     Milestone,
     ShadowAIStatus,
@@ -157,6 +159,41 @@ class InitiativeWorkflowChangeSerializer(serializers.ModelSerializer):
 # --- Initiatives ------------------------------------------------------------------------------------
 
 
+class InitiativeBriefSerializer(serializers.ModelSerializer):
+    """The deployment brief, read-only: written and signed on the initiative's page."""
+
+    sponsor_signed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    coo_signed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    is_signed = serializers.BooleanField(read_only=True, help_text="Signed by both the sponsor and the COO.")
+
+    class Meta:
+        model = DeploymentBrief
+        fields = [
+            "scope",
+            "investment",
+            "governance",
+            "timeline",
+            "revised_at",
+            "sponsor_signed_by",
+            "sponsor_signed_at",
+            "coo_signed_by",
+            "coo_signed_at",
+            "is_signed",
+        ]
+        read_only_fields = fields
+
+
+class InitiativeGateSerializer(serializers.ModelSerializer):
+    """A governance gate, read-only: recorded done by admins."""
+
+    done_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = GovernanceGate
+        fields = ["kind", "description", "done_by", "done_at"]
+        read_only_fields = fields
+
+
 class InitiativeSerializer(ModelCleanMixin, serializers.ModelSerializer):
     technology_owner = serializers.SlugRelatedField(slug_field="username", queryset=_people())
     operations_owner = serializers.SlugRelatedField(slug_field="username", queryset=_people())
@@ -177,6 +214,8 @@ class InitiativeSerializer(ModelCleanMixin, serializers.ModelSerializer):
     workflow_change = InitiativeWorkflowChangeSerializer(read_only=True, allow_null=True)
     milestones = InitiativeMilestoneSerializer(many=True, read_only=True)
     backlog = InitiativeBacklogItemSerializer(source="backlog_items", many=True, read_only=True)
+    deployment_brief = InitiativeBriefSerializer(read_only=True, allow_null=True)
+    gates = InitiativeGateSerializer(many=True, read_only=True)
 
     class Meta:
         model = Initiative
@@ -206,6 +245,8 @@ class InitiativeSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "workflow_change",
             "milestones",
             "backlog",
+            "deployment_brief",
+            "gates",
             "created_at",
             "updated_at",
         ]

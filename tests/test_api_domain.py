@@ -272,14 +272,16 @@ def test_a_page_of_initiatives_costs_the_same_queries_for_3_and_30(
             )
             WorkflowStep.objects.create(workflow_change=change, phase="before", order=1, name="Read", treatment="new")
             change.affected_roles.create(role="Claims handler", headcount=12)
+            factories.clear_the_way_to_production(initiative, sponsor=ceo, coo=coo, admin=cio)  # brief and gates
 
     client = as_user(client, cio)
     make(3)
-    # Session, user, count, the page, ops leads, KPIs, milestones, backlog, steps, affected roles.
-    with django_assert_max_num_queries(10):
+    # Session, user, count, the page (with its brief), ops leads, KPIs, milestones, backlog, steps,
+    # affected roles, gates.
+    with django_assert_max_num_queries(11):
         assert len(client.get(f"{API}/initiatives/").json()["results"]) == 3
     make(27)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         assert len(client.get(f"{API}/initiatives/").json()["results"]) == 30
 
 

@@ -564,3 +564,18 @@ def test_the_admin_sees_record_buttons_and_others_do_not(client, admin_user, cio
     assert "Record done" in client.get(f"/initiatives/{initiative_a.code}/").content.decode()
     client.force_login(cio)
     assert "Record done" not in client.get(f"/initiatives/{initiative_a.code}/").content.decode()
+
+
+def test_the_api_shows_the_brief_its_signatures_and_the_gates(client, ops_lead_a, initiative_a, cio, coo, admin_user):
+    factories.clear_the_way_to_production(initiative_a, sponsor=cio, coo=coo, admin=admin_user)
+    client.force_login(ops_lead_a)
+
+    body = client.get(f"/api/v1/initiatives/{initiative_a.code}/").json()
+
+    brief = body["deployment_brief"]
+    assert (brief["sponsor_signed_by"], brief["coo_signed_by"], brief["is_signed"]) == ("cio", "coo", True)
+    assert [(g["kind"], g["done_by"]) for g in body["gates"]] == [
+        ("fallback", "admin"),
+        ("monitoring", "admin"),
+        ("testing", "admin"),
+    ]

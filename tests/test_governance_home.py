@@ -124,6 +124,7 @@ def test_the_front_page_costs_the_same_queries_whatever_the_size(
     _world(cio, coo, admin_user, ops_lead_a, initiative_a, size=size)
     client.force_login(cio)
 
-    # Session, user, their roles, two matrix versions, then one count each for requests, risks, tools, shared zone, pipeline.
+    # Session, user, their roles, two matrix versions, then one count each for requests, risks,
+    # tools, the shared zone and the pipeline.
     with django_assert_max_num_queries(10):
         assert client.get("/governance/").status_code == 200
