@@ -9,11 +9,14 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from governance.models import GateKind, GovernanceGate
 from governance.services.gates import brief_save, stage_change_refusals
 from initiatives.models import DeploymentBrief, Initiative, Stage, WorkflowChange
+from scoreboard.demo import DEMO_PASSWORD
 from tests import factories
+from tests.browser import sign_in_at
 
 pytestmark = pytest.mark.django_db
 
@@ -579,3 +582,64 @@ def test_the_api_shows_the_brief_its_signatures_and_the_gates(client, ops_lead_a
         ("monitoring", "admin"),
         ("testing", "admin"),
     ]
+
+
+# --- In a browser -----------------------------------------------------------------------------------------------
+
+
+def _sign_out(page):
+    page.get_by_role("button", name="Sign out").click()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_way_to_building_in_chromium_brief_written_signed_twice_then_the_stage_moves(page, live_server):
+    people = {}
+    for username, make in (
+        ("ceo", lambda: factories.executive(username="ceo", title="CEO")),
+        ("coo", lambda: factories.executive(username="coo", title="COO")),
+        ("ops.lead", lambda: factories.ops_lead(username="ops.lead")),
+    ):
+        people[username] = make()
+        people[username].set_password(DEMO_PASSWORD)
+        people[username].save()
+    initiative = factories.InitiativeFactory(
+        name="Claims triage",
+        stage=Stage.ASSESSED,
+        technology_owner=factories.UserFactory(),
+        operations_owner=people["coo"],
+        sponsor=people["ceo"],
+    )
+    initiative.ops_leads.add(people["ops.lead"])
+    _workflow(initiative)
+    url = f"/initiatives/{initiative.code}/"
+
+    sign_in_at(page, live_server, "ops.lead", url)
+    expect(page.locator("#gates .next-stage")).to_contain_text("there is no brief yet")
+    page.get_by_role("link", name="Write the brief").click()
+    page.fill("#id_scope", "Route claims documents to the right handler.")
+    page.fill("#id_investment", "250000")
+    page.fill("#id_governance", "Per the published matrix.")
+    page.fill("#id_timeline", "Pilot in spring.")
+    page.get_by_role("button", name="Save the brief").click()
+    expect(page.locator("#brief .brief-status")).to_have_text("Draft: not signed")
+    _sign_out(page)
+
+    for signer, button in (("ceo", "Sign as the sponsoring executive"), ("coo", "Sign as the COO")):
+        sign_in_at(page, live_server, signer, url)
+        page.get_by_role("button", name=button).click()
+        expect(page.locator("ul.messages")).to_contain_text("you signed the deployment brief")
+        _sign_out(page)
+
+    sign_in_at(page, live_server, "ops.lead", url)
+    expect(page.locator("#brief .brief-status")).to_have_text("Signed by the sponsor and the COO")
+    expect(page.locator("#gates .next-stage")).to_contain_text("Nothing stops it moving to Brief signed")
+    page.get_by_role("link", name="Edit the initiative").click()
+    page.select_option("#id_stage", "building")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.locator("ul.messages")).to_contain_text("saved")
+    initiative.refresh_from_db()
+    assert initiative.stage == Stage.BUILDING
+    assert page.console_errors == []
+    assert page.foreign_requests == []
