@@ -375,10 +375,23 @@ class Risk(models.Model):
                 name="risk_rating_inputs_1_to_5",
                 violation_error_message="Likelihood and impact are each rated from 1 to 5.",
             ),
+            # A joint owner is two people, one on each side of the CIO–COO line.
+            models.CheckConstraint(
+                condition=~Q(technology_owner=F("operations_owner")),
+                name="risk_owners_differ",
+                violation_error_message="The operations owner must be a different person from the technology owner.",
+            ),
         ]
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        # Said of the field, where the table's constraint only says it of the row.
+        if self.technology_owner_id and self.technology_owner_id == self.operations_owner_id:
+            raise ValidationError(
+                {"operations_owner": "The operations owner must be a different person from the technology owner."}
+            )
 
     @property
     def rating(self) -> int:

@@ -58,6 +58,7 @@ def _has_title(title: ExecutiveTitle):
     return predicate
 
 
+is_ceo = _has_title(ExecutiveTitle.CEO)
 is_cio = _has_title(ExecutiveTitle.CIO)
 is_coo = _has_title(ExecutiveTitle.COO)
 
@@ -195,3 +196,12 @@ rules.add_perm("governance.answer_decisionrequest", is_executive & is_asked_exec
 
 # Why a number moved: written by the KPI's accountable executives (or an admin).
 rules.add_perm("metrics.add_annotation", is_admin | (is_executive & is_accountable_for_kpi))
+
+# Shared-zone decisions: the CEO gives the CEO input, the COO the COO input, and either of them
+# records the joint decision (once both inputs are in: governance.services.registers). Admins add
+# and correct the decisions themselves (topic, title, initiative).
+rules.add_perm("governance.give_ceo_input_sharedzonedecision", is_executive & is_ceo)
+rules.add_perm("governance.give_coo_input_sharedzonedecision", is_executive & is_coo)
+rules.add_perm("governance.decide_sharedzonedecision", is_executive & (is_ceo | is_coo))
+# A shadow-AI tool becomes an initiative at an admin's hand (initiatives.services.shadow_ai_tool_promote).
+rules.add_perm("initiatives.promote_shadowaitool", is_admin)
