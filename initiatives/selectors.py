@@ -232,3 +232,23 @@ def _kpi_trends(initiative: Initiative, kpis: list[KPI], today: date) -> tuple[l
 def last_change(initiative: Initiative):
     """The newest history record of the initiative: who last changed it, and when."""
     return Initiative.history.filter(id=initiative.pk).select_related("history_user").order_by("-history_date").first()
+
+
+# --- The expansion pipeline ------------------------------------------------------------------------
+
+# Candidates for expansion: initiatives not yet past assessment, as on the ExCo page's pipeline
+# section (scoreboard/dashboard.py's PIPELINE_STAGES, which tests/test_registers.py holds equal).
+PIPELINE_STAGES = (Stage.IDEA, Stage.ASSESSED)
+
+
+def pipeline_candidates() -> QuerySet[Initiative]:
+    """The expansion pipeline's candidates with their owners and prioritisation inputs, ranked
+    as on the ExCo page and the initiative list: the highest priority score first
+    (``priority``, PrioritisationInput.priority in SQL), then by name; those without inputs
+    (``priority`` None) last, "not scored". One query, or two with a pager's count."""
+    return (
+        Initiative.objects.filter(stage__in=PIPELINE_STAGES)
+        .select_related("technology_owner", "operations_owner", "prioritisation")
+        .annotate(priority=priority_score("prioritisation__"))
+        .order_by(F("priority").desc(nulls_last=True), "name", "pk")
+    )
