@@ -30,7 +30,7 @@ from .serializers import (
     MatrixVersionSerializer,
     RiskSerializer,
 )
-from .services.decisions import decision_answer
+from .services.decisions import decision_answer, decision_request_create
 
 # --- The decision-authority matrix ------------------------------------------------------------------
 
@@ -139,8 +139,25 @@ class DecisionRequestViewSet(
     @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
     @idempotent
     def create(self, request, *args, **kwargs):
-        """Ask an executive for a decision, due in 24 hours unless `due_at` says otherwise."""
+        """Ask an executive for a decision, due in 24 hours unless `due_at` says otherwise. The same
+        question still waiting on the same executive from the same person is refused (400)."""
         return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        # Through the service the page uses: it checks who asks, the executive, the question and the due time.
+        data = serializer.validated_data
+        try:
+            serializer.instance = decision_request_create(
+                by=self.request.user,
+                executive=data["executive"],
+                question=data["question"],
+                initiative=data.get("initiative"),
+                due_at=data.get("due_at"),
+            )
+        except DjangoPermissionDenied as refusal:
+            raise PermissionDenied(str(refusal)) from refusal
+        except DjangoValidationError as error:
+            raise ValidationError(serializers.as_serializer_error(error)) from error
 
     @extend_schema(request=DecisionAnswerSerializer, responses={200: DecisionRequestSerializer})
     @action(detail=True, methods=["post"])

@@ -4,31 +4,20 @@ people by their usernames. Who created or asked, and when, is set from the reque
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib.auth import get_user_model
 from django.db.models import Max
-from django.utils import timezone
 from rest_framework import serializers
 
 from initiatives.models import Initiative
 from initiatives.serializers import named_choice_field
 from metrics.models import KPI
 from scoreboard.api import ModelCleanMixin
-from scoreboard.models import Role
 
 from .models import DecisionAnswer, DecisionRequest, MatrixDecision, MatrixVersion, Risk, RiskStatus, VersionStatus
-
-# A decision is asked to be answered within a day unless the request says otherwise.
-DEFAULT_ANSWER_TIME = timedelta(hours=24)
 
 
 def _people():
     return get_user_model().objects.all()
-
-
-def _executives():
-    return get_user_model().objects.filter(groups__name=Role.EXECUTIVE.value, is_active=True)
 
 
 def _initiative_field(**kwargs) -> serializers.SlugRelatedField:
@@ -111,14 +100,18 @@ class MatrixDecisionSerializer(ModelCleanMixin, serializers.ModelSerializer):
 # --- Decision requests ---------------------------------------------------------------------------------
 
 
-class DecisionRequestSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class DecisionRequestSerializer(serializers.ModelSerializer):
+    """A request as the API shows it. Asking goes through governance.services.decisions
+    (``decision_request_create``), which judges the executive, the question and the due time,
+    and sets who asked and when: the rules exist there once, for the page and the API."""
+
     initiative = _initiative_field(allow_null=True, required=False)
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     executive = serializers.SlugRelatedField(
         slug_field="username",
-        queryset=_executives(),
-        help_text="The username of the executive asked to decide.",
-        error_messages={"does_not_exist": "No active executive has the username {value}."},
+        queryset=_people(),
+        help_text="The username of the executive asked to decide (an active executive).",
+        error_messages={"does_not_exist": "Nobody has the username {value}."},
     )
 
     class Meta:
@@ -137,16 +130,10 @@ class DecisionRequestSerializer(ModelCleanMixin, serializers.ModelSerializer):
         ]
         read_only_fields = ["requested_at", "answered_at", "answer", "note"]
         extra_kwargs = {
-            "due_at": {"required": False, "help_text": "When the answer is due; 24 hours after asking when absent."}
+            "due_at": {"required": False, "help_text": "When the answer is due; 24 hours after asking when absent."},
+            # An empty question is refused by the service, in the same words as on the page.
+            "question": {"allow_blank": True},
         }
-
-    def validate(self, attrs):
-        if self.instance is None:
-            now = timezone.now()
-            attrs["requested_by"] = self.context["request"].user
-            attrs["requested_at"] = now
-            attrs.setdefault("due_at", now + DEFAULT_ANSWER_TIME)
-        return super().validate(attrs)
 
 
 class DecisionAnswerSerializer(serializers.Serializer):

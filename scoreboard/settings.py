@@ -270,6 +270,8 @@ if env.str("EMAIL_URL", default=""):
     # e.g. smtp+tls://user:password@mail.example.com:587
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="scoreboard@localhost")
+# The site's address as people reach it, for links in emails (pages use the request's own).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Logging: failed logins and refusals go to the console, where the platform collects them.
 LOGGING = {

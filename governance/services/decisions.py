@@ -1,13 +1,122 @@
-"""The decision log: decisions asked of an executive, their answers, and the overdue digest."""
+"""The decision log: decisions asked of an executive, their answers, and the overdue digest.
+
+One path for the pages, the API and the Celery task:
+
+- ``decision_request_create``: anyone signed in asks an active executive a question, due within
+  24 hours unless they give a later time; the same open question to the same executive from
+  the same person is refused, so a double submit never asks twice;
+- ``decision_answer``: only the executive asked answers, once;
+- ``decision_digests_send``: each morning, every executive with requests past due hears about
+  all of them, once a day, every day until they are answered.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
-from ..models import DecisionRequest
+from initiatives.models import Initiative
+
+from ..models import DecisionDigest, DecisionRequest
+
+# The product's answer target: a decision asked during deployment is due within a day.
+ANSWER_WITHIN = timedelta(hours=24)
+QUESTION_EMPTY = "Say what is to be decided: the question is empty."
+STATES = {"open": "Open", "overdue": "Overdue", "answered": "Answered"}
+
+
+def _when(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
+def how_long(delta: timedelta) -> str:
+    """A duration as people say it, to the two largest units: "2 days 3 hours", "40 minutes"."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    said = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n]
+    return " ".join(said[:2]) if said else "less than a minute"
+
+
+# --- Asking -------------------------------------------------------------------------------------------
+
+
+def decision_request_create(
+    *,
+    by,
+    executive,
+    question: str,
+    initiative: Initiative | None = None,
+    due_at: datetime | None = None,
+    now: datetime | None = None,
+) -> DecisionRequest:
+    """Ask ``executive`` to decide ``question``, as ``by`` (anyone signed in).
+
+    The one asked must be an active executive; the question must say something; the answer is
+    due 24 hours from now unless ``due_at`` gives a later time. The same question still
+    waiting on the same executive from the same person is refused, naming when it was asked:
+    a double submit or a retry never asks twice (the executive's row is locked while checking,
+    so two identical asks at the same moment cannot both land)."""
+    now = now or timezone.now()
+    if not by.has_perm("governance.add_decisionrequest"):
+        raise DjangoPermissionDenied("Only people signed in ask an executive for a decision.")
+    question = (question or "").strip()
+    errors: dict[str, str] = {}
+    if executive is None or not executive.is_executive:
+        who = f"“{executive.username}”" if executive is not None else "Nobody"
+        errors["executive"] = f"{who} is not an active executive: only executives are asked for decisions."
+    if not question:
+        errors["question"] = QUESTION_EMPTY
+    if due_at is not None and due_at <= now:
+        errors["due_at"] = (
+            f"The due time {_when(due_at)} has already passed: choose a later time, "
+            f"or leave it empty for 24 hours from now."
+        )
+    if errors:
+        raise DjangoValidationError(errors)
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().get(pk=executive.pk)
+        earlier = (
+            DecisionRequest.objects.filter(
+                requested_by=by, executive=executive, answered_at__isnull=True, question__iexact=question
+            )
+            .order_by("requested_at", "pk")
+            .first()
+        )
+        if earlier is not None:
+            raise DjangoValidationError(
+                {
+                    "question": f"You already asked {executive} this on {_when(earlier.requested_at)} and it is "
+                    f"still waiting for an answer (request {earlier.pk}): it was not asked again."
+                }
+            )
+        request = DecisionRequest(
+            initiative=initiative,
+            question=question,
+            requested_by=by,
+            executive=executive,
+            requested_at=now,
+            due_at=due_at or now + ANSWER_WITHIN,
+        )
+        request.full_clean()
+        request._history_user = by
+        request._change_reason = f"Asked of {executive}, due {_when(request.due_at)}"
+        request.save()
+    return request
+
+
+# --- Answering ------------------------------------------------------------------------------------------
 
 
 def decision_answer(*, decision_request: DecisionRequest, user, answer: str, note: str = "") -> DecisionRequest:
@@ -30,3 +139,110 @@ def decision_answer(*, decision_request: DecisionRequest, user, answer: str, not
         request._change_reason = f"Answered: {answer}"
         request.save()
     return request
+
+
+# --- Reads the log, the digest and the API share (each one query) ----------------------------------------
+
+
+def _with_people() -> QuerySet[DecisionRequest]:
+    return DecisionRequest.objects.select_related("executive", "requested_by", "initiative")
+
+
+def overdue_requests(*, now: datetime) -> QuerySet[DecisionRequest]:
+    """Requests still unanswered after their due time, by executive, the longest overdue first."""
+    return _with_people().filter(answered_at__isnull=True, due_at__lt=now).order_by("executive_id", "due_at", "pk")
+
+
+def open_requests_to(executive) -> QuerySet[DecisionRequest]:
+    """What waits on one executive, the soonest due (or longest overdue) first."""
+    return _with_people().filter(executive=executive, answered_at__isnull=True).order_by("due_at", "pk")
+
+
+def decision_log(*, now: datetime, executive=None, initiative=None, state: str = "") -> QuerySet[DecisionRequest]:
+    """The log: open requests first (the soonest due first, so the overdue lead), then the
+    answered ones (the latest answer first). ``state`` is "open", "overdue" or "answered"."""
+    requests = _with_people().annotate(
+        is_answered=ExpressionWrapper(Q(answered_at__isnull=False), output_field=BooleanField())
+    )
+    if executive is not None:
+        requests = requests.filter(executive=executive)
+    if initiative is not None:
+        requests = requests.filter(initiative=initiative)
+    if state == "open":
+        requests = requests.filter(answered_at__isnull=True)
+    elif state == "overdue":
+        requests = requests.filter(answered_at__isnull=True, due_at__lt=now)
+    elif state == "answered":
+        requests = requests.filter(answered_at__isnull=False)
+    elif state:
+        raise ValueError(f"Unknown state {state!r}")
+    return requests.order_by("is_answered", F("answered_at").desc(), "due_at", "pk")
+
+
+# --- The daily digest of overdue requests ------------------------------------------------------------------
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+def _digest_body(executive, requests: list[DecisionRequest], *, now: datetime) -> str:
+    lines = [
+        f"Hello {executive.first_name or executive.username},",
+        "",
+        f"{'This decision' if len(requests) == 1 else f'These {len(requests)} decisions'} asked of you "
+        f"{'is' if len(requests) == 1 else 'are'} past due and still waiting for your answer:",
+        "",
+    ]
+    for request in requests:
+        about = f" about {request.initiative.name}" if request.initiative else ""
+        lines += [
+            f"- {request.question}",
+            f"  Asked by {request.requested_by} on {_when(request.requested_at)}{about}.",
+            f"  Due {_when(request.due_at)}: overdue by {how_long(now - request.due_at)}.",
+            f"  {_absolute(reverse('governance:decision', args=[request.pk]))}",
+            "",
+        ]
+    log = reverse("governance:decisions") + f"?executive={executive.username}&state=overdue"
+    lines += [
+        f"The decision log: {_absolute(log)}",
+        "",
+        "You will have this reminder each morning while any of them is unanswered.",
+    ]
+    return "\n".join(lines)
+
+
+def decision_digests_send(*, now: datetime | None = None) -> int:
+    """Email each active executive with an email address every request to them that is past
+    due and unanswered. A reminder, not news: an overdue request is listed again each day
+    until it is answered. One email per person per day: the day's DecisionDigest row is
+    claimed in the same transaction before sending, so a second run the same day (or a
+    retried task) sends nothing, and a failed send leaves the day unclaimed for the next run.
+    Returns the number of emails sent."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    by_executive: dict[int, list[DecisionRequest]] = defaultdict(list)
+    for request in overdue_requests(now=now):
+        by_executive[request.executive_id].append(request)
+    sent = 0
+    for requests in by_executive.values():
+        executive = requests[0].executive
+        if not executive.is_active or not executive.email:
+            continue
+        with transaction.atomic():
+            _, claimed = DecisionDigest.objects.get_or_create(
+                recipient=executive,
+                day=today,
+                defaults={"sent_at": now, "request_ids": [r.pk for r in requests]},
+            )
+            if not claimed:
+                continue
+            count = len(requests)
+            send_mail(
+                subject=f"AI scoreboard: {count} decision{'s' if count != 1 else ''} overdue, waiting on you",
+                message=_digest_body(executive, requests, now=now),
+                from_email=None,
+                recipient_list=[executive.email],
+            )
+        sent += 1
+    return sent
