@@ -11,7 +11,15 @@ from django.utils.text import Truncator
 from rules.contrib.admin import ObjectPermissionsModelAdminMixin, ObjectPermissionsStackedInline
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import DecisionRequest, GovernanceGate, MatrixDecision, MatrixVersion, Risk, SharedZoneDecision
+from .models import (
+    DecisionDigest,
+    DecisionRequest,
+    GovernanceGate,
+    MatrixDecision,
+    MatrixVersion,
+    Risk,
+    SharedZoneDecision,
+)
 from .services.gates import gate_record
 
 MATRIX_DECISION_FIELDSETS = (
@@ -149,6 +157,34 @@ class DecisionRequestAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin)
     @admin.display(description="question", ordering="question")
     def short_question(self, obj):
         return Truncator(obj.question).chars(80)
+
+
+@admin.register(DecisionDigest)
+class DecisionDigestAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+    """Who was reminded of which overdue requests, and when: written by the daily job
+    (governance.services.decisions.decision_digests_send), only looked at here."""
+
+    list_display = ("recipient", "day", "sent_at", "request_count")
+    list_select_related = ("recipient",)
+    list_filter = ("day",)
+    search_fields = ("recipient__username", "recipient__first_name", "recipient__last_name")
+    date_hierarchy = "day"
+    ordering = ("-day", "recipient__username")
+    fields = ("recipient", "day", "sent_at", "request_ids")
+    readonly_fields = fields
+
+    @admin.display(description="overdue requests listed")
+    def request_count(self, obj):
+        return len(obj.request_ids)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Risk)

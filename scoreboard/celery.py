@@ -44,4 +44,10 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=0, hour=7),
         "options": {"expires": 6 * 3600},
     },
+    # Mornings: each executive is reminded of the decisions asked of them that are overdue.
+    "governance-decision-digests": {
+        "task": "governance.tasks.send_decision_digests",
+        "schedule": crontab(minute=5, hour=7),
+        "options": {"expires": 6 * 3600},
+    },
 }

@@ -193,6 +193,8 @@ rules.add_perm("governance.approve_matrixversion", is_executive)
 # Anyone signed in may ask an executive for a decision; only the one asked answers it.
 rules.add_perm("governance.add_decisionrequest", is_signed_in)
 rules.add_perm("governance.answer_decisionrequest", is_executive & is_asked_executive)
+# Who was told which overdue requests, and when: admins look (the digests are written by the job).
+rules.add_perm("governance.view_decisiondigest", is_admin)
 
 # Why a number moved: written by the KPI's accountable executives (or an admin).
 rules.add_perm("metrics.add_annotation", is_admin | (is_executive & is_accountable_for_kpi))
