@@ -171,11 +171,11 @@ def brief_save(*, initiative: Initiative, by, data: dict, read_at: datetime | No
         for name, value in data.items():
             setattr(brief, name, value)
         brief.full_clean(exclude=["initiative"])
+        # History keeps a change reason of at most 100 characters: the fields, not the names.
         reason = "Brief written" if brief.pk is None else f"Brief edited ({', '.join(changed)})"
-        signers = [str(who) for who in (brief.sponsor_signed_by, brief.coo_signed_by) if who is not None]
-        if signers:
+        if brief.sponsor_signed_at or brief.coo_signed_at:
             brief.sponsor_signed_by = brief.sponsor_signed_at = brief.coo_signed_by = brief.coo_signed_at = None
-            reason += f": signatures voided ({' and '.join(signers)} must sign again)"
+            reason += ": signatures voided"
         brief.revised_at = timezone.now()
         brief._history_user = by
         brief._change_reason = reason
@@ -194,8 +194,9 @@ def brief_sign(*, brief: DeploymentBrief, by, slot: str, read_at: datetime) -> D
         raise ValidationError({"slot": f"Sign as one of: {', '.join(SLOTS)}."})
     with transaction.atomic():
         current = (
-            DeploymentBrief.objects.select_for_update()
-            .select_related("initiative", "sponsor_signed_by", "coo_signed_by")
+            # Only the brief's row is locked: the signers it joins may be missing (an outer join).
+            DeploymentBrief.objects.select_for_update(of=("self",))
+            .select_related("initiative__sponsor", "sponsor_signed_by", "coo_signed_by")
             .get(pk=brief.pk)
         )
         if not by.has_perm(f"initiatives.sign_deploymentbrief_as_{slot}", current):
