@@ -33,7 +33,15 @@ def _choice_filter(label: str, choices, kind: str) -> forms.ChoiceField:
 
 
 class _ServiceRules:
-    """Uniqueness and the table's constraints are the service's to judge (it names the field)."""
+    """Uniqueness, and the table constraints on the fields in ``service_judges``, are the
+    service's to judge: it names the field, where the constraint would only name the row (and
+    the model's clean() already says it of the field). The form's own fields still check
+    their shape; the service checks the rest before anything is written."""
+
+    service_judges: tuple[str, ...] = ()
+
+    def _get_validation_exclusions(self):
+        return {*super()._get_validation_exclusions(), *self.service_judges}
 
     def validate_unique(self):
         pass
@@ -52,6 +60,8 @@ class ShadowAIFilterForm(forms.Form):
 
 
 class ShadowAIToolForm(_ServiceRules, forms.ModelForm):
+    service_judges = ("team",)  # a tool registered twice for one team
+
     class Meta:
         model = ShadowAITool
         fields = SHADOW_AI_TOOL_FIELDS
@@ -98,6 +108,8 @@ def promotion_initial(tool: ShadowAITool) -> dict:
 
 
 class PromoteForm(_ServiceRules, forms.ModelForm):
+    service_judges = ("operations_owner",)  # the same person as both owners
+
     status = forms.ChoiceField(
         label="What becomes of the tool",
         choices=[(s.value, s.label) for s in PROMOTED_STATUSES],
@@ -160,6 +172,8 @@ def _rating(name: str, low: str, high: str) -> forms.IntegerField:
 
 
 class RiskForm(_ServiceRules, forms.ModelForm):
+    service_judges = ("operations_owner",)  # the same person as both owners
+
     likelihood = _rating("Likelihood", "rare", "almost certain")
     impact = _rating("Impact", "minor", "severe")
     initiatives = forms.ModelMultipleChoiceField(
