@@ -610,6 +610,26 @@ def test_the_database_refuses_a_risk_owned_twice_by_one_person(cio):
         _risk(cio, cio)
 
 
+def test_the_api_refuses_a_risk_owned_twice_by_one_person_naming_the_field(client, admin_user, cio):
+    client.force_login(admin_user)
+    body = {
+        "title": "Model drifts",
+        "category": "operational_disruption",
+        "preventive_measures": "Monthly drift report.",
+        "responsive_measures": "Route claims to people.",
+        "technology_owner": cio.username,
+        "operations_owner": cio.username,
+        "likelihood": 3,
+        "impact": 3,
+    }
+
+    response = client.post("/api/v1/risks/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "a different person from the technology owner" in response.json()["operations_owner"][0]
+    assert not Risk.objects.exists()
+
+
 # --- Shared-zone decisions -----------------------------------------------------------------------------
 
 
