@@ -145,7 +145,9 @@ def _detail(request, pk: int, *, form=None, refusals: list[str] | None = None, s
 def decision_answer(request, pk: int):
     decision_request = get_object_or_404(DecisionRequest.objects.select_related("executive"), pk=pk)
     if not request.user.has_perm("governance.answer_decisionrequest", decision_request):
-        raise PermissionDenied(f"Only {decision_request.executive}, who was asked, answers this request.")
+        # The request's page, saying who answers it, rather than a bare "forbidden".
+        refusal = f"Only {decision_request.executive}, who was asked, answers this request."
+        return _detail(request, pk, refusals=[refusal], status=403)
     form = forms.DecisionAnswerForm(request.POST)
     if not form.is_valid():
         return _detail(request, pk, form=form, status=400)
