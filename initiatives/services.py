@@ -433,6 +433,12 @@ def _same_tool_message(tool: ShadowAITool) -> str:
     return f"{tool.tool} is already registered for {tool.team}: edit that entry instead."
 
 
+def code_taken(code: str) -> str:
+    """Why a new initiative cannot have this code (another has it), or "" when it can."""
+    taken = Initiative.objects.filter(code=code).only("name").first()
+    return f"{taken.name} already has the code {code}: choose another." if taken else ""
+
+
 def shadow_ai_tool_promote(*, tool: ShadowAITool, by, data: dict, status: str = ShadowAIStatus.ADOPTED) -> Initiative:
     """Make a new initiative, at stage "idea", out of a shadow-AI tool, and link the tool to
     it (``promoted_to``) with the status the admin chose (adopted by default): admins only,
@@ -467,8 +473,8 @@ def shadow_ai_tool_promote(*, tool: ShadowAITool, by, data: dict, status: str = 
         for name, value in data.items():
             setattr(initiative, name, value.strip() if isinstance(value, str) else value)
         _collect(errors, "", initiative)
-        if initiative.code and (taken := Initiative.objects.filter(code=initiative.code).first()) is not None:
-            _add(errors, "code", f"{taken.name} already has the code {initiative.code}: choose another.")
+        if initiative.code and (taken := code_taken(initiative.code)):
+            _add(errors, "code", taken)
         if errors:
             raise ValidationError(errors)
         reason = f"Promoted from the shadow-AI register: {current.tool} ({current.team})"

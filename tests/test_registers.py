@@ -397,6 +397,19 @@ def test_the_service_refuses_a_taken_code_on_the_code_field(admin_user, cio, coo
     assert Initiative.objects.count() == 1
 
 
+def test_every_mistake_in_a_promotion_is_said_at_once(client, admin_user, cio, coo, initiative_a):
+    tool = _tool()
+    client.force_login(admin_user)
+
+    response = client.post(
+        f"{SHADOW_AI}{tool.pk}/promote/", _promote_body(cio, coo, code=initiative_a.code, operations_owner=cio.pk)
+    )
+
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"code", "operations_owner"}
+    assert Initiative.objects.count() == 1
+
+
 def test_promoting_with_one_person_as_both_owners_is_refused_and_nothing_is_written(client, admin_user, cio, coo):
     tool = _tool()
     client.force_login(admin_user)

@@ -13,6 +13,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 
+from initiatives import services as initiative_services
 from initiatives.forms import DateInput
 from initiatives.models import DataSensitivity, Initiative, PrioritisationInput, ShadowAIStatus, ShadowAITool
 from initiatives.services import PRIORITISATION_LABELS, PROMOTED_STATUSES, PROMOTION_FIELDS, SHADOW_AI_TOOL_FIELDS
@@ -139,6 +140,13 @@ class PromoteForm(_ServiceRules, forms.ModelForm):
         self.fields["sponsor"].queryset = _people().filter(groups__name=Role.EXECUTIVE.value)
         self.fields["sponsor"].help_text = "The sponsoring executive (optional now; needed to sign the brief)."
         self.fields["ops_leads"].queryset = _people().filter(groups__name=Role.OPS_LEAD.value)
+
+    def clean_code(self) -> str:
+        # Said with the other mistakes at once; shadow_ai_tool_promote checks it again as it writes.
+        code = self.cleaned_data["code"]
+        if taken := initiative_services.code_taken(code):
+            raise forms.ValidationError(taken, code="taken")
+        return code
 
 
 # --- The risk register -----------------------------------------------------------------------------
