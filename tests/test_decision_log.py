@@ -4,11 +4,16 @@ and the morning digest that reminds each executive of what is overdue until it i
 
 import json
 import re
+import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -211,6 +216,39 @@ def test_a_double_submit_on_the_page_asks_once(client, ops_lead_a, coo):
 
     assert client.post(ASK, body).status_code == 302
     assert client.post(ASK, body).status_code == 400
+    assert DecisionRequest.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_identical_asks_at_the_same_moment_store_one_request(ops_lead_a, coo):
+    if connection.vendor != "postgresql":
+        pytest.fail("run the suite on PostgreSQL (make test or .ci/run) to prove the lock that stops a double ask")
+    outcomes = []
+
+    def ask():
+        try:
+            decision_request_create(by=ops_lead_a, executive=coo, question="Go live?")
+            outcomes.append("asked")
+        except ValidationError as refusal:
+            outcomes.append(refusal.message_dict["question"][0])
+        finally:
+            connection.close()
+
+    # Both asks start while the executive's row is held elsewhere, so both pass the form at once
+    # and reach the service together; the lock makes the second see the first.
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().get(pk=coo.pk)
+        threads = [threading.Thread(target=ask) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert outcomes.count("asked") == 1
+    refusals = [outcome for outcome in outcomes if outcome != "asked"]
+    assert len(refusals) == 1
+    assert refusals[0].startswith(f"You already asked {coo} this on")
     assert DecisionRequest.objects.count() == 1
 
 

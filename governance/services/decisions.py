@@ -86,6 +86,7 @@ def decision_request_create(
     if errors:
         raise DjangoValidationError(errors)
     with transaction.atomic():
+        # Asks to the same executive queue here, so the check below sees one that just landed.
         get_user_model().objects.select_for_update().get(pk=executive.pk)
         earlier = (
             DecisionRequest.objects.filter(
