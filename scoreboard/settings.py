@@ -231,6 +231,9 @@ CELERY_TIMEZONE = TIME_ZONE
 PDF_CHROMIUM_PATH = env.str("PDF_CHROMIUM_PATH", default="")
 PDF_RENDER_TIMEOUT_SECONDS = env.float("PDF_RENDER_TIMEOUT_SECONDS", default=60.0)
 
+# The executive seat (CEO, CIO, COO) whose holder approves a matrix version unless the admin names another.
+MATRIX_APPROVER_TITLE = env.str("MATRIX_APPROVER_TITLE", default="COO")
+
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # A machine sends its token; the browser its session (whose writes DRF holds to CSRF).

@@ -1,0 +1,320 @@
+"""What the matrix pages, the API and the ExCo page read about the decision-authority matrix,
+each in a fixed number of queries whatever the number of versions, decisions or snapshots.
+
+- the effective version: the published version whose effective date is the latest one not
+  after the day asked (a version published with a later date "takes effect on" that date);
+- a version's decisions grouped by process, then initiative;
+- **live bounds**: a decision whose monitoring KPI's latest monthly figure breaches its
+  threshold is outside its bounds, with the suggestion to move it one tier toward human control;
+- the matrix history: every change to a version or a decision, who made it, when, why and what.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.paginator import Page, Paginator
+from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
+from django.utils import timezone
+
+from metrics.models import KPI, MonthlySnapshot
+
+from .models import AutonomyTier, BreachWhen, MatrixDecision, MatrixVersion, VersionStatus
+from .services.matrix import COMPARED_FIELDS, TIERS_TOWARD_HUMAN, FieldChange, label_of
+
+_PEOPLE = ("created_by", "published_by", "approved_by")
+
+
+# --- Versions ---------------------------------------------------------------------------------------------
+
+
+def _in_force_on(on: date) -> QuerySet[MatrixVersion]:
+    return MatrixVersion.objects.filter(status=VersionStatus.PUBLISHED, effective_from__lte=on).order_by(
+        "-effective_from", "-number"
+    )
+
+
+def effective_version(*, on: date | None = None) -> MatrixVersion | None:
+    """The version in force on ``on`` (today by default), with its people; None before any."""
+    return _in_force_on(on or timezone.localdate()).select_related(*_PEOPLE).first()
+
+
+def version_by_number(number: int) -> MatrixVersion | None:
+    return MatrixVersion.objects.select_related(*_PEOPLE).filter(number=number).first()
+
+
+def version_list() -> list[MatrixVersion]:
+    """Every version, newest first, for the version picker and the compare form (one query)."""
+    return list(MatrixVersion.objects.only("number", "status", "effective_from").order_by("-number"))
+
+
+# --- Live bounds ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A decision's monitoring signal against the latest monthly figure of its KPI."""
+
+    decision: MatrixDecision
+    kpi: KPI
+    threshold: Decimal
+    when: str  # BreachWhen
+    value: Decimal | None
+    month: date | None
+    scope: str  # "initiative" when the decision's initiative has its own figure, else "company-wide"
+
+    @property
+    def outside(self) -> bool:
+        if self.value is None:
+            return False
+        return self.value > self.threshold if self.when == BreachWhen.ABOVE else self.value < self.threshold
+
+    @property
+    def suggested_tier(self) -> AutonomyTier | None:
+        """One tier toward human control; None from "human only", which has no further tier."""
+        order = list(TIERS_TOWARD_HUMAN)
+        position = order.index(self.decision.autonomy_tier)
+        return order[position + 1] if position + 1 < len(order) else None
+
+    @property
+    def suggestion(self) -> str:
+        tier = self.suggested_tier
+        if tier is None:
+            return (
+                "It is already human only: there is no further tier toward human control. Review the process and "
+                "its override protocol."
+            )
+        current = AutonomyTier(self.decision.autonomy_tier).label
+        return f"Move it one tier toward human control: from “{current}” to “{tier.label}”."
+
+
+def _latest(month: date | None, **where) -> QuerySet[MonthlySnapshot]:
+    snapshots = MonthlySnapshot.objects.filter(kpi=OuterRef("monitoring_kpi"), value__isnull=False, **where)
+    if month is not None:
+        snapshots = snapshots.filter(month__lte=month)
+    return snapshots.order_by("-month")
+
+
+def with_live_bounds(decisions: QuerySet[MatrixDecision], *, month: date | None = None) -> QuerySet[MatrixDecision]:
+    """The decisions with the latest figure of their monitoring KPI up to ``month`` (any month
+    when None): their initiative's own, and the company-wide one. In the same query."""
+    own = _latest(month, initiative=OuterRef("initiative"))
+    company = _latest(month, initiative__isnull=True)
+    return decisions.annotate(
+        own_value=Subquery(own.values("value")[:1]),
+        own_month=Subquery(own.values("month")[:1]),
+        company_value=Subquery(company.values("value")[:1]),
+        company_month=Subquery(company.values("month")[:1]),
+    )
+
+
+def bound_of(decision: MatrixDecision) -> Bound | None:
+    """The decision's live bound, from the figures with_live_bounds read; None without a
+    monitoring signal. The initiative's own figure when it has one, else the company-wide one."""
+    if decision.monitoring_kpi_id is None:
+        return None
+    own = decision.initiative_id is not None and decision.own_month is not None
+    return Bound(
+        decision=decision,
+        kpi=decision.monitoring_kpi,
+        threshold=decision.breach_threshold,
+        when=decision.breach_when,
+        value=_decimal(decision.own_value if own else decision.company_value),
+        month=_date(decision.own_month if own else decision.company_month),
+        scope="initiative" if own else "company-wide",
+    )
+
+
+def _decimal(value) -> Decimal | None:
+    # SQLite hands a subquery's decimal back as a float or a string; PostgreSQL as a Decimal.
+    return None if value is None else Decimal(str(value))
+
+
+def _date(value) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def decisions_outside_bounds(
+    *, month: date | None = None, on: date | None = None, version: MatrixVersion | None = None
+) -> list[Bound]:
+    """The decisions of ``version`` (by default the version in force on ``on``, today by
+    default) whose monitoring KPI's latest figure up to ``month`` breaches the threshold,
+    with the suggested tier. One query."""
+    if version is not None:
+        in_version = Q(version=version)
+    else:
+        in_force = _in_force_on(on or timezone.localdate()).values("pk")[:1]
+        in_version = Q(version=Subquery(in_force))
+    decisions = with_live_bounds(
+        MatrixDecision.objects.filter(in_version, monitoring_kpi__isnull=False)
+        .select_related("version", "initiative", "monitoring_kpi")
+        .order_by("process", "key"),
+        month=month,
+    )
+    return [bound for bound in map(bound_of, decisions) if bound.outside]
+
+
+# --- A version's grid ------------------------------------------------------------------------------------
+
+
+@dataclass
+class InitiativeRows:
+    initiative: object  # Initiative or None (the process as a whole)
+    decisions: list[MatrixDecision] = field(default_factory=list)
+
+
+@dataclass
+class ProcessRows:
+    process: str
+    groups: list[InitiativeRows] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(len(group.decisions) for group in self.groups)
+
+
+def version_grid(version: MatrixVersion, *, month: date | None = None) -> list[ProcessRows]:
+    """The version's decisions grouped by process, then initiative (the process as a whole
+    first), each with ``bound`` (its live bound, or None). One query."""
+    decisions = with_live_bounds(
+        MatrixDecision.objects.filter(version=version).select_related("initiative", "monitoring_kpi"), month=month
+    )
+    processes: dict[str, dict[int | None, InitiativeRows]] = defaultdict(dict)
+    ordered = sorted(
+        decisions,
+        key=lambda d: (d.process.lower(), d.initiative is not None, d.initiative and d.initiative.name, d.key),
+    )
+    for decision in ordered:
+        decision.bound = bound_of(decision)
+        groups = processes[decision.process]
+        group = groups.setdefault(decision.initiative_id, InitiativeRows(decision.initiative))
+        group.decisions.append(decision)
+    return [ProcessRows(process, list(groups.values())) for process, groups in processes.items()]
+
+
+def version_decisions(version: MatrixVersion) -> list[MatrixDecision]:
+    """The version's decisions in the grid's order, for the CSV and the print view. One query."""
+    return list(
+        MatrixDecision.objects.filter(version=version)
+        .select_related("initiative", "monitoring_kpi")
+        .order_by("process", "initiative__name", "key")
+    )
+
+
+# --- History --------------------------------------------------------------------------------------------
+
+_ACTIONS = {"+": "added", "~": "changed", "-": "removed"}
+VERSION_FIELDS = ("status", "effective_from", "reason", "approved_by", "published_by")
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime
+    who: object  # the user, or None (a job, the demo)
+    kind: str  # "version" or "decision"
+    action: str  # added, changed, removed
+    version_number: int | None
+    subject: str
+    reason: str
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+def _shown(record, name: str) -> str:
+    value = getattr(record, name)
+    if value is None or value == "":
+        return "—"
+    display = getattr(record, f"get_{name}_display", None)
+    return str(display() if display else value)
+
+
+def _version_label(name: str) -> str:
+    return str(MatrixVersion._meta.get_field(name).verbose_name).capitalize()
+
+
+def _changes(previous, record, names, label) -> list[FieldChange]:
+    if previous is None or record.history_type != "~":
+        return []
+    return [
+        FieldChange(name, label(name), _shown(previous, name), _shown(record, name))
+        for name in names
+        if getattr(previous, previous._meta.get_field(name).attname)
+        != getattr(record, record._meta.get_field(name).attname)
+    ]
+
+
+def _records(model, ids: set[int], until: datetime, related: tuple[str, ...]) -> dict[int, list]:
+    """Every historical record of these objects up to ``until``, per object, oldest first."""
+    per_object = defaultdict(list)
+    if ids:
+        records = (
+            model.history.filter(id__in=ids, history_date__lte=until)
+            .select_related("history_user", *related)
+            .order_by("history_date", "history_id")
+        )
+        for record in records:
+            per_object[record.id].append(record)
+    return per_object
+
+
+def matrix_history(*, page: int | str | None, per_page: int = 50) -> Page:
+    """Every change to the matrix's versions and decisions, newest first, one page of
+    HistoryEntry at a time. Five queries (four when the page holds one kind) whatever the length of the history."""
+    columns = ("history_id", "history_date", "kind", "id")
+    # Each part unordered: a compound statement is ordered once, as a whole.
+    versions = (
+        MatrixVersion.history.order_by().annotate(kind=Value("version", output_field=CharField())).values_list(*columns)
+    )
+    decisions = (
+        MatrixDecision.history.order_by()
+        .annotate(kind=Value("decision", output_field=CharField()))
+        .values_list(*columns)
+    )
+    combined = versions.union(decisions, all=True).order_by("-history_date", "-history_id")
+    shown = Paginator(combined, per_page).get_page(page)
+    rows = list(shown.object_list)
+    if not rows:
+        shown.object_list = []
+        return shown
+    until = max(row[1] for row in rows)
+    wanted = {(kind, history_id) for history_id, _, kind, _ in rows}
+    version_ids = {object_id for _, _, kind, object_id in rows if kind == "version"}
+    decision_ids = {object_id for _, _, kind, object_id in rows if kind == "decision"}
+    entries = {}
+    for model, ids, related, kind in (
+        (MatrixVersion, version_ids, ("approved_by", "published_by"), "version"),
+        (MatrixDecision, decision_ids, ("initiative", "monitoring_kpi"), "decision"),
+    ):
+        for records in _records(model, ids, until, related).values():
+            for previous, record in zip([None, *records], records, strict=False):
+                if (kind, record.history_id) in wanted:
+                    entries[(kind, record.history_id)] = _entry(kind, previous, record)
+    numbers = dict(MatrixVersion.history.values_list("id", "number").distinct())
+    for entry in entries.values():
+        if entry.kind == "decision":
+            entry.version_number = numbers.get(entry.version_number)
+    shown.object_list = [
+        entries[(kind, history_id)] for history_id, _, kind, _ in rows if (kind, history_id) in entries
+    ]
+    return shown
+
+
+def _entry(kind: str, previous, record) -> HistoryEntry:
+    if kind == "version":
+        subject, number = f"v{record.number}", record.number
+        changes = _changes(previous, record, VERSION_FIELDS, _version_label)
+    else:
+        subject, number = f"{record.decision} ({record.key})", record.version_id  # a number once resolved
+        changes = _changes(previous, record, (*COMPARED_FIELDS, "key"), label_of)
+    return HistoryEntry(
+        when=record.history_date,
+        who=record.history_user,
+        kind=kind,
+        action=_ACTIONS[record.history_type],
+        version_number=number,
+        subject=subject,
+        reason=record.history_change_reason or "",
+        changes=changes,
+    )

@@ -1,0 +1,413 @@
+"""The decision-authority matrix: its one draft, the decisions in it, publication and comparison.
+
+One path for the pages, the API and the admin:
+
+- ``matrix_draft_open``: admins open the single draft, numbered after the last version and
+  starting from the decisions of the latest published version;
+- ``matrix_decision_save`` / ``matrix_decision_delete``: admins add, change and remove the
+  draft's decisions. A published version is evidence: nothing in it changes. An edit made on a
+  copy older than the stored one is refused (``StaleEdit``), so nobody silently overwrites
+  someone else's change;
+- ``matrix_version_publish``: admins publish the draft, effective from a date, with a reason and
+  the approving executive (the COO by default: ``settings.MATRIX_APPROVER_TITLE``);
+- ``matrix_compare``: what changed between any two versions, decision by decision, field by field.
+
+Each write locks what it changes (the version, then the decision), checks the permission of
+scoreboard/rules.py, validates everything before writing anything and records its history
+with who and why, so a refusal leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import Truncator
+from simple_history.utils import bulk_create_with_history
+
+from ..models import AutonomyTier, MatrixDecision, MatrixVersion, VersionStatus
+
+# What a decision holds, in the order the grid and the CSV show it.
+DECISION_FIELDS = (
+    "key",
+    "process",
+    "initiative",
+    "decision",
+    "autonomy_tier",
+    "confidence_threshold",
+    "escalation_owner",
+    "accountable_executive",
+    "override_protocol",
+    "audit_trail",
+    "monitoring_kpi",
+    "breach_threshold",
+    "breach_when",
+)
+# Compared between versions: everything but the key, which is how a decision is matched.
+COMPARED_FIELDS = tuple(name for name in DECISION_FIELDS if name != "key")
+# One tier toward human control at a time: where a decision outside its bounds should go next.
+TIERS_TOWARD_HUMAN = (
+    AutonomyTier.AI_AUTONOMOUS,
+    AutonomyTier.AI_NOTIFIES,
+    AutonomyTier.HUMAN_APPROVES,
+    AutonomyTier.HUMAN_ONLY,
+)
+# django-simple-history keeps a change reason of at most 100 characters.
+_REASON_LENGTH = 100
+
+ONLY_ADMINS = "Only admins change the decision-authority matrix."
+
+
+class StaleEdit(ValidationError):
+    """The decision changed after the editor read it: nothing was stored (as
+    initiatives.services.StaleEdit for an initiative)."""
+
+
+class NotADraft(ValidationError):
+    """The version is published (a second publish, a retry): it is evidence, nothing changes."""
+
+
+_LABELS = {"monitoring_kpi": "Monitoring KPI", "breach_when": "Breach when"}
+
+
+def label_of(name: str) -> str:
+    """A decision field's name as the page says it."""
+    return _LABELS.get(name) or str(MatrixDecision._meta.get_field(name).verbose_name).capitalize()
+
+
+def _when(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d at %H:%M}"
+
+
+def _reason(text: str) -> str:
+    return Truncator(" ".join(text.split())).chars(_REASON_LENGTH)
+
+
+def _published_refusal(version: MatrixVersion) -> str:
+    return f"Nothing was stored: matrix v{version.number} is published; changes go into a new draft version."
+
+
+def _refuse_unless_may_edit(by, version: MatrixVersion, perm: str, obj) -> None:
+    """Admins edit, and only a draft: each refusal says which."""
+    if not by.has_perm("governance.add_matrixdecision"):
+        raise PermissionDenied(ONLY_ADMINS)
+    if version.status != VersionStatus.DRAFT or not by.has_perm(perm, obj):
+        raise PermissionDenied(_published_refusal(version))
+
+
+# --- The draft --------------------------------------------------------------------------------------------
+
+
+def matrix_draft_open(*, by, reason: str = "") -> MatrixVersion:
+    """Open the one draft version (admins). Refused while a draft exists, naming it. It is
+    numbered after the highest version and starts with a copy of the decisions of the latest
+    published version (same keys), so edits start from what is in force."""
+    if not by.has_perm("governance.add_matrixversion"):
+        raise PermissionDenied(ONLY_ADMINS)
+    with transaction.atomic():
+        # The newest version, locked, serialises two admins opening a draft at the same moment.
+        list(MatrixVersion.objects.select_for_update().order_by("-number")[:1])
+        existing = MatrixVersion.objects.filter(status=VersionStatus.DRAFT).select_related("created_by").first()
+        if existing is not None:
+            raise ValidationError(
+                {
+                    "__all__": f"There is already a draft version of the matrix: v{existing.number}, opened by "
+                    f"{existing.created_by} on {_when(existing.created_at)}. Edit that one, or publish it first."
+                }
+            )
+        number = (MatrixVersion.objects.aggregate(last=Max("number"))["last"] or 0) + 1
+        source = MatrixVersion.objects.filter(status=VersionStatus.PUBLISHED).order_by("-number").first()
+        draft = MatrixVersion(number=number, status=VersionStatus.DRAFT, reason=(reason or "").strip(), created_by=by)
+        draft._history_user = by
+        draft._change_reason = f"Draft opened from v{source.number}" if source else "Draft opened (first version)"
+        try:
+            with transaction.atomic():
+                draft.save()
+        except IntegrityError as error:  # another admin's draft landed first
+            raise ValidationError({"__all__": "There is already a draft version of the matrix: edit that one."}) from (
+                error
+            )
+        if source is not None:
+            attnames = [MatrixDecision._meta.get_field(name).attname for name in DECISION_FIELDS]
+            copies = [
+                MatrixDecision(version=draft, **{attname: getattr(decision, attname) for attname in attnames})
+                for decision in source.decisions.order_by("pk")
+            ]
+            bulk_create_with_history(
+                copies,
+                MatrixDecision,
+                default_user=by,
+                default_change_reason=f"Copied from v{source.number} into the draft",
+            )
+    return draft
+
+
+# --- The draft's decisions ----------------------------------------------------------------------------------
+
+
+def _stale_message(current: MatrixDecision) -> str:
+    last = current.history.order_by("-history_date", "-history_id").select_related("history_user").first()
+    who = str(last.history_user) if last is not None and last.history_user is not None else "someone"
+    return (
+        f"Nothing was saved: {who} changed “{current.decision}” on {_when(current.updated_at)} after you opened "
+        "it. Reload the matrix to see their change, then make yours again."
+    )
+
+
+def display_of(decision: MatrixDecision, name: str) -> str:
+    """A field's value as the page shows it (labels of choices, names of related things)."""
+    value = getattr(decision, name)
+    if value is None or value == "":
+        return "—"
+    display = getattr(decision, f"get_{name}_display", None)
+    return str(display() if display else value)
+
+
+def matrix_decision_save(
+    *,
+    by,
+    version: MatrixVersion | None = None,
+    decision: MatrixDecision | None = None,
+    data: dict[str, Any],
+    read_at: datetime | None = None,
+) -> MatrixDecision:
+    """Add a decision to ``version`` (the draft), or change ``decision``, with ``data`` (any
+    of DECISION_FIELDS; a change touches only the fields given).
+
+    Refused (PermissionDenied) unless ``by`` is an admin and the version is a draft: a
+    published version is evidence, changes go into a new draft. Refused (ValidationError,
+    keyed by field) when the result breaks a rule: a key used twice in the version, a
+    confidence threshold outside 0–1, a monitoring signal without its KPI, threshold or
+    direction. Refused (StaleEdit) when the decision changed after ``read_at``, the
+    ``updated_at`` the editor read, naming who changed it and when. Nothing is stored by a
+    refusal."""
+    if (version is None) == (decision is None):
+        raise ValueError("Give the version to add to, or the decision to change: one of the two.")
+    unknown = set(data) - set(DECISION_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a decision's field: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        version_pk = version.pk if version is not None else decision.version_id
+        locked_version = MatrixVersion.objects.select_for_update().get(pk=version_pk)
+        if decision is None:
+            _refuse_unless_may_edit(by, locked_version, "governance.change_matrixversion", locked_version)
+            current = MatrixDecision(version=locked_version)
+            before = None
+        else:
+            current = MatrixDecision.objects.select_for_update().select_related("version").get(pk=decision.pk)
+            _refuse_unless_may_edit(by, locked_version, "governance.change_matrixdecision", current)
+            if read_at is not None and current.updated_at != read_at:
+                raise StaleEdit({"__all__": _stale_message(current)})
+            before = MatrixDecision(**{f.attname: getattr(current, f.attname) for f in MatrixDecision._meta.fields})
+        for name, value in data.items():
+            setattr(current, name, value)
+        _validate(current)
+        if before is None:
+            reason = f"Added to the draft v{locked_version.number}"
+        else:
+            changed = [label_of(name).lower() for name in DECISION_FIELDS if _differs(before, current, name)]
+            if not changed:
+                return current  # nothing to store: no history row for a save that changes nothing
+            reason = "Changed " + ", ".join(changed)
+        current._history_user = by
+        current._change_reason = _reason(reason)
+        try:
+            with transaction.atomic():
+                current.save()
+        except IntegrityError as error:  # the database's constraints, should a rule above be missed
+            raise ValidationError({"__all__": "Nothing was stored: the decision breaks a rule of the matrix."}) from (
+                error
+            )
+    return current
+
+
+def _differs(before: MatrixDecision, after: MatrixDecision, name: str) -> bool:
+    attname = MatrixDecision._meta.get_field(name).attname
+    return getattr(before, attname) != getattr(after, attname)
+
+
+def _validate(decision: MatrixDecision) -> None:
+    """Every rule, each error on the field it concerns."""
+    errors: dict[str, list] = {}
+    try:
+        # The table's constraints are the model's clean() said per field, and the key below.
+        decision.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        errors = error.message_dict
+    if decision.key and "key" not in errors:
+        taken = MatrixDecision.objects.filter(version_id=decision.version_id, key=decision.key)
+        if decision.pk is not None:
+            taken = taken.exclude(pk=decision.pk)
+        if taken.exists():
+            errors["key"] = [f"v{decision.version.number} already has a decision with the key “{decision.key}”."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def matrix_decision_delete(*, by, decision: MatrixDecision, read_at: datetime | None = None) -> None:
+    """Remove a decision from the draft: admins, draft only, refused when it changed after
+    ``read_at`` (as matrix_decision_save)."""
+    with transaction.atomic():
+        locked_version = MatrixVersion.objects.select_for_update().get(pk=decision.version_id)
+        current = MatrixDecision.objects.select_for_update().select_related("version").get(pk=decision.pk)
+        _refuse_unless_may_edit(by, locked_version, "governance.delete_matrixdecision", current)
+        if read_at is not None and current.updated_at != read_at:
+            raise StaleEdit({"__all__": _stale_message(current)})
+        current._history_user = by
+        current._change_reason = _reason(f"Removed from the draft v{locked_version.number}")
+        current.delete()
+
+
+# --- Publishing -----------------------------------------------------------------------------------------------
+
+
+def default_approver():
+    """The approving executive by default: the active executive holding the seat
+    settings.MATRIX_APPROVER_TITLE names (the COO unless configured otherwise), or None."""
+    candidates = (
+        get_user_model()
+        .objects.filter(is_active=True, executive_title=settings.MATRIX_APPROVER_TITLE)
+        .prefetch_related("groups")
+    )
+    return next((person for person in candidates.order_by("pk") if person.is_executive), None)
+
+
+def matrix_version_publish(
+    *,
+    by,
+    version: MatrixVersion,
+    effective_from: date | None,
+    reason: str,
+    approver=None,
+) -> MatrixVersion:
+    """Publish the draft ``version`` (admins): it takes effect on ``effective_from``, a date
+    not earlier than the effective date of any published version, with a ``reason`` and the
+    approving executive (``approver``; by default the holder of settings.MATRIX_APPROVER_TITLE).
+    It needs at least one decision. Records who published it, when and who approved it.
+
+    A version already published (a double click, a retry) is refused with NotADraft: it is
+    no longer a draft. Every other refusal is a ValidationError naming its field."""
+    with transaction.atomic():
+        current = MatrixVersion.objects.select_for_update().get(pk=version.pk)
+        if not by.has_perm("governance.add_matrixversion"):
+            raise PermissionDenied("Only admins publish the decision-authority matrix.")
+        if current.status != VersionStatus.DRAFT:
+            raise NotADraft(
+                {
+                    "__all__": f"Matrix v{current.number} is already published (by {current.published_by} on "
+                    f"{_when(current.published_at)}, effective from {current.effective_from:%Y-%m-%d}): it is no "
+                    "longer a draft. Changes go into a new draft version."
+                }
+            )
+        errors: dict[str, str] = {}
+        reason = (reason or "").strip()
+        if not reason:
+            errors["reason"] = "Say why this version changes the matrix: the reason is empty."
+        if effective_from is None:
+            errors["effective_from"] = "Give the date from which this version takes effect."
+        else:
+            latest = (
+                MatrixVersion.objects.filter(status=VersionStatus.PUBLISHED)
+                .order_by("-effective_from", "-number")
+                .first()
+            )
+            if latest is not None and effective_from < latest.effective_from:
+                errors["effective_from"] = (
+                    f"A version takes effect no earlier than the latest published one: v{latest.number} took "
+                    f"effect on {latest.effective_from:%Y-%m-%d}."
+                )
+        if approver is None:
+            approver = default_approver()
+            if approver is None:
+                errors["approver"] = (
+                    f"No active executive holds the {settings.MATRIX_APPROVER_TITLE} seat: choose the approving "
+                    "executive."
+                )
+        elif not (approver.is_active and approver.has_perm("governance.approve_matrixversion", current)):
+            errors["approver"] = f"{approver} is not an active executive: only an executive approves the matrix."
+        if not current.decisions.exists():
+            errors["__all__"] = f"v{current.number} has no decisions: add at least one before publishing it."
+        if errors:
+            raise ValidationError(errors)
+        current.status = VersionStatus.PUBLISHED
+        current.effective_from = effective_from
+        current.reason = reason
+        current.published_by = by
+        current.published_at = timezone.now()
+        current.approved_by = approver
+        current._history_user = by
+        current._change_reason = _reason(f"Published, effective {effective_from:%Y-%m-%d}, approved by {approver}")
+        current.save()
+    return current
+
+
+# --- Comparing two versions ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class ChangedDecision:
+    old: MatrixDecision
+    new: MatrixDecision
+    fields: list[FieldChange]
+
+    @property
+    def changed_names(self) -> set[str]:
+        return {change.name for change in self.fields}
+
+
+@dataclass
+class Comparison:
+    old: MatrixVersion
+    new: MatrixVersion
+    added: list[MatrixDecision] = field(default_factory=list)
+    removed: list[MatrixDecision] = field(default_factory=list)
+    changed: list[ChangedDecision] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def is_same(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+
+def _decisions_by_key(version: MatrixVersion) -> dict[str, MatrixDecision]:
+    decisions = MatrixDecision.objects.filter(version=version).select_related("initiative", "monitoring_kpi")
+    return {d.key: d for d in decisions.order_by("process", "key")}
+
+
+def matrix_compare(*, old: MatrixVersion, new: MatrixVersion) -> Comparison:
+    """What ``new`` changes from ``old``, matched by decision key: decisions added, removed,
+    changed (each changed field with its label, before and after) and how many are unchanged.
+    Any two versions, in either order. Two queries."""
+    before, after = _decisions_by_key(old), _decisions_by_key(new)
+    comparison = Comparison(old=old, new=new)
+    for key, decision in after.items():
+        earlier = before.get(key)
+        if earlier is None:
+            comparison.added.append(decision)
+            continue
+        changes = [
+            FieldChange(name, label_of(name), display_of(earlier, name), display_of(decision, name))
+            for name in COMPARED_FIELDS
+            if _differs(earlier, decision, name)
+        ]
+        if changes:
+            comparison.changed.append(ChangedDecision(earlier, decision, changes))
+        else:
+            comparison.unchanged += 1
+    comparison.removed = [decision for key, decision in before.items() if key not in after]
+    return comparison
