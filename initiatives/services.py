@@ -383,6 +383,14 @@ PRIORITISATION_LABELS = {
 PRIORITISATION_SCORES = tuple(name for name in PRIORITISATION_LABELS if name != "monthly_volume")
 
 
+# History keeps a change reason of at most 100 characters (django-simple-history's column).
+REASON_MAX = 100
+
+
+def _reason(text: str) -> str:
+    return text if len(text) <= REASON_MAX else text[: REASON_MAX - 1] + "…"
+
+
 def _unknown(data: dict, allowed) -> None:
     unknown = set(data) - set(allowed)
     if unknown:
@@ -453,7 +461,7 @@ def shadow_ai_tool_promote(*, tool: ShadowAITool, by, data: dict, status: str = 
     ops_leads = list(data.pop("ops_leads", None) or ())
     _unknown(data, PROMOTION_FIELDS)
     with transaction.atomic():
-        current = ShadowAITool.objects.select_for_update().select_related("promoted_to").get(pk=tool.pk)
+        current = ShadowAITool.objects.select_for_update(of=("self",)).select_related("promoted_to").get(pk=tool.pk)
         _refuse_unless(
             by, "initiatives.promote_shadowaitool", current, "Only admins promote a shadow-AI tool to an initiative."
         )
@@ -477,7 +485,7 @@ def shadow_ai_tool_promote(*, tool: ShadowAITool, by, data: dict, status: str = 
             _add(errors, "code", taken)
         if errors:
             raise ValidationError(errors)
-        reason = f"Promoted from the shadow-AI register: {current.tool} ({current.team})"
+        reason = _reason(f"Promoted from the shadow-AI register: {current.tool} ({current.team})")
         try:
             with transaction.atomic():
                 _save(initiative, by, reason)
@@ -491,7 +499,8 @@ def shadow_ai_tool_promote(*, tool: ShadowAITool, by, data: dict, status: str = 
             initiative.ops_leads.set(ops_leads)  # recorded in its history with the same who and why
         current.promoted_to = initiative
         current.status = status
-        _save(current, by, f"Promoted to the initiative {initiative.code}; status: {ShadowAIStatus(status).label}")
+        became = f"Promoted to the initiative {initiative.code}; status: {ShadowAIStatus(status).label}"
+        _save(current, by, _reason(became))
     return initiative
 
 

@@ -314,6 +314,17 @@ def test_admin_promotes_a_tool_to_an_idea_carrying_its_facts_and_lands_on_it(
     assert "promoted to the initiative Translation desk" in client.get(response["Location"]).content.decode()
 
 
+def test_a_long_tool_name_is_shortened_in_the_history_reason_not_refused(admin_user, cio, coo):
+    tool = _tool("A" * 120, team="B" * 120)
+
+    initiative = initiative_services.shadow_ai_tool_promote(tool=tool, by=admin_user, data=_promote_data(cio, coo))
+
+    reason = initiative.history.get().history_change_reason
+    assert len(reason) == 100
+    assert reason.startswith("Promoted from the shadow-AI register: AAAA")
+    assert reason.endswith("…")
+
+
 def test_the_admin_chooses_what_becomes_of_the_promoted_tool(client, admin_user, cio, coo):
     tool = _tool()
     client.force_login(admin_user)

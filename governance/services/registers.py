@@ -58,9 +58,13 @@ def _errors_of(obj, errors: dict[str, list[str]], *, exclude=()) -> None:
             errors.setdefault(name, []).extend(messages)
 
 
+# History keeps a change reason of at most 100 characters (django-simple-history's column).
+REASON_MAX = 100
+
+
 def _save(obj, by, reason: str) -> None:
     obj._history_user = by
-    obj._change_reason = reason
+    obj._change_reason = reason if len(reason) <= REASON_MAX else reason[: REASON_MAX - 1] + "…"
     obj.save()
 
 
