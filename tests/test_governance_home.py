@@ -52,6 +52,12 @@ def _tool(name, status, sensitivity):
     )
 
 
+def _at_idea(initiative):
+    initiative.stage = Stage.IDEA
+    initiative.save()
+    return initiative
+
+
 def _world(cio, coo, admin_user, ops_lead_a, initiative_a, size: int):
     published = MatrixVersion.objects.create(
         number=1,
@@ -80,7 +86,7 @@ def _world(cio, coo, admin_user, ops_lead_a, initiative_a, size: int):
         topic="investment_level", title="Budget", joint_decision="EUR 2m", decided_on=date(2026, 3, 1)
     )
     PrioritisationInput.objects.create(
-        initiative=initiative_a,
+        initiative=_at_idea(initiative_a),
         management_bandwidth=4,
         process_structure=4,
         data_availability=3,
@@ -92,7 +98,8 @@ def _world(cio, coo, admin_user, ops_lead_a, initiative_a, size: int):
 
 def test_the_front_page_says_where_each_part_stands(client, cio, coo, admin_user, ops_lead_a, initiative_a):
     _world(cio, coo, admin_user, ops_lead_a, initiative_a, size=3)
-    factories.InitiativeFactory(stage=Stage.PRODUCTION)
+    factories.InitiativeFactory(stage=Stage.PRODUCTION)  # not a candidate
+    factories.InitiativeFactory(stage=Stage.BUILDING)  # nor this
     client.force_login(cio)
 
     html = client.get("/governance/").content.decode()
@@ -106,7 +113,7 @@ def test_the_front_page_says_where_each_part_stands(client, cio, coo, admin_user
     assert "2 tools under review" in html
     assert "1 with restricted data" in html
     assert "1 of 2 awaiting the CEO and COO's joint decision." in html
-    assert "1 initiative before production, 1 scored for priority." in html
+    assert "1 candidate at Idea or Assessed, 1 scored for priority." in html
 
 
 def test_with_nothing_published_the_front_page_says_so(client, ops_lead_a):

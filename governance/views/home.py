@@ -6,7 +6,8 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from initiatives.models import LIVE_STAGES, Initiative, ShadowAITool, Stage
+from initiatives.models import Initiative, ShadowAITool
+from initiatives.selectors import PIPELINE_STAGES
 
 from ..models import DecisionRequest, MatrixVersion, Risk, RiskStatus, SharedZoneDecision, VersionStatus
 
@@ -41,7 +42,7 @@ def governance_home(request):
         "shared_zone": SharedZoneDecision.objects.aggregate(
             total=Count("pk"), waiting=Count("pk", filter=Q(joint_decision=""))
         ),
-        "pipeline": Initiative.objects.exclude(stage__in=[*LIVE_STAGES, Stage.RETIRED]).aggregate(
+        "pipeline": Initiative.objects.filter(stage__in=PIPELINE_STAGES).aggregate(
             candidates=Count("pk"), scored=Count("prioritisation")
         ),
         "severe_rating": SEVERE_RATING,
