@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -204,11 +205,11 @@ def _digest_body(executive, requests: list[DecisionRequest], *, now: datetime) -
             f"  {_absolute(reverse('governance:decision', args=[request.pk]))}",
             "",
         ]
-    log = reverse("governance:decisions") + f"?executive={executive.username}&state=overdue"
+    log = reverse("governance:decisions") + "?" + urlencode({"executive": executive.username, "state": "overdue"})
     lines += [
         f"The decision log: {_absolute(log)}",
         "",
-        "You will have this reminder each morning while any of them is unanswered.",
+        f"You will have this reminder each morning until {'it is' if len(requests) == 1 else 'each is'} answered.",
     ]
     return "\n".join(lines)
 
