@@ -9,17 +9,22 @@ executive asked answers it, once (``services.decision_answer``).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from scoreboard.api import IDEMPOTENCY_PARAMETER, idempotent
-from scoreboard.api_views import CheckedModelViewSet, CheckedWritesMixin
+from scoreboard.api_views import CheckedModelViewSet, CheckedWritesMixin, Conflict, ErrorSerializer
 from scoreboard.rules import is_admin, is_signed_in
 
 from .models import DecisionRequest, MatrixDecision, MatrixVersion, Risk
@@ -27,17 +32,40 @@ from .serializers import (
     DecisionAnswerSerializer,
     DecisionRequestSerializer,
     MatrixDecisionSerializer,
+    MatrixPublishSerializer,
     MatrixVersionSerializer,
     RiskSerializer,
 )
 from .services.decisions import decision_answer, decision_request_create
+from .services.matrix import (
+    NotADraft,
+    StaleEdit,
+    matrix_decision_delete,
+    matrix_decision_save,
+    matrix_draft_open,
+    matrix_version_publish,
+)
 
 # --- The decision-authority matrix ------------------------------------------------------------------
 
 
+def _as_api_refusal(error: Exception) -> Exception:
+    """A service's refusal as the API answers it: a stale edit or a second publish is a 409
+    (the state changed under the request), a permission a 403, a broken rule a 400 per field."""
+    if isinstance(error, StaleEdit | NotADraft):
+        return Conflict(" ".join(error.messages))
+    if isinstance(error, DjangoPermissionDenied):
+        return PermissionDenied(str(error))
+    return ValidationError(serializers.as_serializer_error(error))
+
+
+_CONFLICT = OpenApiResponse(ErrorSerializer, description="The decision changed after `updated_at`: nothing stored.")
+
+
 class MatrixVersionViewSet(CheckedModelViewSet):
-    """Versions of the decision-authority matrix: added by admins, changed and deleted by
-    admins only while draft. Publishing is not done through the API."""
+    """Versions of the decision-authority matrix: a draft opened by admins (one at a time,
+    starting from the latest published version's decisions), changed and deleted by admins
+    only while draft, published by admins through ``publish`` (governance.services.matrix)."""
 
     queryset = MatrixVersion.objects.select_related("created_by", "published_by", "approved_by").order_by("-number")
     serializer_class = MatrixVersionSerializer
@@ -50,8 +78,42 @@ class MatrixVersionViewSet(CheckedModelViewSet):
     @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
     @idempotent
     def create(self, request, *args, **kwargs):
-        """Open a draft version (admins); there is at most one draft at a time."""
+        """Open the draft version (admins): numbered after the last version, with a copy of the
+        decisions of the latest published one. Refused (400) while a draft exists, naming it."""
         return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = matrix_draft_open(
+                by=self.request.user, reason=serializer.validated_data.get("reason", "")
+            )
+        except (DjangoPermissionDenied, DjangoValidationError) as refusal:
+            raise _as_api_refusal(refusal) from refusal
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request=MatrixPublishSerializer,
+        responses={
+            200: MatrixVersionSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="Already published: no longer a draft."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def publish(self, request, *args, **kwargs):
+        """Publish the draft (admins): effective from `effective_from` (not earlier than the
+        latest published version's), with a `reason` and the approving executive (`approver`,
+        a username; the COO by default). A version already published answers 409."""
+        # Not get_object(): its object check would refuse a published version with a bare 403,
+        # where the service says why (409, no longer a draft).
+        version = get_object_or_404(self.get_queryset(), number=kwargs["number"])
+        body = MatrixPublishSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            published = matrix_version_publish(by=request.user, version=version, **body.validated_data)
+        except (DjangoPermissionDenied, DjangoValidationError) as refusal:
+            raise _as_api_refusal(refusal) from refusal
+        return Response(self.get_serializer(published).data)
 
 
 class MatrixDecisionFilter(filters.FilterSet):
@@ -63,8 +125,22 @@ class MatrixDecisionFilter(filters.FilterSet):
         fields = ["process", "autonomy_tier", "accountable_executive", "audit_trail"]
 
 
+def _read_at(request) -> datetime | None:
+    """The ``updated_at`` the client read, when it sends it back (body, or the query for a delete)."""
+    sent = request.data.get("updated_at") if hasattr(request.data, "get") else None
+    sent = sent or request.query_params.get("updated_at")
+    if not sent:
+        return None
+    moment = parse_datetime(str(sent))
+    if moment is None or timezone.is_naive(moment):
+        raise ValidationError({"updated_at": ["Send back the updated_at you read, as given (with its time zone)."]})
+    return moment
+
+
 class MatrixDecisionViewSet(CheckedModelViewSet):
-    """The decisions of each matrix version: kept by admins, in a draft version only."""
+    """The decisions of each matrix version: kept by admins, in the draft version only
+    (governance.services.matrix, as the pages and the admin). Send back the `updated_at` you
+    read with a change or a delete: when the decision changed since, nothing is stored (409)."""
 
     queryset = MatrixDecision.objects.select_related("version", "initiative", "monitoring_kpi").order_by(
         "-version__number", "process", "key", "pk"
@@ -80,21 +156,51 @@ class MatrixDecisionViewSet(CheckedModelViewSet):
         """Add a decision to the draft version (admins)."""
         return super().create(request, *args, **kwargs)
 
-    def check_may_store(self, serializer, action: str) -> None:
-        super().check_may_store(serializer, action)
-        # Adding a decision changes its version, which only a draft allows.
-        version = serializer.validated_data.get("version")
-        if version is not None and not self.request.user.has_perm("governance.change_matrixversion", version):
-            raise PermissionDenied(self.refusal_published(version))
+    @extend_schema(responses={200: MatrixDecisionSerializer, 409: _CONFLICT})
+    def update(self, request, *args, **kwargs):
+        return super().update(request, *args, **kwargs)
 
-    def refusal(self, obj, action: str) -> str:
-        if obj.version_id and obj.version.status != MatrixVersion.Status.DRAFT:
-            return self.refusal_published(obj.version)
-        return super().refusal(obj, action)
+    @extend_schema(responses={200: MatrixDecisionSerializer, 409: _CONFLICT})
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
 
-    @staticmethod
-    def refusal_published(version: MatrixVersion) -> str:
-        return f"Nothing was stored: matrix v{version.number} is published; changes go into a new draft version."
+    @extend_schema(
+        parameters=[OpenApiParameter("updated_at", str, description="The updated_at you read: refused if changed.")],
+        responses={204: None, 409: _CONFLICT},
+    )
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        version = data.pop("version")
+        try:
+            serializer.instance = matrix_decision_save(by=self.request.user, version=version, data=data)
+        except (DjangoPermissionDenied, DjangoValidationError) as refusal:
+            raise _as_api_refusal(refusal) from refusal
+
+    def perform_update(self, serializer):
+        decision = serializer.instance
+        data = dict(serializer.validated_data)
+        version = data.pop("version", decision.version)
+        if version.pk != decision.version_id:
+            if not self.request.user.has_perm("governance.change_matrixversion", version):
+                raise PermissionDenied(
+                    f"Nothing was stored: matrix v{version.number} is published; changes go into a new draft version."
+                )
+            raise ValidationError({"version": ["A decision stays in its version: add it to the other one instead."]})
+        try:
+            serializer.instance = matrix_decision_save(
+                by=self.request.user, decision=decision, data=data, read_at=_read_at(self.request)
+            )
+        except (DjangoPermissionDenied, DjangoValidationError) as refusal:
+            raise _as_api_refusal(refusal) from refusal
+
+    def perform_destroy(self, instance):
+        try:
+            matrix_decision_delete(by=self.request.user, decision=instance, read_at=_read_at(self.request))
+        except (DjangoPermissionDenied, DjangoValidationError) as refusal:
+            raise _as_api_refusal(refusal) from refusal
 
 
 # --- Decision requests -------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ people by their usernames. Who created or asked, and when, is set from the reque
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Max
 from rest_framework import serializers
 
 from initiatives.models import Initiative
@@ -36,9 +35,10 @@ def _kpi_field(**kwargs) -> serializers.SlugRelatedField:
 
 
 class MatrixVersionSerializer(ModelCleanMixin, serializers.ModelSerializer):
-    number = serializers.IntegerField(
-        min_value=1, max_value=2_147_483_647, required=False, help_text="The next number when absent."
-    )
+    """A version. Opening a draft goes through governance.services.matrix (``matrix_draft_open``),
+    which numbers it after the last version, copies the decisions in force and refuses a second
+    draft; publishing is the ``publish`` action, an act of named people, not fields to set."""
+
     status = named_choice_field(VersionStatus, "MatrixVersionStatusEnum", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     published_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
@@ -58,18 +58,33 @@ class MatrixVersionSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "approved_by",
             "published_at",
         ]
-        # Publishing is an act of named people, not a field to set (as in the admin).
-        read_only_fields = ["published_at"]
+        read_only_fields = ["number", "published_at"]
 
     def validate(self, attrs):
         if self.instance is None:
-            attrs["created_by"] = self.context["request"].user
-            if "number" not in attrs:
-                attrs["number"] = (MatrixVersion.objects.aggregate(last=Max("number"))["last"] or 0) + 1
+            # A new draft is judged by matrix_draft_open, which sets its number and who opened it.
+            return serializers.ModelSerializer.validate(self, attrs)
         return super().validate(attrs)
 
 
-class MatrixDecisionSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class MatrixPublishSerializer(serializers.Serializer):
+    effective_from = serializers.DateField(help_text="The day it takes effect: not before the latest published one.")
+    reason = serializers.CharField(allow_blank=True, help_text="Why this version changes the matrix (required).")
+    approver = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=_people(),
+        required=False,
+        allow_null=True,
+        help_text="The approving executive's username; the holder of the MATRIX_APPROVER_TITLE seat (COO) if absent.",
+        error_messages={"does_not_exist": "Nobody has the username {value}."},
+    )
+
+
+class MatrixDecisionSerializer(serializers.ModelSerializer):
+    """A decision. Adding, changing and deleting go through governance.services.matrix
+    (``matrix_decision_save``/``matrix_decision_delete``), which judges the whole decision once,
+    for the pages, the API and the admin, each refusal naming its field."""
+
     version = serializers.SlugRelatedField(
         slug_field="number", queryset=MatrixVersion.objects.all(), help_text="The matrix version's number."
     )
@@ -94,7 +109,12 @@ class MatrixDecisionSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "monitoring_kpi",
             "breach_threshold",
             "breach_when",
+            "updated_at",
         ]
+        read_only_fields = ["updated_at"]
+        extra_kwargs = {"updated_at": {"help_text": "Send it back with a change: a newer change refuses yours (409)."}}
+        # The key's uniqueness in its version is judged by the service, on the field "key".
+        validators = []
 
 
 # --- Decision requests ---------------------------------------------------------------------------------
