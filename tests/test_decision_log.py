@@ -252,6 +252,16 @@ def test_two_identical_asks_at_the_same_moment_store_one_request(ops_lead_a, coo
     assert DecisionRequest.objects.count() == 1
 
 
+def test_an_executive_with_a_long_name_is_asked_with_the_history_reason_shortened(ops_lead_a):
+    long_named = factories.executive(username="exco.member", title="OTHER", first_name="A" * 80, last_name="B" * 60)
+
+    request = decision_request_create(by=ops_lead_a, executive=long_named, question="Go live?")
+
+    reason = request.history.get().history_change_reason
+    assert len(reason) == 100
+    assert reason.startswith("Asked of AAAA")
+
+
 def test_the_same_question_may_be_asked_again_once_answered_or_of_someone_else(ops_lead_a, cio, coo):
     answered(asked(coo, ops_lead_a, question="Go live?", ago=2 * HOUR))
 

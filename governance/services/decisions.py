@@ -113,7 +113,8 @@ def decision_request_create(
         )
         request.full_clean()
         request._history_user = by
-        request._change_reason = f"Asked of {executive}, due {_when(request.due_at)}"
+        # django-simple-history keeps 100 characters of a reason: a long name shortens it, never refuses the ask.
+        request._change_reason = f"Asked of {executive}, due {_when(request.due_at)}"[:100]
         request.save()
     return request
 
