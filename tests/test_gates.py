@@ -645,3 +645,13 @@ def test_the_way_to_building_in_chromium_brief_written_signed_twice_then_the_sta
     assert initiative.stage == Stage.BUILDING
     assert page.console_errors == []
     assert page.foreign_requests == []
+
+
+def test_the_page_links_to_asking_a_decision_about_the_initiative(client, ops_lead_a, initiative_a):
+    client.force_login(ops_lead_a)
+    html = client.get(f"/initiatives/{initiative_a.code}/").content.decode()
+    assert f'href="/governance/decisions/ask/?initiative={initiative_a.code}"' in html
+
+    form = client.get(f"/governance/decisions/ask/?initiative={initiative_a.code}").context["form"]
+
+    assert form["initiative"].value() == initiative_a.code
