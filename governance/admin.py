@@ -3,14 +3,19 @@ decision log and the risk register.
 
 ``ObjectPermissionsModelAdminMixin`` and the rules inlines (from the rules library) pass the
 object to ``user.has_perm``, so scoreboard/rules.py decides per object. Publishing a matrix
-version and answering a decision are acts of named people, so those fields are read-only here.
+version and answering a decision are acts of named people, so those fields are read-only here;
+matrix decisions are saved and deleted through governance.services.matrix, as on the page.
 """
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet, construct_instance
 from django.utils.text import Truncator
 from rules.contrib.admin import ObjectPermissionsModelAdminMixin, ObjectPermissionsStackedInline
 from simple_history.admin import SimpleHistoryAdmin
 
+from .forms import matrix as matrix_forms
 from .models import (
     DecisionDigest,
     DecisionRequest,
@@ -21,9 +26,10 @@ from .models import (
     SharedZoneDecision,
 )
 from .services.gates import gate_record
+from .services.matrix import DECISION_FIELDS, matrix_decision_check, matrix_decision_delete, matrix_decision_save
 
 MATRIX_DECISION_FIELDSETS = (
-    (None, {"fields": ("key", "process", "initiative", "decision")}),
+    (None, {"fields": ("key", "process", "initiative", "decision", "read_at")}),
     (
         "Authority",
         {
@@ -39,13 +45,104 @@ MATRIX_DECISION_FIELDSETS = (
     ),
     ("Monitoring signal", {"fields": ("monitoring_kpi", "breach_threshold", "breach_when")}),
 )
+MATRIX_PAGE_HELP = (
+    "Admins open a draft and publish it (effective date, reason, approving executive) from the matrix page, "
+    "/governance/matrix/, which also compares versions. A published version does not change."
+)
+
+
+class MatrixDecisionAdminForm(forms.ModelForm):
+    """A decision judged by governance.services.matrix, as on the page and through the API: the
+    form shows every refusal (admins only, the draft only, a key once per version, a complete
+    monitoring signal, a change made since the form was opened) and the admin saves through
+    ``matrix_decision_save``. ``by`` and, for an inline, ``version`` are set per request."""
+
+    read_at = forms.CharField(widget=forms.HiddenInput, required=False)
+    by = None
+    version = None
+
+    class Meta:
+        model = MatrixDecision
+        fields = ("version", *DECISION_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The version it is stored in, before the form writes what was sent onto the instance.
+        self.stored_version_id = self.instance.version_id if self.instance.pk is not None else None
+        if self.instance.pk is not None:
+            self.initial.setdefault("read_at", self.instance.updated_at.isoformat())
+
+    def clean_read_at(self):
+        return matrix_forms.read_at_of(self.cleaned_data["read_at"])
+
+    def decision_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in DECISION_FIELDS if name in self.cleaned_data}
+
+    def target_version(self):
+        return self.cleaned_data.get("version") or self.version
+
+    def _post_clean(self):
+        # Not the model form's own validation: the service's, once, with its words.
+        if self.errors or (self.empty_permitted and not self.has_changed()) or self.cleaned_data.get("DELETE"):
+            return
+        # What the admin shows and logs once saved (the service writes from cleaned_data).
+        self.instance = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
+        instance = self.instance if self.instance.pk is not None else None
+        target = self.target_version()
+        try:
+            if instance is not None and target is not None and target.pk != self.stored_version_id:
+                raise ValidationError({"version": "A decision stays in its version: add it to the other one instead."})
+            matrix_decision_check(
+                by=self.by,
+                version=None if instance is not None else target,
+                decision=instance,
+                data=self.decision_data(),
+                read_at=self.cleaned_data.get("read_at"),
+            )
+        except PermissionDenied as refusal:
+            self.add_error(None, str(refusal))
+        except ValidationError as refusal:
+            for name, messages in refusal.message_dict.items():
+                for message in messages:
+                    self.add_error(name if name in self.fields else None, message)
+
+    def save_through_service(self) -> MatrixDecision:
+        instance = self.instance if self.instance.pk is not None else None
+        return matrix_decision_save(
+            by=self.by,
+            version=None if instance is not None else self.target_version(),
+            decision=instance,
+            data=self.decision_data(),
+            read_at=self.cleaned_data.get("read_at"),
+        )
+
+
+class MatrixDecisionInlineFormSet(BaseInlineFormSet):
+    """The version's decisions, each added, changed or removed through the service."""
+
+    def save_new(self, form, commit=True):
+        return form.save_through_service()
+
+    def save_existing(self, form, obj, commit=True):
+        return form.save_through_service()
+
+    def delete_existing(self, obj, commit=True):
+        if commit:
+            matrix_decision_delete(by=self.by, decision=obj)
 
 
 class MatrixDecisionInline(ObjectPermissionsStackedInline):
     model = MatrixDecision
+    form = MatrixDecisionAdminForm
+    formset = MatrixDecisionInlineFormSet
     fieldsets = MATRIX_DECISION_FIELDSETS
     autocomplete_fields = ("initiative", "monitoring_kpi")
     extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        form = type("MatrixDecisionInlineForm", (formset.form,), {"by": request.user, "version": obj})
+        return type("MatrixDecisionFormSet", (formset,), {"form": form, "by": request.user})
 
 
 @admin.register(MatrixVersion)
@@ -64,17 +161,31 @@ class MatrixVersionAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
     list_filter = ("status",)
     search_fields = ("=number", "reason")
     ordering = ("-number",)
-    autocomplete_fields = ("created_by",)
     fieldsets = (
         (None, {"fields": ("number", "status", "effective_from", "reason", "created_by", "created_at")}),
-        ("Publication", {"fields": ("published_by", "approved_by", "published_at")}),
+        ("Publication", {"fields": ("published_by", "approved_by", "published_at"), "description": MATRIX_PAGE_HELP}),
     )
-    readonly_fields = ("status", "published_by", "approved_by", "published_at", "created_at")
+    # Set by opening the draft and by publishing it (governance.services.matrix), on the matrix page.
+    readonly_fields = (
+        "number",
+        "status",
+        "effective_from",
+        "created_by",
+        "published_by",
+        "approved_by",
+        "published_at",
+        "created_at",
+    )
     inlines = (MatrixDecisionInline,)
+
+    def has_add_permission(self, request):
+        # A draft is opened from the matrix page, starting from the decisions in force.
+        return False
 
 
 @admin.register(MatrixDecision)
 class MatrixDecisionAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+    form = MatrixDecisionAdminForm
     list_display = (
         "decision",
         "key",
@@ -91,7 +202,26 @@ class MatrixDecisionAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
     search_fields = ("key", "decision", "process", "escalation_owner", "initiative__name")
     ordering = ("-version__number", "process", "key")
     autocomplete_fields = ("version", "initiative", "monitoring_kpi")
-    fieldsets = (("Matrix version", {"fields": ("version",)}), *MATRIX_DECISION_FIELDSETS)
+    fieldsets = (
+        ("Matrix version", {"fields": ("version",), "description": MATRIX_PAGE_HELP}),
+        *MATRIX_DECISION_FIELDSETS,
+    )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type("MatrixDecisionForm", (form,), {"by": request.user})
+
+    def save_model(self, request, obj, form, change):
+        saved = form.save_through_service()
+        # The admin goes on with the object it holds (its log entry, its redirect).
+        obj.pk, obj.updated_at = saved.pk, saved.updated_at
+
+    def delete_model(self, request, obj):
+        matrix_decision_delete(by=request.user, decision=obj)
+
+    def delete_queryset(self, request, queryset):
+        for decision in queryset:
+            matrix_decision_delete(by=request.user, decision=decision)
 
 
 @admin.register(SharedZoneDecision)

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.models import DecisionRequest, GateKind, GovernanceGate
+from governance.selectors import decisions_outside_bounds
 from initiatives.models import LIVE_STAGES, Initiative, Stage, priority_score
 from initiatives.vocabulary import MISMATCH_BELOW
 from metrics.models import KPI, Annotation, Family, KPIRole, MonthlySnapshot, Unit
@@ -113,7 +114,7 @@ class WarningSign:
 
 
 def exco_dashboard(month: date, *, now=None) -> dict:
-    """The page's context for `month` (first day). Nine queries."""
+    """The page's context for `month` (first day). Ten queries."""
     now = now or timezone.now()
     window = months_back(month, TREND_MONTHS)
     last_month = previous_month(month)
@@ -166,6 +167,10 @@ def exco_dashboard(month: date, *, now=None) -> dict:
         )
         .order_by("due_at")
     )
+    # 10. Matrix decisions outside their bounds: the version in force at the month's end (or
+    #     today, for the month under way), against figures up to the month shown.
+    month_last_day = next_month(month) - timedelta(days=1)
+    outside_bounds = decisions_outside_bounds(month=month, on=min(month_last_day, timezone.localdate(now)))
 
     tiles = {k.pk: _tile(k, month, last_month, window, company, notes.get(k.pk, [])) for k in kpis}
     live = sum(portfolio.per_stage.get(stage, {}).get("total", 0) for stage in LIVE_STAGES)
@@ -218,6 +223,7 @@ def exco_dashboard(month: date, *, now=None) -> dict:
         ),
         "waiting": waiting,
         "breaches": breaches,
+        "outside_bounds": outside_bounds,
         "stale_kpis": stale_kpis,
         "troubled_sources": sources,
         "pipeline": _pipeline(shown),

@@ -188,29 +188,10 @@ def matrix_decision_save(
     direction. Refused (StaleEdit) when the decision changed after ``read_at``, the
     ``updated_at`` the editor read, naming who changed it and when. Nothing is stored by a
     refusal."""
-    if (version is None) == (decision is None):
-        raise ValueError("Give the version to add to, or the decision to change: one of the two.")
-    unknown = set(data) - set(DECISION_FIELDS)
-    if unknown:
-        raise ValueError(f"Not a decision's field: {', '.join(sorted(unknown))}")
     with transaction.atomic():
-        version_pk = version.pk if version is not None else decision.version_id
-        locked_version = MatrixVersion.objects.select_for_update().get(pk=version_pk)
-        if decision is None:
-            _refuse_unless_may_edit(by, locked_version, "governance.change_matrixversion", locked_version)
-            current = MatrixDecision(version=locked_version)
-            before = None
-        else:
-            current = MatrixDecision.objects.select_for_update().select_related("version").get(pk=decision.pk)
-            _refuse_unless_may_edit(by, locked_version, "governance.change_matrixdecision", current)
-            if read_at is not None and current.updated_at != read_at:
-                raise StaleEdit({"__all__": _stale_message(current)})
-            before = MatrixDecision(**{f.attname: getattr(current, f.attname) for f in MatrixDecision._meta.fields})
-        for name, value in data.items():
-            setattr(current, name, value)
-        _validate(current)
+        current, before = _prepare(by=by, version=version, decision=decision, data=data, read_at=read_at, lock=True)
         if before is None:
-            reason = f"Added to the draft v{locked_version.number}"
+            reason = f"Added to the draft v{current.version.number}"
         else:
             changed = [label_of(name).lower() for name in DECISION_FIELDS if _differs(before, current, name)]
             if not changed:
@@ -226,6 +207,46 @@ def matrix_decision_save(
                 error
             )
     return current
+
+
+def matrix_decision_check(
+    *,
+    by,
+    version: MatrixVersion | None = None,
+    decision: MatrixDecision | None = None,
+    data: dict[str, Any],
+    read_at: datetime | None = None,
+) -> None:
+    """Raise what matrix_decision_save would refuse, storing nothing: for a form that shows
+    every refusal before it saves (the admin's). The save checks again, under its locks."""
+    _prepare(by=by, version=version, decision=decision, data=data, read_at=read_at, lock=False)
+
+
+def _prepare(*, by, version, decision, data, read_at, lock: bool) -> tuple[MatrixDecision, MatrixDecision | None]:
+    """The decision as ``data`` would leave it, judged (who, the draft, stale, every rule), and
+    a copy of it as stored before (None for a new one). Locks the version, then the decision."""
+    if (version is None) == (decision is None):
+        raise ValueError("Give the version to add to, or the decision to change: one of the two.")
+    unknown = set(data) - set(DECISION_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a decision's field: {', '.join(sorted(unknown))}")
+    versions = MatrixVersion.objects.select_for_update() if lock else MatrixVersion.objects
+    decisions = MatrixDecision.objects.select_for_update() if lock else MatrixDecision.objects
+    stored_version = versions.get(pk=version.pk if version is not None else decision.version_id)
+    if decision is None:
+        _refuse_unless_may_edit(by, stored_version, "governance.change_matrixversion", stored_version)
+        current, before = MatrixDecision(version=stored_version), None
+    else:
+        current = decisions.get(pk=decision.pk)
+        current.version = stored_version
+        _refuse_unless_may_edit(by, stored_version, "governance.change_matrixdecision", current)
+        if read_at is not None and current.updated_at != read_at:
+            raise StaleEdit({"__all__": _stale_message(current)})
+        before = MatrixDecision(**{f.attname: getattr(current, f.attname) for f in MatrixDecision._meta.fields})
+    for name, value in data.items():
+        setattr(current, name, value)
+    _validate(current)
+    return current, before
 
 
 def _differs(before: MatrixDecision, after: MatrixDecision, name: str) -> bool:
