@@ -2630,22 +2630,28 @@ MATRIX = (
         None,
     ),
 )
-# Matrix version 2 (a draft): one rule changed.
+# Matrix version 2 (a draft): what the COO's office is changing, for the compare page to show.
 V2_CHANGE = {
     "key": "email-auto-status",
     "confidence": 0.97,
     "monitoring": ("error-rate", 1.0, ABOVE),
     "reason": "Two wrong status emails last quarter: raise the confidence bar and tighten the error-rate alarm "
-    "until the claim-status feed is reconciled daily.",
+    "until the claim-status feed is reconciled daily. Complaint tags go back to a human's approval while the "
+    "error rate is above its bound.",
 }
+# Complaint tagging's error rate runs at or above its 2 % bound: the draft moves it one tier toward human
+# control, as the matrix suggests for a decision outside its bounds.
+V2_TIER_CHANGES = {"complaint-tag": T_APPROVE}
 
 
 def _matrix_decisions(version: MatrixVersion, kpis, by_code, changed: dict | None = None) -> list[MatrixDecision]:
     decisions = []
     for rule in MATRIX:
-        confidence, monitoring = rule.confidence, rule.monitoring
+        confidence, monitoring, tier = rule.confidence, rule.monitoring, rule.tier
         if changed and rule.key == changed["key"]:
             confidence, monitoring = changed["confidence"], changed["monitoring"]
+        if changed:
+            tier = V2_TIER_CHANGES.get(rule.key, tier)
         decisions.append(
             MatrixDecision(
                 version=version,
@@ -2653,7 +2659,7 @@ def _matrix_decisions(version: MatrixVersion, kpis, by_code, changed: dict | Non
                 process=rule.process,
                 initiative=by_code.get(rule.initiative) if rule.initiative else None,
                 decision=rule.decision,
-                autonomy_tier=rule.tier,
+                autonomy_tier=tier,
                 confidence_threshold=Decimal(f"{confidence:.3f}") if confidence is not None else None,
                 escalation_owner=rule.escalation,
                 accountable_executive=rule.accountable,
