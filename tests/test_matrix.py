@@ -597,7 +597,7 @@ def test_the_admin_cannot_change_a_published_decision_in_the_django_admin(client
     url = reverse("admin:governance_matrixdecision_change", args=[d.pk])
     data = _admin_form_data(client, url)
     data.update(version=v1.pk, decision="Changed", initiative="", monitoring_kpi="")
-    client.post(url, data)
+    assert client.post(url, data).status_code == 403
     d.refresh_from_db()
     assert d.decision != "Changed"
 
@@ -834,3 +834,56 @@ def test_admin_edits_a_cell_of_the_draft_and_publishes_it_in_chromium(page, live
     assert page.foreign_requests == [], "a request left the test server"
     version = MatrixVersion.objects.get(number=2)
     assert (version.status, version.approved_by.username) == ("published", "coo")
+
+
+def _inline_post_data(client, url) -> tuple[dict, str]:
+    """The version's change form as the admin shows it, every field as sent back unchanged."""
+    context = client.get(url).context
+    data = {}
+    for name, value in context["adminform"].form.initial.items():
+        data[name] = "" if value is None else value
+    formset = context["inline_admin_formsets"][0].formset
+    prefix = formset.prefix
+    management = formset.management_form
+    for name in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"):
+        data[f"{prefix}-{name}"] = management[name].value()
+    for form in formset.forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            data[form.add_prefix(name)] = value.pk if hasattr(value, "pk") else value
+    return data, prefix
+
+
+def test_an_inline_change_on_the_versions_admin_page_goes_through_the_service(client, draft, admin_user):
+    d = draft_decision(draft)
+    client.force_login(admin_user)
+    url = reverse("admin:governance_matrixversion_change", args=[draft.pk])
+    data, prefix = _inline_post_data(client, url)
+    data[f"{prefix}-0-escalation_owner"] = "Head of claims"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    d.refresh_from_db()
+    assert d.escalation_owner == "Head of claims"
+    assert d.history.first().history_change_reason == "Changed escalation owner"
+
+
+def test_an_inline_change_with_a_broken_rule_is_refused_on_the_versions_admin_page(client, draft, admin_user):
+    d = draft_decision(draft)
+    client.force_login(admin_user)
+    url = reverse("admin:governance_matrixversion_change", args=[draft.pk])
+    data, prefix = _inline_post_data(client, url)
+    data[f"{prefix}-0-breach_threshold"] = "5"  # no KPI, no direction
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "A monitoring signal needs a KPI, a breach threshold" in response.content.decode()
+    d.refresh_from_db()
+    assert d.breach_threshold is None
+
+
+def test_the_versions_admin_sends_admins_to_the_page_to_open_and_publish(client, v1, admin_user):
+    client.force_login(admin_user)
+    assert client.get(reverse("admin:governance_matrixversion_add")).status_code == 403
+    page = client.get(reverse("admin:governance_matrixversion_change", args=[v1.pk])).content.decode()
+    assert "from the matrix page, /governance/matrix/" in page
