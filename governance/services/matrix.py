@@ -32,6 +32,8 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from simple_history.utils import bulk_create_with_history
 
+from scoreboard.models import Role
+
 from ..models import AutonomyTier, MatrixDecision, MatrixVersion, VersionStatus
 
 # What a decision holds, in the order the grid and the CSV show it.
@@ -292,12 +294,14 @@ def matrix_decision_delete(*, by, decision: MatrixDecision, read_at: datetime | 
 def default_approver():
     """The approving executive by default: the active executive holding the seat
     settings.MATRIX_APPROVER_TITLE names (the COO unless configured otherwise), or None."""
-    candidates = (
+    return (
         get_user_model()
-        .objects.filter(is_active=True, executive_title=settings.MATRIX_APPROVER_TITLE)
-        .prefetch_related("groups")
+        .objects.filter(
+            is_active=True, executive_title=settings.MATRIX_APPROVER_TITLE, groups__name=Role.EXECUTIVE.value
+        )
+        .order_by("pk")
+        .first()
     )
-    return next((person for person in candidates.order_by("pk") if person.is_executive), None)
 
 
 def matrix_version_publish(
