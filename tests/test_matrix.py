@@ -353,6 +353,19 @@ def test_an_admin_edits_one_cell_of_the_draft_and_history_says_who_and_what(clie
     assert "Confidence threshold: 0.850 → <strong>0.970</strong>" in history
 
 
+def test_without_script_a_cells_link_opens_its_form_on_a_page_of_its_own(client, draft, admin_user):
+    d = draft_decision(draft)
+    client.force_login(admin_user)
+    grid = client.get(reverse("governance:matrix-version", args=[2])).content.decode()
+    link = f"{cell_url(d)}?cell=autonomy_tier"
+    assert f'href="{link}"' in grid
+    page = client.get(link)
+    assert page.status_code == 200
+    assert list(page.context["form"].fields) == ["read_at", "autonomy_tier"]
+    assert page.context["form"]["read_at"].value() == d.updated_at.isoformat()
+    assert page.context["form"]["autonomy_tier"].value() == AutonomyTier.AI_NOTIFIES
+
+
 def test_a_stale_cell_edit_answers_409_naming_who_changed_it_and_stores_nothing(client, draft, admin_user, settings):
     d = draft_decision(draft)
     read_at = d.updated_at
@@ -813,11 +826,14 @@ def test_admin_edits_a_cell_of_the_draft_and_publishes_it_in_chromium(page, live
 
     sign_in_at(page, live_server, "admin", f"/governance/matrix/{draft.number}/")
     cell = page.locator(f"#decision-{d.pk} td.cell-confidence_threshold")
-    cell.locator("summary").click()
-    cell.locator("input[name=confidence_threshold]").fill("0.970")
+    cell.locator("a.cell-edit").click()  # opens the cell's form in place (static/js/matrix.js)
+    expect(page).to_have_url(re.compile(rf"/governance/matrix/{draft.number}/$"))
+    field = cell.locator("input[name=confidence_threshold]")
+    expect(field).to_have_value("0.850")
+    field.fill("0.970")
     cell.get_by_role("button", name="Save").click()
     expect(page.locator("ul.messages")).to_contain_text("saved")
-    expect(page.locator(f"#decision-{d.pk} td.cell-confidence_threshold summary")).to_have_text("0.970")
+    expect(page.locator(f"#decision-{d.pk} td.cell-confidence_threshold a.cell-edit")).to_have_text("0.970")
 
     page.get_by_role("link", name="Publish v2…").click()
     expect(page).to_have_url(re.compile(r"/governance/matrix/2/publish/$"))

@@ -108,6 +108,7 @@ def _grid(request, version: MatrixVersion | None, *, status: int = 200, errors=(
             audit_trails=AuditTrail.choices,
             breach_whens=BreachWhen.choices,
             kpis=list(KPI.objects.order_by("name").only("pk", "name", "code")),
+            cell_kinds=list(forms.CELLS),
         )
     return render(request, "governance/matrix.html", context, status=status)
 
