@@ -496,6 +496,11 @@ def _admin_url(obj) -> str:
     return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
 
 
+def _initiative_url(initiative: Initiative, section: str = "") -> str:
+    # The initiative's page, which every executive can open (the admin is for admins).
+    return reverse("initiatives:detail", args=[initiative.code]) + (f"#{section}" if section else "")
+
+
 def _warning_signs(*, month, totals, shown, kpis, primary, tiles, freshness, breaches, reviews) -> list[WarningSign]:
     signs = [
         WarningSign(
@@ -531,7 +536,7 @@ def _warning_signs(*, month, totals, shown, kpis, primary, tiles, freshness, bre
         mismatch.items.append(
             {
                 "text": f"{initiative.name}: {initiative.description_overlap:.0%} of words shared",
-                "url": _admin_url(initiative),
+                "url": _initiative_url(initiative, "owners"),
             }
         )
     unchanged.total = totals["unchanged"]
@@ -539,17 +544,26 @@ def _warning_signs(*, month, totals, shown, kpis, primary, tiles, freshness, bre
         workflow = _workflow(initiative)
         if workflow is None:
             unchanged.items.append(
-                {"text": f"{initiative.name}: no workflow change defined", "url": _admin_url(initiative)}
+                {
+                    "text": f"{initiative.name}: no workflow change defined",
+                    "url": _initiative_url(initiative, "workflow"),
+                }
             )
         else:
             unchanged.items.append(
-                {"text": f"{initiative.name}: no adoption measured in {month:%B}", "url": _admin_url(workflow)}
+                {
+                    "text": f"{initiative.name}: no adoption measured in {month:%B}",
+                    "url": _initiative_url(initiative, "workflow"),
+                }
             )
     gates.total = totals["ungated"]
     for initiative in _first(shown, LISTED, where=lambda i: "ungated" in i.lists, key=_by_name):
         missing = _portfolio_row(initiative)["gates_missing"]
         gates.items.append(
-            {"text": f"{initiative.name}: {', '.join(missing).lower()} not done", "url": _admin_url(initiative)}
+            {
+                "text": f"{initiative.name}: {', '.join(missing).lower()} not done",
+                "url": _initiative_url(initiative, "gates"),
+            }
         )
     if primary is None:
         primary_sign.items.append(
@@ -573,7 +587,7 @@ def _warning_signs(*, month, totals, shown, kpis, primary, tiles, freshness, bre
             {
                 "text": f"{request.executive}, due {timezone.localtime(request.due_at):%d %b %H:%M}: "
                 f"{request.question[:90]}",
-                "url": _admin_url(request),
+                "url": reverse("governance:decision", args=[request.pk]),
             }
         )
     for kpi in kpis:

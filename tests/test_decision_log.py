@@ -570,6 +570,16 @@ def test_overdue_requests_show_in_the_exco_decisions_section_with_a_link_to_the_
     assert f'href="{reverse("governance:decisions")}" id="decision-log-link"' in section
 
 
+def test_the_exco_warning_sign_links_each_late_request_to_its_page(client, cio, coo, ops_lead_a):
+    late = asked(coo, ops_lead_a, question="Approve the Antwerp pilot budget?", ago=2 * DAY)
+    client.force_login(cio)
+
+    response = client.get(f"/exco/{timezone.localdate():%Y-%m}/")
+
+    (sign,) = [s for s in response.context["warnings"] if s.number == 4]
+    assert [item["url"] for item in sign.items] == [reverse("governance:decision", args=[late.pk])]
+
+
 # --- The morning digest ------------------------------------------------------------------------------------
 
 

@@ -261,7 +261,8 @@ def test_warning_signs_name_the_initiatives_and_kpis_concerned(client, cio, coo,
     assert "Talent retention: only" in " ".join(texts[5])
     assert "February 2026 signed off without the COO" in texts[5]
     assert any(t.startswith("Supplier disputes: testing, monitoring, fallback procedure") for t in texts[6])
-    assert _sign(response, 1).items[0]["url"] == reverse("admin:initiatives_initiative_change", args=[mismatched.pk])
+    # Each names a page an executive can open, not the admin.
+    assert _sign(response, 1).items[0]["url"] == f"/initiatives/{mismatched.code}/#owners"
 
 
 def test_primary_kpi_without_a_target_is_a_warning_sign(client, cio, kpi):
