@@ -13,6 +13,7 @@ from metrics.models import KPI
 from scoreboard.api import ModelCleanMixin
 
 from .models import DecisionAnswer, DecisionRequest, MatrixDecision, MatrixVersion, Risk, RiskStatus, VersionStatus
+from .services.matrix import DECISION_FIELDS
 
 
 def _people():
@@ -96,19 +97,7 @@ class MatrixDecisionSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "version",
-            "key",
-            "process",
-            "initiative",
-            "decision",
-            "autonomy_tier",
-            "confidence_threshold",
-            "escalation_owner",
-            "accountable_executive",
-            "override_protocol",
-            "audit_trail",
-            "monitoring_kpi",
-            "breach_threshold",
-            "breach_when",
+            *DECISION_FIELDS,
             "updated_at",
         ]
         read_only_fields = ["updated_at"]

@@ -17,36 +17,16 @@ from initiatives.models import DeploymentBrief, Initiative, Stage, WorkflowChang
 from scoreboard.demo import DEMO_PASSWORD
 from tests import factories
 from tests.browser import sign_in_at
+from tests.test_initiative_pages import edit_body
 
 pytestmark = pytest.mark.django_db
 
 NO_WORKFLOW = "cannot leave Assessed without a workflow-change definition"
 
 
-def _edit_body(initiative, **changes) -> dict:
-    body = {
-        "name": initiative.name,
-        "business_unit": initiative.business_unit,
-        "process": initiative.process,
-        "sourcing": initiative.sourcing,
-        "stage": initiative.stage,
-        "technology_owner_description": initiative.technology_owner_description,
-        "operations_owner_description": initiative.operations_owner_description,
-        "investment": str(initiative.investment),
-        "expected_annual_benefit": str(initiative.expected_annual_benefit),
-        "payback_months": "",
-        "started_on": initiative.started_on.isoformat() if initiative.started_on else "",
-        "planned_go_live": "",
-        "actual_go_live": "",
-        "read_at": initiative.updated_at.isoformat(),
-    }
-    body.update(changes)
-    return body
-
-
 def _move(client, user, initiative, stage):
     client.force_login(user)
-    return client.post(f"/initiatives/{initiative.code}/edit/", _edit_body(initiative, stage=stage))
+    return client.post(f"/initiatives/{initiative.code}/edit/", edit_body(initiative, stage=stage))
 
 
 def _at(initiative, stage):
