@@ -361,7 +361,9 @@ def test_detail_marks_done_and_late_milestones(client, cio, initiative_a):
 def test_detail_embeds_each_kpis_last_twelve_months_for_this_initiative(client, cio, initiative_a, initiative_b, kpi):
     this_month = timezone.localdate().replace(day=1)
     for back, value in ((0, 61), (1, 55), (13, 10)):
-        month = (this_month - timedelta(days=31 * back)).replace(day=1)
+        # Calendar months back (31 days back from 1 December lands in October).
+        index = this_month.year * 12 + this_month.month - 1 - back
+        month = date(index // 12, index % 12 + 1, 1)
         MonthlySnapshot.objects.create(
             kpi=kpi,
             initiative=initiative_a,
