@@ -9,22 +9,16 @@ executive asked answers it, once (``services.decision_answer``).
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from scoreboard.api import IDEMPOTENCY_PARAMETER, idempotent
-from scoreboard.api_views import CheckedModelViewSet, CheckedWritesMixin, Conflict, ErrorSerializer
+from scoreboard.api import IDEMPOTENCY_PARAMETER, INSTANT_FILTERS, idempotent
+from scoreboard.api_views import ErrorSerializer, ServiceModelViewSet, ServiceWritesMixin
 from scoreboard.rules import is_admin, is_signed_in
 
 from .models import DecisionRequest, MatrixDecision, MatrixVersion, Risk
@@ -38,31 +32,22 @@ from .serializers import (
 )
 from .services.decisions import decision_answer, decision_request_create
 from .services.matrix import (
-    NotADraft,
-    StaleEdit,
     matrix_decision_delete,
     matrix_decision_save,
+    matrix_draft_delete,
     matrix_draft_open,
+    matrix_draft_update,
     matrix_version_publish,
 )
+from .services.registers import risk_delete, risk_save
 
 # --- The decision-authority matrix ------------------------------------------------------------------
-
-
-def _as_api_refusal(error: Exception) -> Exception:
-    """A service's refusal as the API answers it: a stale edit or a second publish is a 409
-    (the state changed under the request), a permission a 403, a broken rule a 400 per field."""
-    if isinstance(error, StaleEdit | NotADraft):
-        return Conflict(" ".join(error.messages))
-    if isinstance(error, DjangoPermissionDenied):
-        return PermissionDenied(str(error))
-    return ValidationError(serializers.as_serializer_error(error))
 
 
 _CONFLICT = OpenApiResponse(ErrorSerializer, description="The decision changed after `updated_at`: nothing stored.")
 
 
-class MatrixVersionViewSet(CheckedModelViewSet):
+class MatrixVersionViewSet(ServiceModelViewSet):
     """Versions of the decision-authority matrix: a draft opened by admins (one at a time,
     starting from the latest published version's decisions), changed and deleted by admins
     only while draft, published by admins through ``publish`` (governance.services.matrix)."""
@@ -82,13 +67,14 @@ class MatrixVersionViewSet(CheckedModelViewSet):
         decisions of the latest published one. Refused (400) while a draft exists, naming it."""
         return super().create(request, *args, **kwargs)
 
-    def perform_create(self, serializer):
-        try:
-            serializer.instance = matrix_draft_open(
-                by=self.request.user, reason=serializer.validated_data.get("reason", "")
-            )
-        except (DjangoPermissionDenied, DjangoValidationError) as refusal:
-            raise _as_api_refusal(refusal) from refusal
+    def service_create(self, *, by, data):
+        return matrix_draft_open(by=by, reason=data.get("reason", ""))
+
+    def service_update(self, *, by, instance, data, read_at):
+        return matrix_draft_update(by=by, version=instance, data=data)
+
+    def service_delete(self, *, by, instance, read_at):
+        matrix_draft_delete(by=by, version=instance)
 
     @extend_schema(
         parameters=[IDEMPOTENCY_PARAMETER],
@@ -109,10 +95,7 @@ class MatrixVersionViewSet(CheckedModelViewSet):
         version = get_object_or_404(self.get_queryset(), number=kwargs["number"])
         body = MatrixPublishSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            published = matrix_version_publish(by=request.user, version=version, **body.validated_data)
-        except (DjangoPermissionDenied, DjangoValidationError) as refusal:
-            raise _as_api_refusal(refusal) from refusal
+        published = matrix_version_publish(by=request.user, version=version, **body.validated_data)
         return Response(self.get_serializer(published).data)
 
 
@@ -125,19 +108,7 @@ class MatrixDecisionFilter(filters.FilterSet):
         fields = ["process", "autonomy_tier", "accountable_executive", "audit_trail"]
 
 
-def _read_at(request) -> datetime | None:
-    """The ``updated_at`` the client read, when it sends it back (body, or the query for a delete)."""
-    sent = request.data.get("updated_at") if hasattr(request.data, "get") else None
-    sent = sent or request.query_params.get("updated_at")
-    if not sent:
-        return None
-    moment = parse_datetime(str(sent))
-    if moment is None or timezone.is_naive(moment):
-        raise ValidationError({"updated_at": ["Send back the updated_at you read, as given (with its time zone)."]})
-    return moment
-
-
-class MatrixDecisionViewSet(CheckedModelViewSet):
+class MatrixDecisionViewSet(ServiceModelViewSet):
     """The decisions of each matrix version: kept by admins, in the draft version only
     (governance.services.matrix, as the pages and the admin). Send back the `updated_at` you
     read with a change or a delete: when the decision changed since, nothing is stored (409)."""
@@ -171,36 +142,22 @@ class MatrixDecisionViewSet(CheckedModelViewSet):
     def destroy(self, request, *args, **kwargs):
         return super().destroy(request, *args, **kwargs)
 
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
+    def service_create(self, *, by, data):
         version = data.pop("version")
-        try:
-            serializer.instance = matrix_decision_save(by=self.request.user, version=version, data=data)
-        except (DjangoPermissionDenied, DjangoValidationError) as refusal:
-            raise _as_api_refusal(refusal) from refusal
+        return matrix_decision_save(by=by, version=version, data=data)
 
-    def perform_update(self, serializer):
-        decision = serializer.instance
-        data = dict(serializer.validated_data)
-        version = data.pop("version", decision.version)
-        if version.pk != decision.version_id:
-            if not self.request.user.has_perm("governance.change_matrixversion", version):
+    def service_update(self, *, by, instance, data, read_at):
+        version = data.pop("version", instance.version)
+        if version.pk != instance.version_id:
+            if not by.has_perm("governance.change_matrixversion", version):
                 raise PermissionDenied(
                     f"Nothing was stored: matrix v{version.number} is published; changes go into a new draft version."
                 )
             raise ValidationError({"version": ["A decision stays in its version: add it to the other one instead."]})
-        try:
-            serializer.instance = matrix_decision_save(
-                by=self.request.user, decision=decision, data=data, read_at=_read_at(self.request)
-            )
-        except (DjangoPermissionDenied, DjangoValidationError) as refusal:
-            raise _as_api_refusal(refusal) from refusal
+        return matrix_decision_save(by=by, decision=instance, data=data, read_at=read_at)
 
-    def perform_destroy(self, instance):
-        try:
-            matrix_decision_delete(by=self.request.user, decision=instance, read_at=_read_at(self.request))
-        except (DjangoPermissionDenied, DjangoValidationError) as refusal:
-            raise _as_api_refusal(refusal) from refusal
+    def service_delete(self, *, by, instance, read_at):
+        matrix_decision_delete(by=by, decision=instance, read_at=read_at)
 
 
 # --- Decision requests -------------------------------------------------------------------------------------
@@ -215,10 +172,11 @@ class DecisionRequestFilter(filters.FilterSet):
     class Meta:
         model = DecisionRequest
         fields = {"answer": ["exact"], "due_at": ["gte", "lt"], "requested_at": ["gte", "lt"]}
+        filter_overrides = INSTANT_FILTERS
 
 
 class DecisionRequestViewSet(
-    CheckedWritesMixin,
+    ServiceWritesMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -249,21 +207,15 @@ class DecisionRequestViewSet(
         question still waiting on the same executive from the same person is refused (400)."""
         return super().create(request, *args, **kwargs)
 
-    def perform_create(self, serializer):
-        # Through the service the page uses: it checks who asks, the executive, the question and the due time.
-        data = serializer.validated_data
-        try:
-            serializer.instance = decision_request_create(
-                by=self.request.user,
-                executive=data["executive"],
-                question=data["question"],
-                initiative=data.get("initiative"),
-                due_at=data.get("due_at"),
-            )
-        except DjangoPermissionDenied as refusal:
-            raise PermissionDenied(str(refusal)) from refusal
-        except DjangoValidationError as error:
-            raise ValidationError(serializers.as_serializer_error(error)) from error
+    def service_create(self, *, by, data):
+        # The service the page uses: it checks who asks, the executive, the question and the due time.
+        return decision_request_create(
+            by=by,
+            executive=data["executive"],
+            question=data["question"],
+            initiative=data.get("initiative"),
+            due_at=data.get("due_at"),
+        )
 
     @extend_schema(request=DecisionAnswerSerializer, responses={200: DecisionRequestSerializer})
     @action(detail=True, methods=["post"])
@@ -272,12 +224,7 @@ class DecisionRequestViewSet(
         decision_request = self.get_object()  # 403 here for anyone but the executive asked
         body = DecisionAnswerSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            answered = decision_answer(decision_request=decision_request, user=request.user, **body.validated_data)
-        except DjangoPermissionDenied as refusal:
-            raise PermissionDenied(str(refusal)) from refusal
-        except DjangoValidationError as error:
-            raise ValidationError(serializers.as_serializer_error(error)) from error
+        answered = decision_answer(decision_request=decision_request, user=request.user, **body.validated_data)
         return Response(self.get_serializer(answered).data)
 
 
@@ -292,7 +239,7 @@ class RiskFilter(filters.FilterSet):
         fields = ["category", "status", "likelihood", "impact"]
 
 
-class RiskViewSet(CheckedModelViewSet):
+class RiskViewSet(ServiceModelViewSet):
     """The risk register, each risk owned on both sides of the CIO–COO line: kept by admins."""
 
     queryset = (
@@ -310,3 +257,16 @@ class RiskViewSet(CheckedModelViewSet):
     def create(self, request, *args, **kwargs):
         """Add a risk (admins)."""
         return super().create(request, *args, **kwargs)
+
+    def service_create(self, *, by, data):
+        initiatives = data.pop("initiatives", [])
+        return risk_save(by=by, data=data, initiatives=initiatives)
+
+    def service_update(self, *, by, instance, data, read_at):
+        initiatives = data.pop("initiatives", None)
+        if initiatives is None:
+            initiatives = list(instance.initiatives.all())
+        return risk_save(by=by, risk=instance, data=data, initiatives=initiatives)
+
+    def service_delete(self, *, by, instance, read_at):
+        risk_delete(by=by, risk=instance)

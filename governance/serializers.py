@@ -10,7 +10,6 @@ from rest_framework import serializers
 from initiatives.models import Initiative
 from initiatives.serializers import named_choice_field
 from metrics.models import KPI
-from scoreboard.api import ModelCleanMixin
 
 from .models import DecisionAnswer, DecisionRequest, MatrixDecision, MatrixVersion, Risk, RiskStatus, VersionStatus
 from .services.matrix import DECISION_FIELDS
@@ -35,7 +34,7 @@ def _kpi_field(**kwargs) -> serializers.SlugRelatedField:
 # --- The decision-authority matrix ------------------------------------------------------------------
 
 
-class MatrixVersionSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class MatrixVersionSerializer(serializers.ModelSerializer):
     """A version. Opening a draft goes through governance.services.matrix (``matrix_draft_open``),
     which numbers it after the last version, copies the decisions in force and refuses a second
     draft; publishing is the ``publish`` action, an act of named people, not fields to set."""
@@ -60,12 +59,6 @@ class MatrixVersionSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "published_at",
         ]
         read_only_fields = ["number", "published_at"]
-
-    def validate(self, attrs):
-        if self.instance is None:
-            # A new draft is judged by matrix_draft_open, which sets its number and who opened it.
-            return serializers.ModelSerializer.validate(self, attrs)
-        return super().validate(attrs)
 
 
 class MatrixPublishSerializer(serializers.Serializer):
@@ -153,7 +146,7 @@ class DecisionAnswerSerializer(serializers.Serializer):
 # --- The risk register ------------------------------------------------------------------------------------
 
 
-class RiskSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class RiskSerializer(serializers.ModelSerializer):
     technology_owner = serializers.SlugRelatedField(slug_field="username", queryset=_people())
     operations_owner = serializers.SlugRelatedField(slug_field="username", queryset=_people())
     initiatives = serializers.SlugRelatedField(
@@ -185,11 +178,3 @@ class RiskSerializer(ModelCleanMixin, serializers.ModelSerializer):
         ]
         # Rated from 1 to 5: said per field, where the table's constraint only says it of the row.
         extra_kwargs = {"likelihood": {"min_value": 1, "max_value": 5}, "impact": {"min_value": 1, "max_value": 5}}
-
-    def validate(self, attrs):
-        # The model's clean() cannot be given a many-to-many value; it is saved with the risk.
-        initiatives = attrs.pop("initiatives", None)
-        attrs = super().validate(attrs)
-        if initiatives is not None:
-            attrs["initiatives"] = initiatives
-        return attrs

@@ -1,29 +1,25 @@
 """REST endpoints for initiatives, their milestones, backlog and workflow change, and the
 shadow-AI register (/api/v1/).
 
-Everyone signed in reads. Writes follow scoreboard/rules.py, checked in two steps: by role
-first (the viewset's ``writers``: anyone else gets 403 before the body is even read), then
-against the object as it would be stored, ``has_perm(<app>.<add|change>_<model>, obj)``, so
-an ops lead can neither add a milestone to an initiative they do not lead nor move one into
-it (scoreboard/api_views.py's ``CheckedWritesMixin``).
+Everyone signed in reads. A write is refused by role first (the viewset's ``writers``: anyone
+else gets 403 before the body is even read), then goes to the service the pages and the admin
+call (initiatives/services.py), which decides everything else: which fields this person may
+change, the gates, the rules of each field, the stale edit (send back ``updated_at``).
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Prefetch, Q
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 
 from governance.models import GovernanceGate
-from governance.services.gates import stage_change_check
 from scoreboard.api import IDEMPOTENCY_PARAMETER, idempotent
-from scoreboard.api_views import CheckedModelViewSet, CheckedWritesMixin, as_stored
+from scoreboard.api_views import ServiceModelViewSet
 from scoreboard.rules import is_admin, is_ops_lead
 
+from . import services
 from .models import BacklogItem, Initiative, Milestone, ShadowAITool, WorkflowChange
 from .serializers import (
     BacklogItemSerializer,
@@ -34,7 +30,7 @@ from .serializers import (
 )
 
 
-class InitiativePartMixin(CheckedWritesMixin):
+class InitiativePartMixin:
     """For what belongs to one initiative: written by its ops leads and by admins."""
 
     writers = is_admin | is_ops_lead
@@ -61,9 +57,11 @@ class InitiativeFilter(filters.FilterSet):
         return queryset.filter(Q(technology_owner__username=value) | Q(operations_owner__username=value))
 
 
-class InitiativeViewSet(CheckedModelViewSet):
-    """Initiatives: read by everyone signed in; changed by their ops leads and admins; added
-    and deleted by admins. Milestones, backlog and workflow change come along read-only."""
+class InitiativeViewSet(ServiceModelViewSet):
+    """Initiatives: read by everyone signed in; changed by their ops leads (what they keep) and
+    admins (everything, with the owners, sponsor and KPIs); added and deleted by admins. Send back
+    `updated_at` with a change to have it refused (409) if someone changed it since you read it.
+    Milestones, backlog and workflow change come along read-only."""
 
     queryset = (
         Initiative.objects.select_related(
@@ -111,29 +109,14 @@ class InitiativeViewSet(CheckedModelViewSet):
             raise PermissionDenied("Only admins add initiatives.")
         return super().create(request, *args, **kwargs)
 
-    def perform_create(self, serializer):
-        self.check_may_store(serializer, "add")
-        with transaction.atomic():
-            self._check_gates(serializer, from_stage=None)
-            serializer.save()
+    def service_create(self, *, by, data):
+        return services.initiative_create(by=by, data=data)
 
-    def perform_update(self, serializer):
-        self.check_may_store(serializer, "change")
-        with transaction.atomic():
-            stored = Initiative.objects.select_for_update().get(pk=serializer.instance.pk)
-            self._check_gates(serializer, from_stage=stored.stage)
-            serializer.save()
+    def service_update(self, *, by, instance, data, read_at):
+        return services.initiative_update(initiative=instance, by=by, data=data, read_at=read_at)
 
-    @staticmethod
-    def _check_gates(serializer, *, from_stage: str | None) -> None:
-        """The stage gates, as the pages and the admin apply them (governance/services/gates.py)."""
-        to_stage = serializer.validated_data.get("stage")
-        if to_stage is None or to_stage == from_stage:
-            return
-        try:
-            stage_change_check(initiative=as_stored(serializer), to_stage=to_stage, from_stage=from_stage)
-        except DjangoValidationError as refusal:
-            raise ValidationError(serializers.as_serializer_error(refusal)) from refusal
+    def service_delete(self, *, by, instance, read_at):
+        services.initiative_delete(initiative=instance, by=by)
 
     def refusal(self, obj, action: str) -> str:
         if action == "change":
@@ -153,8 +136,17 @@ class MilestoneFilter(filters.FilterSet):
         fields = {"due_on": ["gte", "lte"]}
 
 
-class MilestoneViewSet(InitiativePartMixin, CheckedModelViewSet):
+class MilestoneViewSet(InitiativePartMixin, ServiceModelViewSet):
     """An initiative's roadmap milestones: kept by its ops leads and admins."""
+
+    def service_create(self, *, by, data):
+        return services.milestone_save(by=by, data=data)
+
+    def service_update(self, *, by, instance, data, read_at):
+        return services.milestone_save(by=by, data=data, milestone=instance)
+
+    def service_delete(self, *, by, instance, read_at):
+        services.milestone_delete(by=by, milestone=instance)
 
     queryset = Milestone.objects.select_related("initiative").order_by("due_on", "pk")
     serializer_class = MilestoneSerializer
@@ -176,8 +168,17 @@ class BacklogItemFilter(filters.FilterSet):
         fields = ["status", "priority"]
 
 
-class BacklogItemViewSet(InitiativePartMixin, CheckedModelViewSet):
+class BacklogItemViewSet(InitiativePartMixin, ServiceModelViewSet):
     """An initiative's backlog: kept by its ops leads and admins."""
+
+    def service_create(self, *, by, data):
+        return services.backlog_item_save(by=by, data=data)
+
+    def service_update(self, *, by, instance, data, read_at):
+        return services.backlog_item_save(by=by, data=data, item=instance)
+
+    def service_delete(self, *, by, instance, read_at):
+        services.backlog_item_delete(by=by, item=instance)
 
     queryset = BacklogItem.objects.select_related("initiative").order_by("priority", "pk")
     serializer_class = BacklogItemSerializer
@@ -199,9 +200,20 @@ class WorkflowChangeFilter(filters.FilterSet):
         fields = []
 
 
-class WorkflowChangeViewSet(InitiativePartMixin, CheckedModelViewSet):
+class WorkflowChangeViewSet(InitiativePartMixin, ServiceModelViewSet):
     """How an initiative changes the work (one per initiative): kept by its ops leads and
-    admins. Its before/after steps and affected roles are read here and kept in the admin."""
+    admins, with the rules of the page (the adoption KPI is one the initiative reports). Its
+    before/after steps and affected roles are read here and kept on the page and in the admin.
+    Send back `updated_at` with a change to have it refused (409) if it changed since."""
+
+    def service_create(self, *, by, data):
+        return services.workflow_change_write(by=by, data=data)
+
+    def service_update(self, *, by, instance, data, read_at):
+        return services.workflow_change_write(by=by, data=data, workflow=instance, read_at=read_at)
+
+    def service_delete(self, *, by, instance, read_at):
+        services.workflow_change_delete(by=by, workflow=instance)
 
     queryset = (
         WorkflowChange.objects.select_related("initiative", "adoption_kpi")
@@ -230,8 +242,18 @@ class ShadowAIToolFilter(filters.FilterSet):
         fields = ["status", "data_sensitivity", "team"]
 
 
-class ShadowAIToolViewSet(CheckedModelViewSet):
-    """AI tools teams use without sanction, and what became of them: kept by admins."""
+class ShadowAIToolViewSet(ServiceModelViewSet):
+    """AI tools teams use without sanction, and what became of them: kept by admins, with the
+    register's rules (a tool adopted is the initiative it became)."""
+
+    def service_create(self, *, by, data):
+        return services.shadow_ai_tool_save(by=by, data=data)
+
+    def service_update(self, *, by, instance, data, read_at):
+        return services.shadow_ai_tool_save(by=by, tool=instance, data=data)
+
+    def service_delete(self, *, by, instance, read_at):
+        services.shadow_ai_tool_delete(by=by, tool=instance)
 
     queryset = ShadowAITool.objects.select_related("promoted_to").order_by("tool", "team", "pk")
     serializer_class = ShadowAIToolSerializer

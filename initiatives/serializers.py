@@ -17,7 +17,6 @@ from rest_framework import serializers
 
 from governance.models import GovernanceGate
 from metrics.models import KPI
-from scoreboard.api import ModelCleanMixin
 
 from .models import (
     AffectedRole,
@@ -76,7 +75,7 @@ WORKFLOW_FIELDS = [
 ]
 
 
-class MilestoneSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class MilestoneSerializer(serializers.ModelSerializer):
     initiative = _initiative_field()
 
     class Meta:
@@ -84,7 +83,7 @@ class MilestoneSerializer(ModelCleanMixin, serializers.ModelSerializer):
         fields = ["id", "initiative", *MILESTONE_FIELDS[1:]]
 
 
-class BacklogItemSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class BacklogItemSerializer(serializers.ModelSerializer):
     initiative = _initiative_field()
     status = named_choice_field(BacklogStatus, "BacklogStatusEnum", required=False)
 
@@ -107,7 +106,7 @@ class AffectedRoleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WorkflowChangeSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class WorkflowChangeSerializer(serializers.ModelSerializer):
     """The workflow change; its steps and affected roles are read-only here (kept in the admin)."""
 
     initiative = _initiative_field()
@@ -194,7 +193,7 @@ class InitiativeGateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InitiativeSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class InitiativeSerializer(serializers.ModelSerializer):
     technology_owner = serializers.SlugRelatedField(slug_field="username", queryset=_people())
     operations_owner = serializers.SlugRelatedField(slug_field="username", queryset=_people())
     sponsor = serializers.SlugRelatedField(slug_field="username", queryset=_people(), allow_null=True, required=False)
@@ -255,7 +254,7 @@ class InitiativeSerializer(ModelCleanMixin, serializers.ModelSerializer):
 # --- The shadow-AI register ---------------------------------------------------------------------------
 
 
-class ShadowAIToolSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class ShadowAIToolSerializer(serializers.ModelSerializer):
     promoted_to = _initiative_field(allow_null=True, required=False)
     status = named_choice_field(ShadowAIStatus, "ShadowAIStatusEnum", required=False)
 
@@ -272,3 +271,4 @@ class ShadowAIToolSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "discovered_on",
             "promoted_to",
         ]
+        validators = []  # a tool once per team: said by the service, on the field "tool"

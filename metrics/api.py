@@ -7,10 +7,7 @@ not a serializer per row (which would cost more than storing it), and stored all
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from django.db import transaction
-from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -18,10 +15,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from scoreboard.api import IDEMPOTENCY_PARAMETER, RulesViewSetMixin, idempotent
-from scoreboard.api_views import CheckedModelViewSet
+from scoreboard.api import IDEMPOTENCY_PARAMETER, InstantFilter, RulesViewSetMixin, idempotent
+from scoreboard.api_views import ServiceModelViewSet
 from scoreboard.rules import is_admin, is_ops_lead
 
+from . import kpis_services
 from .models import KPI, Measurement, MetricSource, MonthlySnapshot, SourceKind, Target
 from .serializers import (
     BatchInSerializer,
@@ -44,8 +42,9 @@ MAX_BATCH = 10_000
 DEFAULT_SOURCE = "REST API"
 
 
-class KPIViewSet(CheckedModelViewSet):
-    """KPI definitions: read by everyone signed in, kept by admins."""
+class KPIViewSet(ServiceModelViewSet):
+    """KPI definitions: read by everyone signed in, kept by admins. A change to how a month's
+    figure is computed makes its months owed a roll-up."""
 
     queryset = KPI.objects.select_related(
         "accountable_executive", "co_accountable_executive", "ratio_numerator", "ratio_denominator"
@@ -55,6 +54,15 @@ class KPIViewSet(CheckedModelViewSet):
     lookup_field = "code"
     filterset_fields = ["family", "scope", "unit", "is_primary"]
     ordering_fields = ["code", "name", "display_order"]
+
+    def service_create(self, *, by, data):
+        return kpis_services.kpi_save(by=by, data=data)
+
+    def service_update(self, *, by, instance, data, read_at):
+        return kpis_services.kpi_save(by=by, data=data, kpi=instance)
+
+    def service_delete(self, *, by, instance, read_at):
+        kpis_services.kpi_delete(by=by, kpi=instance)
 
 
 class TargetFilter(filters.FilterSet):
@@ -66,8 +74,9 @@ class TargetFilter(filters.FilterSet):
         fields = {"effective_from": ["exact", "gte", "lte"]}
 
 
-class TargetViewSet(CheckedModelViewSet):
-    """Targets and RAG thresholds, from a month on: read by everyone signed in, set by admins."""
+class TargetViewSet(ServiceModelViewSet):
+    """Targets and RAG thresholds, from a month on: read by everyone signed in, set by admins.
+    The months a change governs become owed a roll-up (signed-off months keep their figures)."""
 
     queryset = Target.objects.select_related("kpi", "initiative").order_by("kpi__code", "effective_from", "pk")
     serializer_class = TargetSerializer
@@ -75,17 +84,14 @@ class TargetViewSet(CheckedModelViewSet):
     filterset_class = TargetFilter
     ordering_fields = ["effective_from"]
 
+    def service_create(self, *, by, data):
+        return kpis_services.target_save(by=by, data=data)
 
-class InstantFilter(filters.IsoDateTimeFilter):
-    """A moment in a query (?observed_at__gte=...), sent to the database in UTC."""
+    def service_update(self, *, by, instance, data, read_at):
+        return kpis_services.target_save(by=by, data=data, target=instance)
 
-    def filter(self, qs, value):
-        if value is not None and timezone.is_aware(value):
-            try:
-                value = value.astimezone(UTC)
-            except OverflowError as error:
-                raise ValidationError({self.field_name: ["That date and time is out of range."]}) from error
-        return super().filter(qs, value)
+    def service_delete(self, *, by, instance, read_at):
+        kpis_services.target_delete(by=by, target=instance)
 
 
 class MeasurementFilter(filters.FilterSet):

@@ -7,7 +7,6 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from initiatives.models import Initiative
-from scoreboard.api import ModelCleanMixin
 
 from .models import KPI, Measurement, MonthlySnapshot, Target
 
@@ -16,7 +15,7 @@ def _people():
     return get_user_model().objects.all()
 
 
-class KPISerializer(ModelCleanMixin, serializers.ModelSerializer):
+class KPISerializer(serializers.ModelSerializer):
     accountable_executive = serializers.SlugRelatedField(slug_field="username", queryset=_people())
     co_accountable_executive = serializers.SlugRelatedField(
         slug_field="username", queryset=_people(), allow_null=True, required=False
@@ -51,7 +50,7 @@ class KPISerializer(ModelCleanMixin, serializers.ModelSerializer):
         ]
 
 
-class TargetSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class TargetSerializer(serializers.ModelSerializer):
     kpi = serializers.SlugRelatedField(slug_field="code", queryset=KPI.objects.all())
     initiative = serializers.SlugRelatedField(
         slug_field="code", queryset=Initiative.objects.all(), allow_null=True, required=False
@@ -60,6 +59,7 @@ class TargetSerializer(ModelCleanMixin, serializers.ModelSerializer):
     class Meta:
         model = Target
         fields = ["id", "kpi", "initiative", "effective_from", "target", "amber_threshold", "red_threshold"]
+        validators = []  # one target per KPI, initiative and month: said by the service, on its field
 
 
 class MeasurementSerializer(serializers.ModelSerializer):

@@ -6,20 +6,19 @@ own endpoints; scoreboard/urls.py routes them.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 from functools import wraps
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django_filters import rest_framework as filters
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.renderers import JSONRenderer
@@ -106,7 +105,10 @@ class RulesPermission(BasePermission):
         if request.method in SAFE_METHODS:
             return True  # has_permission already asked: everyone signed in reads the scoreboard
         action = "delete" if request.method == "DELETE" else "change"
-        return request.user.has_perm(view.permission_name(action), obj)
+        allowed = request.user.has_perm(view.permission_name(action), obj)
+        if not allowed and hasattr(view, "refusal"):
+            self.message = view.refusal(obj, action)  # who may, in the 403's words
+        return allowed
 
 
 class RulesViewSetMixin:
@@ -114,28 +116,31 @@ class RulesViewSetMixin:
 
     permission_classes = [RulesPermission]
     writers = None  # a rules predicate: who may write at all
+    who_writes = "admins"  # who may, in the words of a 403
 
     def permission_name(self, action: str) -> str:
         meta = self.get_queryset().model._meta
         return f"{meta.app_label}.{action}_{meta.model_name}"
 
+    def refusal(self, obj, action: str) -> str:
+        """Why this person may not ``action`` ``obj``: who may (the words of a 403)."""
+        return f"Nothing was stored: only {self.who_writes} {action} a {obj._meta.verbose_name}."
 
-class ModelCleanMixin:
-    """Runs the model's own clean() and constraints, so the API refuses what the admin
-    refuses, with the same words, naming the field."""
 
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        instance = copy.copy(self.instance) if self.instance is not None else self.Meta.model()
-        many = {field.name for field in self.Meta.model._meta.many_to_many}  # saved after the row
-        for name, value in attrs.items():
-            if name not in many:
-                setattr(instance, name, value)
-        try:
-            instance.full_clean()
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
-        return attrs
+class InstantFilter(filters.IsoDateTimeFilter):
+    """A moment in a query (?observed_at__gte=...), sent to the database in UTC."""
+
+    def filter(self, qs, value):
+        if value is not None and timezone.is_aware(value):
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError as error:
+                raise ValidationError({self.field_name: ["That date and time is out of range."]}) from error
+        return super().filter(qs, value)
+
+
+# For a FilterSet's Meta-generated filters on moments: ``filter_overrides = INSTANT_FILTERS``.
+INSTANT_FILTERS = {models.DateTimeField: {"filter_class": InstantFilter}}
 
 
 class Pages(PageNumberPagination):
@@ -224,7 +229,7 @@ _ERRORS = {
     "401": ("No valid session or token.", "Error"),
     "403": ("Signed in, but this role or person may not do this.", "Error"),
     "404": ("No such object.", "Error"),
-    "409": ("The Idempotency-Key was already used with a different request.", "Error"),
+    "409": ("It changed since you read it (or the Idempotency-Key was used with another request).", "Error"),
 }
 
 
@@ -243,6 +248,8 @@ def document_errors(result, generator, request, public):
                 codes.append("400")  # a bad body, or a filter value that is not valid
             if any(p.get("name") == IDEMPOTENCY_HEADER for p in operation.get("parameters", [])):
                 codes += ["400", "409"]
+            if method in ("put", "patch", "delete"):
+                codes.append("409")  # changed since it was read, or still needed by other records
             responses = operation.setdefault("responses", {})
             for code in codes:
                 description, schema = _ERRORS[code]

@@ -3,21 +3,15 @@ imports for its settings before its own views module is loaded)."""
 
 from __future__ import annotations
 
-import copy
+from datetime import datetime
 
-from django.db import transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status, viewsets
-from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import MethodNotAllowed, ValidationError
 
 from .api import RulesViewSetMixin
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "This cannot be deleted: other records refer to it."
-    default_code = "conflict"
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -26,53 +20,54 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-def as_stored(serializer) -> object:
-    """The object as the validated request would store it, unsaved: what the rules judge."""
-    model = serializer.Meta.model
-    obj = copy.copy(serializer.instance) if serializer.instance is not None else model()
-    many = {field.name for field in model._meta.many_to_many}
-    for name, value in serializer.validated_data.items():
-        if name not in many:
-            setattr(obj, name, value)
-    return obj
+def read_at(request) -> datetime | None:
+    """The ``updated_at`` the client read, when it sends it back (in the body, or in the query for
+    a delete): the service then refuses the write (409) if the object changed since."""
+    sent = request.data.get("updated_at") if hasattr(request.data, "get") else None
+    sent = sent or request.query_params.get("updated_at")
+    if not sent:
+        return None
+    moment = parse_datetime(str(sent)) if isinstance(sent, str) else None
+    if moment is None or timezone.is_naive(moment):
+        raise ValidationError({"updated_at": ["Send back the updated_at you read, as given (with its time zone)."]})
+    return moment
 
 
-class CheckedWritesMixin(RulesViewSetMixin):
-    """Each write is judged on the object as it would be stored; nothing is stored when the
-    rules refuse it (403). A delete that other records still need is refused with 409."""
+class ServiceWritesMixin(RulesViewSetMixin):
+    """Every write through the API calls the app's service, as the page and the admin do, and
+    nothing else: the service validates, decides what this person may change (down to the
+    fields), writes the history and schedules what follows. The serializer only reads the shape
+    of the body. Refusals become 400, 403 or 409 in scoreboard.api_errors.exception_handler.
 
-    # Who may write, in the words of the 403 answer.
-    who_writes = "admins"
+    A viewset names its service in ``service_create``, ``service_update`` and ``service_delete``;
+    one that leaves one out does not offer that write."""
+
+    def service_create(self, *, by, data: dict):
+        raise MethodNotAllowed(self.request.method)
+
+    def service_update(self, *, by, instance, data: dict, read_at: datetime | None):
+        raise MethodNotAllowed(self.request.method)
+
+    def service_delete(self, *, by, instance, read_at: datetime | None) -> None:
+        raise MethodNotAllowed(self.request.method)
 
     def perform_create(self, serializer):
-        self.check_may_store(serializer, "add")
-        serializer.save()
+        serializer.instance = self.service_create(by=self.request.user, data=dict(serializer.validated_data))
 
     def perform_update(self, serializer):
-        self.check_may_store(serializer, "change")
-        serializer.save()
+        serializer.instance = self.service_update(
+            by=self.request.user,
+            instance=serializer.instance,
+            data=dict(serializer.validated_data),
+            read_at=read_at(self.request),
+        )
 
     def perform_destroy(self, instance):
-        try:
-            with transaction.atomic():
-                instance.delete()
-        except (ProtectedError, RestrictedError) as error:
-            kinds = sorted({str(obj._meta.verbose_name_plural) for obj in error.args[1]})
-            raise Conflict(
-                f"This {instance._meta.verbose_name} cannot be deleted: {', '.join(kinds)} refer to it."
-            ) from error
-
-    def check_may_store(self, serializer, action: str) -> None:
-        obj = as_stored(serializer)
-        if not self.request.user.has_perm(self.permission_name(action), obj):
-            raise PermissionDenied(self.refusal(obj, action))
-
-    def refusal(self, obj, action: str) -> str:
-        return f"Nothing was stored: only {self.who_writes} {action} a {obj._meta.verbose_name}."
+        self.service_delete(by=self.request.user, instance=instance, read_at=read_at(self.request))
 
 
-class CheckedModelViewSet(CheckedWritesMixin, viewsets.ModelViewSet):
-    """Read, add, change and delete one model, every write checked as above."""
+class ServiceModelViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
+    """Read, add, change and delete one model, every write through its service."""
 
     @extend_schema(
         responses={

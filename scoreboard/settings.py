@@ -242,6 +242,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["scoreboard.api.RulesPermission"],
+    # The services' refusals (400 per field, 403 who may, 409 who changed it), for every view.
+    "EXCEPTION_HANDLER": "scoreboard.api_errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "scoreboard.api.Pages",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

@@ -413,9 +413,11 @@ def test_only_admins_register_shadow_ai_tools(client, request, persona):
 
 def test_admin_registers_a_shadow_ai_tool_once_per_team(client, admin_user, initiative_a):
     client = as_user(client, admin_user)
-    created = post(client, f"{API}/shadow-ai-tools/", {**SHADOW_TOOL, "promoted_to": initiative_a.code})
+    created = post(
+        client, f"{API}/shadow-ai-tools/", {**SHADOW_TOOL, "status": "adopted", "promoted_to": initiative_a.code}
+    )
     assert created.status_code == 201, created.content
-    assert created.json()["status"] == "under_review"
+    assert created.json()["status"] == "adopted"
     assert post(client, f"{API}/shadow-ai-tools/", SHADOW_TOOL).status_code == 400
     assert ShadowAITool.objects.count() == 1
 

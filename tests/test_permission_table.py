@@ -43,7 +43,7 @@ import pytest
 from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, get_resolver, resolve
 from django.utils import timezone
@@ -56,6 +56,7 @@ from scoreboard import urls as scoreboard_urls
 from scoreboard.models import MonthlyReview
 from scoreboard.services import review_sign
 from tests import factories
+from tests.db_rows import rows
 
 pytestmark = pytest.mark.django_db
 
@@ -139,6 +140,11 @@ MAKERS: dict[str, Callable] = {
     "workflow_change_a": lambda w: WorkflowChange.objects.create(
         initiative=w["initiative_a"], process_name="Claims intake", adoption_target_percent=50
     ),
+    # Deleting a workflow change is for an initiative that has not left "assessed" (the gates).
+    "workflow_change_assessed": lambda w: (
+        Initiative.objects.filter(pk=w["initiative_a"].pk).update(stage="assessed"),
+        w["workflow_change_a"],
+    )[1],
     "shadow_ai_tool": lambda w: ShadowAITool.objects.create(
         tool="ChatGPT",
         team="Claims",
@@ -146,7 +152,6 @@ MAKERS: dict[str, Callable] = {
         why_it_helps="Saves an hour a day",
         data_sensitivity="restricted",
         discovered_on=date(2026, 2, 1),
-        promoted_to=w["initiative_a"],
     ),
     "risk_a": lambda w: _risk(w),
     "published_v1": _published_v1,
@@ -266,6 +271,7 @@ SHADOW_AI_BODY = {
     "why_it_helps": "Faster quotes",
     "data_sensitivity": "confidential",
     "discovered_on": "2026-02-01",
+    "status": "adopted",
     "promoted_to": "{initiative_a.code}",
 }
 RISK_BODY = {
@@ -450,8 +456,8 @@ CASES = [
          {"adoption_target_percent": "80"}, changed(WorkflowChange, "workflow_change_a", adoption_target_percent=80)),
     Case("PUT", "/api/v1/workflow-changes/{workflow_change_a.pk}/", (401, 403, 200, 403, 200), WORKFLOW_BODY,
          changed(WorkflowChange, "workflow_change_a", process_name="Claims routing")),
-    Case("DELETE", "/api/v1/workflow-changes/{workflow_change_a.pk}/", (401, 403, 204, 403, 204),
-         done=deleted(WorkflowChange, "workflow_change_a")),
+    Case("DELETE", "/api/v1/workflow-changes/{workflow_change_assessed.pk}/", (401, 403, 204, 403, 204),
+         done=deleted(WorkflowChange, "workflow_change_assessed")),
     # The shadow-AI register and the risk register: admins.
     Case("GET", "/api/v1/shadow-ai-tools/", READ),
     Case("GET", "/api/v1/shadow-ai-tools/{shadow_ai_tool.pk}/", READ),
@@ -871,35 +877,6 @@ CASES += MATRIX_CASES + DECISION_LOG_CASES + REGISTERS_CASES + GATES_CASES
 
 
 # --- Running a row ---------------------------------------------------------------------------------------
-
-
-def _tables() -> list[tuple[str, str]]:
-    """(table, primary key column) of every model installed but the sessions, which signing
-    out rightly deletes: the product's, their history and many-to-many tables, users and roles,
-    the admin's log, sign-in attempts, scheduled jobs."""
-    return [
-        (model._meta.db_table, model._meta.pk.column)
-        for model in apps.get_models(include_auto_created=True)
-        if model._meta.app_label != "sessions"
-    ]
-
-
-def rows() -> dict[str, object]:
-    """Every row of every table, read with plain SQL (through the ORM, reading them twice for
-    each of the table's 600 requests would double the run)."""
-    quote = connection.ops.quote_name
-    tables = _tables()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # In one statement: a round trip per table would cost a third of the run.
-            one = "(SELECT json_agg(t ORDER BY t.{}) FROM {} t)::text"  # names from the models, not input
-            cursor.execute("SELECT " + ", ".join(one.format(quote(pk), quote(table)) for table, pk in tables))
-            return dict(zip([table for table, _ in tables], cursor.fetchone(), strict=True))
-        found = {}
-        for table, pk in tables:
-            cursor.execute(f"SELECT * FROM {quote(table)} ORDER BY {quote(pk)}")  # noqa: S608 - names from the models
-            found[table] = cursor.fetchall()
-        return found
 
 
 def send(client, method: str, url: str, body):

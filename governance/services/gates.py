@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from initiatives.models import DeploymentBrief, Initiative, Stage, WorkflowChange
+from scoreboard import writes
 
 from ..models import GateKind, GovernanceGate
 
@@ -34,7 +35,7 @@ BRIEF_CONTENT = ("scope", "investment", "governance", "timeline")
 SLOTS = {"sponsor": "the sponsoring executive", "coo": "the COO"}
 
 
-class StaleBrief(ValidationError):
+class StaleBrief(writes.StaleEdit):
     """The brief changed after the signer read it: nothing was signed."""
 
 
@@ -183,6 +184,24 @@ def brief_save(*, initiative: Initiative, by, data: dict, read_at: datetime | No
     return brief
 
 
+def brief_delete(*, brief: DeploymentBrief, by) -> None:
+    """Remove a deployment brief (admins): one whose signatures let the initiative move on is
+    evidence of that, so it stays while the initiative is past "brief signed" (``initiative``)."""
+    with transaction.atomic():
+        current = DeploymentBrief.objects.select_for_update().select_related("initiative").get(pk=brief.pk)
+        if not by.has_perm("initiatives.delete_deploymentbrief", current):
+            raise PermissionDenied("Only admins remove a deployment brief.")
+        initiative = current.initiative
+        if _rank(initiative.stage) is not None and _rank(initiative.stage) >= NEEDS_SIGNED_BRIEF:
+            raise ValidationError(
+                {
+                    "initiative": f"{initiative.code} is at stage {_label(initiative.stage)}: its signed brief is "
+                    "what let it get there, so it stays."
+                }
+            )
+        writes.delete(current, by=by, why="Brief removed")
+
+
 def brief_sign(*, brief: DeploymentBrief, by, slot: str, read_at: datetime) -> DeploymentBrief:
     """Sign the brief as the sponsoring executive (``slot="sponsor"``) or as the COO.
 
@@ -258,3 +277,59 @@ def gate_record(*, initiative: Initiative, kind: str, by, description: str | Non
         gate._change_reason = f"{GateKind(kind).label} recorded done"
         gate.save()
     return gate
+
+
+GATE_FIELDS = ("initiative", "kind", "description")
+
+
+def gate_define(*, by, data: dict, gate: GovernanceGate | None = None) -> GovernanceGate:
+    """Define an initiative's gate (``kind``: testing, monitoring, fallback) with what it checks,
+    or change that description: admins only. A gate stays with its initiative and kind, and a
+    gate recorded done keeps the words it was checked against (``description``)."""
+    writes.unknown_fields(data, GATE_FIELDS)
+    with transaction.atomic():
+        if gate is None:
+            if not by.has_perm("governance.add_governancegate"):
+                raise PermissionDenied("Only admins define governance gates.")
+            current = GovernanceGate()
+        else:
+            current = GovernanceGate.objects.select_for_update().get(pk=gate.pk)
+            if not by.has_perm("governance.change_governancegate", current):
+                raise PermissionDenied("Only admins define governance gates.")
+        errors: dict[str, list[str]] = {}
+        if gate is not None:
+            for name in ("initiative", "kind"):
+                if name in data and writes.changed_fields(current, {name: data[name]}):
+                    writes.add_error(errors, name, "A gate stays with its initiative and kind: define another one.")
+            if current.is_done and writes.changed_fields(current, {"description": data.get("description")}):
+                writes.add_error(
+                    errors,
+                    "description",
+                    f"Recorded done by {current.done_by} on {writes.when(current.done_at)}: it keeps the words "
+                    "it was checked against.",
+                )
+        writes.raise_if(errors)
+        if gate is not None and not writes.changed_fields(current, data):
+            return current
+        for name, value in data.items():
+            setattr(current, name, value.strip() if isinstance(value, str) else value)
+        writes.collect_errors(errors, current)
+        taken = GovernanceGate.objects.filter(initiative_id=current.initiative_id, kind=current.kind)
+        if gate is None and current.initiative_id and current.kind and taken.exists():
+            writes.add_error(errors, "kind", f"{current.initiative.code} already has this gate: change that one.")
+        writes.raise_if(errors)
+        writes.save(current, by=by, why=f"{GateKind(current.kind).label} gate defined")
+    return current
+
+
+def gate_delete(*, by, gate: GovernanceGate) -> None:
+    """Remove a gate not yet recorded done (admins). A gate done is evidence: refused."""
+    with transaction.atomic():
+        current = GovernanceGate.objects.select_for_update().get(pk=gate.pk)
+        if not by.has_perm("governance.delete_governancegate", current):
+            raise PermissionDenied("Only admins define governance gates.")
+        if current.is_done:
+            raise ValidationError(
+                {"__all__": f"Recorded done by {current.done_by} on {writes.when(current.done_at)}: a gate done stays."}
+            )
+        writes.delete(current, by=by, why=f"{GateKind(current.kind).label} gate removed")

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from simple_history.utils import bulk_create_with_history
 
+from scoreboard import writes
 from scoreboard.models import Role
 
 from ..models import AutonomyTier, MatrixDecision, MatrixVersion, VersionStatus
@@ -67,12 +68,10 @@ _REASON_LENGTH = 100
 ONLY_ADMINS = "Only admins change the decision-authority matrix."
 
 
-class StaleEdit(ValidationError):
-    """The decision changed after the editor read it: nothing was stored (as
-    initiatives.services.StaleEdit for an initiative)."""
+StaleEdit = writes.StaleEdit  # the decision changed after the editor read it: nothing stored
 
 
-class NotADraft(ValidationError):
+class NotADraft(writes.Conflict):
     """The version is published (a second publish, a retry): it is evidence, nothing changes."""
 
 
@@ -286,6 +285,35 @@ def matrix_decision_delete(*, by, decision: MatrixDecision, read_at: datetime | 
         current._history_user = by
         current._change_reason = _reason(f"Removed from the draft v{locked_version.number}")
         current.delete()
+
+
+def matrix_draft_update(*, by, version: MatrixVersion, data: dict) -> MatrixVersion:
+    """Change what the draft says of itself (its ``reason``, the ``effective_from`` it is meant
+    for): admins, draft only. The effective date is checked again when it is published."""
+    writes.unknown_fields(data, ("reason", "effective_from"))
+    with transaction.atomic():
+        current = MatrixVersion.objects.select_for_update().get(pk=version.pk)
+        _refuse_unless_may_edit(by, current, "governance.change_matrixversion", current)
+        changed = writes.changed_fields(current, data)
+        if not changed:
+            return current
+        for name in changed:
+            value = data[name]
+            setattr(current, name, value.strip() if isinstance(value, str) else value)
+        errors: dict[str, list[str]] = {}
+        writes.collect_errors(errors, current)
+        writes.raise_if(errors)
+        writes.save(current, by=by, why=f"Draft v{current.number}: {', '.join(changed)} changed")
+    return current
+
+
+def matrix_draft_delete(*, by, version: MatrixVersion) -> None:
+    """Discard an empty draft (admins). A published version is evidence, and a draft's decisions
+    are removed one by one first, so nobody loses work by a slip: both refused."""
+    with transaction.atomic():
+        current = MatrixVersion.objects.select_for_update().get(pk=version.pk)
+        _refuse_unless_may_edit(by, current, "governance.delete_matrixversion", current)
+        writes.delete(current, by=by, why=f"Draft v{current.number} discarded")
 
 
 # --- Publishing -----------------------------------------------------------------------------------------------

@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from initiatives.models import Initiative
+from scoreboard import writes
 
 from ..models import Risk, SharedZoneDecision
 
@@ -37,41 +38,6 @@ SHARED_ZONE_FIELDS = ("topic", "title", "initiative")
 SIDES = {"ceo": "CEO", "coo": "COO"}
 
 
-def _refuse_unless(user, perm: str, obj, message: str) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied(message)
-
-
-def _unknown(data: dict, allowed) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
-
-
-def _errors_of(obj, errors: dict[str, list[str]], *, exclude=()) -> None:
-    """The model's own field and clean() checks, keyed by field (its table constraints back
-    them up, and would only speak of the row)."""
-    try:
-        obj.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
-    except ValidationError as error:
-        for name, messages in error.message_dict.items():
-            errors.setdefault(name, []).extend(messages)
-
-
-# History keeps a change reason of at most 100 characters (django-simple-history's column).
-REASON_MAX = 100
-
-
-def _save(obj, by, reason: str) -> None:
-    obj._history_user = by
-    obj._change_reason = reason if len(reason) <= REASON_MAX else reason[: REASON_MAX - 1] + "…"
-    obj.save()
-
-
-def _who(user) -> str:
-    return str(user)
-
-
 # --- Risks -------------------------------------------------------------------------------------------
 
 
@@ -81,14 +47,14 @@ def risk_save(*, by, risk: Risk | None = None, data: dict, initiatives: Iterable
     Refused, naming the field and storing nothing: likelihood or impact outside 1 to 5, the
     same person as technology and operations owner (a joint owner is two people, one on each
     side of the CIO–COO line), a category or status that does not exist, missing measures."""
-    _unknown(data, RISK_FIELDS)
+    writes.unknown_fields(data, RISK_FIELDS)
     with transaction.atomic():
         if risk is None:
-            _refuse_unless(by, "governance.add_risk", None, "Only admins keep the risk register.")
+            writes.refuse_unless(by, "governance.add_risk", None, "Only admins keep the risk register.")
             current, reason = Risk(), "Added to the risk register"
         else:
             current = Risk.objects.select_for_update().get(pk=risk.pk)
-            _refuse_unless(by, "governance.change_risk", current, "Only admins keep the risk register.")
+            writes.refuse_unless(by, "governance.change_risk", current, "Only admins keep the risk register.")
             reason = "Edited on the risk register"
         for name, value in data.items():
             setattr(current, name, value.strip() if isinstance(value, str) else value)
@@ -98,14 +64,24 @@ def risk_save(*, by, risk: Risk | None = None, data: dict, initiatives: Iterable
             value = getattr(current, name)
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
                 errors.setdefault(name, []).append(f"{name.capitalize()} is rated from 1 to 5.")
-        _errors_of(current, errors, exclude=[name for name in rated if name in errors])
+        writes.collect_errors(errors, current, exclude=[name for name in rated if name in errors])
         if errors:
             raise ValidationError(errors)
-        _save(current, by, reason)
+        writes.save(current, by=by, why=reason)
         linked = list(initiatives)
         if risk is None or {i.pk for i in linked} != set(current.initiatives.values_list("pk", flat=True)):
             current.initiatives.set(linked)  # its history records the same who and why
     return current
+
+
+def risk_delete(*, by, risk: Risk) -> None:
+    """Remove a risk from the register (admins). A risk is closed, not deleted, once it has
+    measures on record: deleting is for an entry made by mistake."""
+    with transaction.atomic():
+        current = Risk.objects.select_for_update().get(pk=risk.pk)
+        writes.refuse_unless(by, "governance.delete_risk", current, "Only admins keep the risk register.")
+        current.initiatives.clear()
+        writes.delete(current, by=by, why="Removed from the risk register")
 
 
 # --- Shared-zone decisions --------------------------------------------------------------------------------
@@ -115,24 +91,26 @@ def shared_zone_decision_save(*, by, decision: SharedZoneDecision | None = None,
     """Add a shared-zone decision for the CEO and the COO to take (topic, title and, if it
     concerns one, an initiative), or correct those: admins only. The inputs and the joint
     decision are the executives' own and are not written here."""
-    _unknown(data, SHARED_ZONE_FIELDS)
+    writes.unknown_fields(data, SHARED_ZONE_FIELDS)
     with transaction.atomic():
         if decision is None:
-            _refuse_unless(by, "governance.add_sharedzonedecision", None, "Only admins add shared-zone decisions.")
+            writes.refuse_unless(
+                by, "governance.add_sharedzonedecision", None, "Only admins add shared-zone decisions."
+            )
             current, reason = SharedZoneDecision(), "Added to the shared zone"
         else:
             current = SharedZoneDecision.objects.select_for_update().get(pk=decision.pk)
-            _refuse_unless(
+            writes.refuse_unless(
                 by, "governance.change_sharedzonedecision", current, "Only admins correct shared-zone decisions."
             )
-            reason = f"Corrected by {_who(by)}"
+            reason = f"Corrected by {writes.person(by)}"
         for name, value in data.items():
             setattr(current, name, value.strip() if isinstance(value, str) else value)
         errors: dict[str, list[str]] = {}
-        _errors_of(current, errors)
+        writes.collect_errors(errors, current)
         if errors:
             raise ValidationError(errors)
-        _save(current, by, reason)
+        writes.save(current, by=by, why=reason)
     return current
 
 
@@ -147,7 +125,7 @@ def shared_zone_input_give(*, decision: SharedZoneDecision, by, side: str, text:
     seat, field = SIDES[side], f"{side}_input"
     with transaction.atomic():
         current = SharedZoneDecision.objects.select_for_update().get(pk=decision.pk)
-        _refuse_unless(
+        writes.refuse_unless(
             by,
             f"governance.give_{side}_input_sharedzonedecision",
             current,
@@ -165,7 +143,7 @@ def shared_zone_input_give(*, decision: SharedZoneDecision, by, side: str, text:
             raise ValidationError({field: f"Write the {seat} input: it cannot be empty."})
         revised = bool(getattr(current, field))
         setattr(current, field, text)
-        _save(current, by, f"{seat} input {'revised' if revised else 'given'} by {_who(by)}")
+        writes.save(current, by=by, why=f"{seat} input {'revised' if revised else 'given'} by {writes.person(by)}")
     return current
 
 
@@ -180,7 +158,7 @@ def shared_zone_decide(
     taken is the record: an admin corrects it in the Django admin if it was mistyped)."""
     with transaction.atomic():
         current = SharedZoneDecision.objects.select_for_update().get(pk=decision.pk)
-        _refuse_unless(
+        writes.refuse_unless(
             by,
             "governance.decide_sharedzonedecision",
             current,
@@ -210,5 +188,23 @@ def shared_zone_decide(
             raise ValidationError(errors)
         current.joint_decision = text
         current.decided_on = decided_on
-        _save(current, by, f"Joint decision recorded by {_who(by)}")
+        writes.save(current, by=by, why=f"Joint decision recorded by {writes.person(by)}")
     return current
+
+
+def shared_zone_decision_delete(*, by, decision: SharedZoneDecision) -> None:
+    """Remove a shared-zone decision still to take (admins). One the CEO and the COO have taken
+    is the record of it: refused (``joint_decision``)."""
+    with transaction.atomic():
+        current = SharedZoneDecision.objects.select_for_update().get(pk=decision.pk)
+        writes.refuse_unless(
+            by, "governance.delete_sharedzonedecision", current, "Only admins remove shared-zone decisions."
+        )
+        if current.joint_decision:
+            raise ValidationError(
+                {
+                    "joint_decision": f"The joint decision was recorded on {current.decided_on:%Y-%m-%d}: "
+                    "it is the record of what the CEO and the COO decided, and stays."
+                }
+            )
+        writes.delete(current, by=by, why="Removed from the shared zone")

@@ -1,0 +1,147 @@
+"""What every service shares when it writes (the shared base: any app may import it).
+
+A service refuses in one of three ways, and every door turns each into the same answer:
+
+- ``ValidationError`` (Django's), keyed by field: the request is wrong. A page or an admin form
+  shows it on the field; the API answers 400 naming each field.
+- ``PermissionDenied`` (Django's), saying who may: this person may not. The API answers 403.
+- ``Conflict`` (a ``ValidationError``): the state changed under the request: a stale edit, a
+  second publish. It says who changed it, and when. The API answers 409; a form shows it at the top.
+
+The helpers below are written once here: the history's who and why, the permission check with
+its words, the model's own validation keyed by field, the stale-edit message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.utils import timezone
+
+# django-simple-history keeps a change reason of at most 100 characters.
+REASON_MAX = 100
+
+
+class Conflict(ValidationError):
+    """The object changed (or was acted on) after the request's author read it: nothing was stored."""
+
+
+class StaleEdit(Conflict):
+    """An edit made on a copy older than the stored one: nothing was stored."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a list edited on a page (a step, a role, a milestone, a backlog item).
+
+    ``ref`` says where it came from (e.g. the form's prefix, "after-2"), so that a refusal
+    can name the row: errors are keyed ``"<ref>.<field>"``. ``id`` is None for a new row."""
+
+    ref: str
+    id: int | None
+    values: dict = field(default_factory=dict)
+    delete: bool = False
+
+
+def refuse_unless(by, perm: str, obj, message: str) -> None:
+    """Refuse (PermissionDenied, with ``message`` saying who may) unless ``by`` has ``perm`` on ``obj``."""
+    if by is None or not by.has_perm(perm, obj):
+        raise PermissionDenied(message)
+
+
+def reason(text: str) -> str:
+    """A history change reason, cut to what django-simple-history keeps (never refusing the write)."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= REASON_MAX else text[: REASON_MAX - 1] + "…"
+
+
+def save(obj: models.Model, *, by, why: str, **save_kwargs) -> None:
+    """Save ``obj`` with its history row saying who (``by``) and why."""
+    obj._history_user = by
+    obj._change_reason = reason(why)
+    obj.save(**save_kwargs)
+
+
+def delete(obj: models.Model, *, by, why: str) -> None:
+    """Delete ``obj`` with its history row saying who and why."""
+    obj._history_user = by
+    obj._change_reason = reason(why)
+    obj.delete()
+
+
+def unknown_fields(data: dict, allowed: Iterable[str]) -> None:
+    """A programming error, not a user's: a caller passed a field this service does not write."""
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValueError(f"Not written here: {', '.join(sorted(unknown))}")
+
+
+def add_error(errors: dict[str, list[str]], key: str, message: str) -> None:
+    errors.setdefault(key or "__all__", []).append(str(message))
+
+
+def collect_errors(errors: dict[str, list[str]], obj: models.Model, *, prefix: str = "", exclude=None) -> None:
+    """The model's own field and ``clean()`` checks, keyed by field (``"<prefix>.<field>"`` for a
+    row of a list). Table constraints back them up, and would only speak of the row."""
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            key = name if not prefix else prefix if name == "__all__" else f"{prefix}.{name}"
+            for message in messages:
+                add_error(errors, key, message)
+
+
+def raise_if(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def person(user) -> str:
+    """A person as the product names them: their full name (and seat), or their username."""
+    return str(user) if user is not None else "someone"
+
+
+def when(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d at %H:%M}"
+
+
+def last_changed_by(obj: models.Model) -> str:
+    """Who made the latest change to ``obj``, from its history."""
+    last = obj.history.order_by("-history_date", "-history_id").select_related("history_user").first()
+    return person(last.history_user if last is not None else None)
+
+
+def check_fresh(current: models.Model, read_at: datetime | None, *, what: str, field: str = "updated_at") -> None:
+    """Refuse (StaleEdit) an edit made on a copy read before ``current`` last changed, naming who
+    changed it and when. ``read_at`` None means the caller read no copy (an API client that sent
+    no ``updated_at``): nothing to compare."""
+    stored = getattr(current, field)
+    if read_at is None or stored is None or stored == read_at:
+        return
+    raise StaleEdit(
+        {
+            "__all__": f"Nothing was saved: {last_changed_by(current)} changed {what} on {when(stored)} after you "
+            "read it. Reload it to see their change, then make yours again."
+        }
+    )
+
+
+def changed_fields(obj: models.Model, data: dict) -> list[str]:
+    """The names in ``data`` whose value differs from ``obj``'s (many-to-many compared as sets)."""
+    changed = []
+    for name, value in data.items():
+        field = obj._meta.get_field(name)
+        if field.many_to_many:
+            before = set(getattr(obj, name).values_list("pk", flat=True)) if obj.pk else set()
+            if before != {getattr(v, "pk", v) for v in value}:
+                changed.append(name)
+        elif getattr(obj, field.attname if field.is_relation else name) != (
+            getattr(value, "pk", value) if field.is_relation else value
+        ):
+            changed.append(name)
+    return changed
