@@ -1,10 +1,10 @@
 """Admin for the decision-authority matrix, shared-zone decisions, governance gates, the
 decision log and the risk register.
 
-``ObjectPermissionsModelAdminMixin`` and the rules inlines (from the rules library) pass the
-object to ``user.has_perm``, so scoreboard/rules.py decides per object. Publishing a matrix
-version and answering a decision are acts of named people, so those fields are read-only here;
-matrix decisions are saved and deleted through governance.services.matrix, as on the page.
+Every save and delete goes through governance/services/, as on the pages and the API
+(scoreboard/service_admin.py). Publishing a matrix version, answering a decision, giving an
+executive's input to a shared-zone decision are acts of named people: those fields are
+read-only here to everyone but the person whose act it is.
 """
 
 from django import forms
@@ -14,6 +14,8 @@ from django.forms.models import BaseInlineFormSet, construct_instance
 from django.utils.text import Truncator
 from rules.contrib.admin import ObjectPermissionsModelAdminMixin, ObjectPermissionsStackedInline
 from simple_history.admin import SimpleHistoryAdmin
+
+from scoreboard.service_admin import RecordOnlyAdmin, RecordOnlyHistoryAdmin, ServiceAdmin, row_values
 
 from .forms import matrix as matrix_forms
 from .models import (
@@ -25,8 +27,15 @@ from .models import (
     Risk,
     SharedZoneDecision,
 )
-from .services.gates import gate_record
-from .services.matrix import DECISION_FIELDS, matrix_decision_check, matrix_decision_delete, matrix_decision_save
+from .services import registers
+from .services.gates import GATE_FIELDS, gate_define, gate_delete, gate_record
+from .services.matrix import (
+    DECISION_FIELDS,
+    matrix_decision_check,
+    matrix_decision_delete,
+    matrix_decision_save,
+    matrix_draft_delete,
+)
 
 MATRIX_DECISION_FIELDSETS = (
     (None, {"fields": ("key", "process", "initiative", "decision", "read_at")}),
@@ -170,6 +179,7 @@ class MatrixVersionAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
         "number",
         "status",
         "effective_from",
+        "reason",
         "created_by",
         "published_by",
         "approved_by",
@@ -181,6 +191,18 @@ class MatrixVersionAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
     def has_add_permission(self, request):
         # A draft is opened from the matrix page, starting from the decisions in force.
         return False
+
+    def save_model(self, request, obj, form, change):
+        """Every field of a version is read-only here (set by opening and publishing it): nothing
+        of the version itself to save. Its decisions are saved by their inline formset, each
+        through governance.services.matrix."""
+
+    def delete_model(self, request, obj):
+        matrix_draft_delete(by=request.user, version=obj)
+
+    def delete_queryset(self, request, queryset):
+        for version in queryset:
+            matrix_draft_delete(by=request.user, version=version)
 
 
 @admin.register(MatrixDecision)
@@ -225,17 +247,48 @@ class MatrixDecisionAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(SharedZoneDecision)
-class SharedZoneDecisionAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class SharedZoneDecisionAdmin(ServiceAdmin):
+    """Admins add and correct what is to be decided; the CEO's input, the COO's input and the
+    joint decision are each written only by the executive whose act it is (read-only to anyone
+    else, as on the page), through governance.services.registers."""
+
     list_display = ("title", "topic", "initiative", "decided_on")
     list_select_related = ("initiative",)
     list_filter = ("topic", ("decided_on", admin.EmptyFieldListFilter))
     search_fields = ("title", "ceo_input", "coo_input", "joint_decision", "initiative__name")
     ordering = ("-decided_on", "title")
     autocomplete_fields = ("initiative",)
+    fields = (*registers.SHARED_ZONE_FIELDS, "ceo_input", "coo_input", "joint_decision", "decided_on")
+
+    def get_readonly_fields(self, request, obj=None):
+        user, readonly = request.user, []
+        for side in registers.SIDES:
+            if not user.has_perm(f"governance.give_{side}_input_sharedzonedecision", obj):
+                readonly.append(f"{side}_input")
+        if obj is None or not user.has_perm("governance.decide_sharedzonedecision", obj):
+            readonly += ["joint_decision", "decided_on"]
+        return readonly
+
+    def service_save(self, request, obj, form, formsets, change):
+        by, values = request.user, form.cleaned_data
+        data = row_values(form, registers.SHARED_ZONE_FIELDS)
+        decision = registers.shared_zone_decision_save(by=by, decision=obj if change else None, data=data)
+        for side in registers.SIDES:
+            text = values.get(f"{side}_input")
+            if text is not None and text.strip() != getattr(decision, f"{side}_input"):
+                decision = registers.shared_zone_input_give(decision=decision, by=by, side=side, text=text)
+        if values.get("joint_decision") and not decision.joint_decision:
+            decision = registers.shared_zone_decide(
+                decision=decision, by=by, joint_decision=values["joint_decision"], decided_on=values.get("decided_on")
+            )
+        return decision
+
+    def service_delete(self, request, obj):
+        registers.shared_zone_decision_delete(by=request.user, decision=obj)
 
 
 @admin.register(GovernanceGate)
-class GovernanceGateAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class GovernanceGateAdmin(ServiceAdmin):
     list_display = ("initiative", "kind", "is_done", "done_by", "done_at")
     list_select_related = ("initiative", "done_by")
     list_filter = ("kind", ("done_at", admin.EmptyFieldListFilter), "initiative__stage")
@@ -259,9 +312,18 @@ class GovernanceGateAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
                 recorded += 1
         self.message_user(request, f"{recorded} gate{'s' if recorded != 1 else ''} recorded done.")
 
+    def service_save(self, request, obj, form, formsets, change):
+        return gate_define(by=request.user, data=row_values(form, GATE_FIELDS), gate=obj if change else None)
+
+    def service_delete(self, request, obj):
+        gate_delete(by=request.user, gate=obj)
+
 
 @admin.register(DecisionRequest)
-class DecisionRequestAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class DecisionRequestAdmin(RecordOnlyHistoryAdmin):
+    """Asked on the decision log's pages or through the API, answered by the executive asked:
+    the record of who asked what and what was answered, read here."""
+
     list_display = (
         "short_question",
         "executive",
@@ -282,7 +344,6 @@ class DecisionRequestAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin)
         (None, {"fields": ("question", "initiative", "requested_by", "executive", "requested_at", "due_at")}),
         ("Answer", {"fields": ("answer", "answered_at", "note")}),
     )
-    readonly_fields = ("answer", "answered_at")
 
     @admin.display(description="question", ordering="question")
     def short_question(self, obj):
@@ -290,7 +351,7 @@ class DecisionRequestAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin)
 
 
 @admin.register(DecisionDigest)
-class DecisionDigestAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+class DecisionDigestAdmin(RecordOnlyAdmin):
     """Who was reminded of which overdue requests, and when: written by the daily job
     (governance.services.decisions.decision_digests_send), only looked at here."""
 
@@ -307,18 +368,9 @@ class DecisionDigestAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
     def request_count(self, obj):
         return len(obj.request_ids)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Risk)
-class RiskAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class RiskAdmin(ServiceAdmin):
     list_display = (
         "title",
         "category",
@@ -344,3 +396,14 @@ class RiskAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
     @admin.display(description="rating")
     def rating(self, obj):
         return obj.rating
+
+    def service_save(self, request, obj, form, formsets, change):
+        return registers.risk_save(
+            by=request.user,
+            risk=obj if change else None,
+            data=row_values(form, registers.RISK_FIELDS),
+            initiatives=form.cleaned_data.get("initiatives") or [],
+        )
+
+    def service_delete(self, request, obj):
+        registers.risk_delete(by=request.user, risk=obj)

@@ -1,20 +1,22 @@
 """Admin for initiatives, their roadmap, backlog, workflow change, brief, prioritisation
 and the shadow-AI register.
 
-``ObjectPermissionsModelAdminMixin`` and the rules inlines (from the rules library) pass the
-object to ``user.has_perm``, so scoreboard/rules.py decides per object. Signatures on the
-deployment brief are read-only here: signing belongs to the executives. A stage change and
-a brief's edit go through the gates of governance/services/gates.py, as on the pages and the API.
+Every save and delete goes through initiatives/services.py (or governance/services/gates.py for
+the brief), as on the pages and the API (scoreboard/service_admin.py): the fields an ops lead
+may change, the gates, the stale edit, the rules of each row. Signatures on the deployment brief
+are read-only here: signing belongs to the executives.
 """
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from rules.contrib.admin import ObjectPermissionsModelAdminMixin, ObjectPermissionsTabularInline
-from simple_history.admin import SimpleHistoryAdmin
+from rules.contrib.admin import ObjectPermissionsTabularInline
 
-from governance.services.gates import BRIEF_CONTENT, brief_save, stage_change_check
+from governance.services.gates import BRIEF_CONTENT, brief_delete, brief_save
+from scoreboard.forms import rows_of
+from scoreboard.service_admin import ServiceAdmin, formset_for, row_values, stored
 
+from . import services
 from .models import (
     AffectedRole,
     BacklogItem,
@@ -41,22 +43,19 @@ class BacklogItemInline(ObjectPermissionsTabularInline):
 
 
 class InitiativeAdminForm(forms.ModelForm):
-    """The admin's form for an initiative (its fields come from InitiativeAdmin.fieldsets)."""
+    """The admin's form for an initiative (its fields come from InitiativeAdmin.fieldsets), with
+    when it was read, so that an edit made on a stale copy is refused as on the page."""
 
-    def clean(self):
-        cleaned = super().clean()
-        stage = cleaned.get("stage")
-        from_stage = self.instance.stage if self.instance.pk else None
-        if stage and stage != from_stage:
-            try:
-                stage_change_check(initiative=self.instance, to_stage=stage, from_stage=from_stage)
-            except ValidationError as refusal:
-                self.add_error("stage", refusal.message_dict["stage"])
-        return cleaned
+    read_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial.setdefault("read_at", self.instance.updated_at)
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class InitiativeAdmin(ServiceAdmin):
     form = InitiativeAdminForm
     list_display = (
         "name",
@@ -91,13 +90,31 @@ class InitiativeAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
         ),
         ("Business case", {"fields": ("investment", "expected_annual_benefit", "payback_months")}),
         ("Time to value", {"fields": ("started_on", "planned_go_live", "actual_go_live")}),
-        ("Record", {"fields": ("created_at", "updated_at")}),
+        ("Record", {"fields": ("created_at", "updated_at", "read_at")}),
     )
     inlines = (MilestoneInline, BacklogItemInline)
 
+    def service_save(self, request, obj, form, formsets, change):
+        data = row_values(form, services.INITIATIVE_FIELDS)
+        if change:
+            initiative = services.initiative_update(
+                initiative=obj, by=request.user, data=data, read_at=form.cleaned_data.get("read_at")
+            )
+        else:
+            initiative = services.initiative_create(by=request.user, data=data)
+        milestones, backlog = formset_for(formsets, Milestone), formset_for(formsets, BacklogItem)
+        if milestones or backlog:
+            services.roadmap_save(
+                initiative=initiative, by=request.user, milestones=rows_of(milestones), backlog=rows_of(backlog)
+            )
+        return initiative
+
+    def service_delete(self, request, obj):
+        services.initiative_delete(initiative=obj, by=request.user)
+
 
 @admin.register(Milestone)
-class MilestoneAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class MilestoneAdmin(ServiceAdmin):
     list_display = ("title", "initiative", "due_on", "completed_on")
     list_select_related = ("initiative",)
     list_filter = (("completed_on", admin.EmptyFieldListFilter), "initiative")
@@ -106,9 +123,16 @@ class MilestoneAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
     ordering = ("due_on", "id")
     autocomplete_fields = ("initiative",)
 
+    def service_save(self, request, obj, form, formsets, change):
+        data = row_values(form, services.MILESTONE_FIELDS)
+        return services.milestone_save(by=request.user, data=data, milestone=obj if change else None)
+
+    def service_delete(self, request, obj):
+        services.milestone_delete(by=request.user, milestone=obj)
+
 
 @admin.register(BacklogItem)
-class BacklogItemAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class BacklogItemAdmin(ServiceAdmin):
     list_display = ("title", "initiative", "status", "priority")
     list_select_related = ("initiative",)
     list_filter = ("status", "priority", "initiative")
@@ -116,21 +140,32 @@ class BacklogItemAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
     ordering = ("initiative__name", "priority", "id")
     autocomplete_fields = ("initiative",)
 
+    def service_save(self, request, obj, form, formsets, change):
+        data = row_values(form, services.BACKLOG_ITEM_FIELDS)
+        return services.backlog_item_save(by=request.user, data=data, item=obj if change else None)
+
+    def service_delete(self, request, obj):
+        services.backlog_item_delete(by=request.user, item=obj)
+
+
+STEP_FIELDS = ("phase", "order", "name", "treatment", "performed_by")
+ROLE_FIELDS = ("role", "headcount", "reskilling")
+
 
 class WorkflowStepInline(ObjectPermissionsTabularInline):
     model = WorkflowStep
-    fields = ("phase", "order", "name", "treatment", "performed_by")
+    fields = STEP_FIELDS
     extra = 0
 
 
 class AffectedRoleInline(ObjectPermissionsTabularInline):
     model = AffectedRole
-    fields = ("role", "headcount", "reskilling")
+    fields = ROLE_FIELDS
     extra = 0
 
 
 @admin.register(WorkflowChange)
-class WorkflowChangeAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class WorkflowChangeAdmin(ServiceAdmin):
     list_display = ("process_name", "initiative", "adoption_target_percent", "adoption_kpi", "updated_at")
     list_select_related = ("initiative", "adoption_kpi")
     list_filter = ("initiative__stage",)
@@ -140,28 +175,68 @@ class WorkflowChangeAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
     readonly_fields = ("updated_at",)
     inlines = (WorkflowStepInline, AffectedRoleInline)
 
+    def service_save(self, request, obj, form, formsets, change):
+        steps, roles = formset_for(formsets, WorkflowStep), formset_for(formsets, AffectedRole)
+        data = row_values(form, services.WORKFLOW_CHANGE_FIELDS)
+        workflow = services.workflow_change_write(by=request.user, data=data, workflow=obj if change else None)
+        if steps or roles:
+            services.workflow_parts_save(by=request.user, workflow=workflow, steps=rows_of(steps), roles=rows_of(roles))
+        return workflow
+
+    def service_delete(self, request, obj):
+        services.workflow_change_delete(by=request.user, workflow=obj)
+
 
 @admin.register(WorkflowStep)
-class WorkflowStepAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class WorkflowStepAdmin(ServiceAdmin):
     list_display = ("name", "workflow_change", "phase", "order", "treatment", "performed_by")
     list_select_related = ("workflow_change",)
     list_filter = ("phase", "treatment")
     search_fields = ("name", "performed_by", "workflow_change__process_name", "workflow_change__initiative__name")
     ordering = ("workflow_change__process_name", "phase", "order")
     autocomplete_fields = ("workflow_change",)
+    fields = ("workflow_change", *STEP_FIELDS)
+
+    def service_save(self, request, obj, form, formsets, change):
+        workflow = form.cleaned_data["workflow_change"]
+        row = services.Row(ref="", id=obj.pk if change else None, values=row_values(form, STEP_FIELDS))
+        services.workflow_parts_save(by=request.user, workflow=_kept(obj, workflow, change), steps=[row])
+        return workflow.steps.get(phase=row.values["phase"], order=row.values["order"])
+
+    def service_delete(self, request, obj):
+        row = services.Row(ref="", id=obj.pk, delete=True)
+        services.workflow_parts_save(by=request.user, workflow=obj.workflow_change, steps=[row])
 
 
 @admin.register(AffectedRole)
-class AffectedRoleAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class AffectedRoleAdmin(ServiceAdmin):
     list_display = ("role", "workflow_change", "headcount")
     list_select_related = ("workflow_change",)
     search_fields = ("role", "reskilling", "workflow_change__process_name", "workflow_change__initiative__name")
     ordering = ("workflow_change__process_name", "role")
     autocomplete_fields = ("workflow_change",)
+    fields = ("workflow_change", *ROLE_FIELDS)
+
+    def service_save(self, request, obj, form, formsets, change):
+        workflow = form.cleaned_data["workflow_change"]
+        row = services.Row(ref="", id=obj.pk if change else None, values=row_values(form, ROLE_FIELDS))
+        services.workflow_parts_save(by=request.user, workflow=_kept(obj, workflow, change), roles=[row])
+        return workflow.affected_roles.get(role=row.values["role"].strip())
+
+    def service_delete(self, request, obj):
+        row = services.Row(ref="", id=obj.pk, delete=True)
+        services.workflow_parts_save(by=request.user, workflow=obj.workflow_change, roles=[row])
+
+
+def _kept(obj, workflow, change: bool):
+    """A step or a role stays in its workflow change: moving it is adding it to the other one."""
+    if change and stored(obj).workflow_change_id != workflow.pk:
+        raise ValidationError({"workflow_change": "It stays in its workflow change: add it to the other one instead."})
+    return workflow
 
 
 @admin.register(DeploymentBrief)
-class DeploymentBriefAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class DeploymentBriefAdmin(ServiceAdmin):
     list_display = (
         "initiative",
         "investment",
@@ -184,16 +259,15 @@ class DeploymentBriefAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin)
     )
     readonly_fields = ("sponsor_signed_by", "sponsor_signed_at", "coo_signed_by", "coo_signed_at", "updated_at")
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, obj, form, formsets, change):
         # The service writes it, so that an edit of a signed brief voids the signatures here too.
-        saved = brief_save(
-            initiative=obj.initiative,
-            by=request.user,
-            data={name: form.cleaned_data[name] for name in BRIEF_CONTENT},
-        )
-        obj.pk = saved.pk
-        obj._state.adding = False
-        obj.refresh_from_db()
+        initiative = form.cleaned_data["initiative"]
+        if change and initiative.pk != stored(obj).initiative_id:
+            raise ValidationError({"initiative": "A brief stays with its initiative."})
+        return brief_save(initiative=initiative, by=request.user, data=row_values(form, BRIEF_CONTENT))
+
+    def service_delete(self, request, obj):
+        brief_delete(by=request.user, brief=obj)
 
     @admin.display(description="signed", boolean=True)
     def is_signed(self, obj):
@@ -201,7 +275,7 @@ class DeploymentBriefAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin)
 
 
 @admin.register(PrioritisationInput)
-class PrioritisationInputAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class PrioritisationInputAdmin(ServiceAdmin):
     list_display = (
         "initiative",
         "management_bandwidth",
@@ -222,9 +296,19 @@ class PrioritisationInputAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAd
     def score(self, obj):
         return obj.score
 
+    def service_save(self, request, obj, form, formsets, change):
+        initiative = form.cleaned_data["initiative"]
+        if change and initiative.pk != stored(obj).initiative_id:
+            raise ValidationError({"initiative": "These inputs stay with their initiative."})
+        data = row_values(form, services.PRIORITISATION_LABELS)
+        return services.prioritisation_input_save(initiative=initiative, by=request.user, data=data)
+
+    def service_delete(self, request, obj):
+        services.prioritisation_input_delete(prioritisation=obj, by=request.user)
+
 
 @admin.register(ShadowAITool)
-class ShadowAIToolAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class ShadowAIToolAdmin(ServiceAdmin):
     list_display = ("tool", "team", "data_sensitivity", "status", "discovered_on", "promoted_to")
     list_select_related = ("promoted_to",)
     list_filter = ("status", "data_sensitivity", "team")
@@ -232,3 +316,10 @@ class ShadowAIToolAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
     date_hierarchy = "discovered_on"
     ordering = ("tool", "team")
     autocomplete_fields = ("promoted_to",)
+
+    def service_save(self, request, obj, form, formsets, change):
+        data = row_values(form, services.SHADOW_AI_TOOL_FIELDS)
+        return services.shadow_ai_tool_save(by=request.user, tool=obj if change else None, data=data)
+
+    def service_delete(self, request, obj):
+        services.shadow_ai_tool_delete(tool=obj, by=request.user)

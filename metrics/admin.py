@@ -1,16 +1,29 @@
 """Admin for KPIs, targets, metric sources, measurements, snapshots and annotations.
 
-``ObjectPermissionsModelAdminMixin`` and the rules inlines (from the rules library) pass the
-object to ``user.has_perm``, so scoreboard/rules.py decides per object. Monthly snapshots
-are computed by the roll-up job and only viewed here.
+KPIs, targets, sources and their mappings are saved and deleted through their services
+(metrics/kpis_services.py, the sources' in metrics/services), as through the API
+(scoreboard/service_admin.py): a changed target makes the months it governs owed a roll-up.
+What the system writes (snapshots, runs, the outbox, digests) and what a named person wrote
+(measurements through the ingestion service, an executive's annotation) is only shown here.
 """
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import Truncator
-from rules.contrib.admin import ObjectPermissionsModelAdminMixin, ObjectPermissionsTabularInline
-from simple_history.admin import SimpleHistoryAdmin
+from rules.contrib.admin import ObjectPermissionsTabularInline
 
+from scoreboard.service_admin import (
+    RecordOnlyAdmin,
+    RecordOnlyHistoryAdmin,
+    ServiceAdmin,
+    as_row_error,
+    formset_for,
+    inline_rows,
+    row_values,
+)
+
+from . import kpis_services
 from .models import (
     KPI,
     AlertDigest,
@@ -25,20 +38,22 @@ from .models import (
     SourceMapping,
     Target,
 )
-from .services import source_pull_now, source_save
+from .services import source_pull_now
 
 
-class RecordOnlyMixin:
-    """Records the system writes (snapshots, runs, the outbox): people look, never edit."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+def _save_rows(formset, *, save, delete, parent: dict) -> None:
+    """Each row of an inline through its service, a refusal shown on that row."""
+    if formset is None:
+        return
+    for form, obj, deleting in inline_rows(formset):
+        try:
+            if deleting:
+                if obj is not None:
+                    delete(obj)
+            else:
+                save({**row_values(form, form._meta.fields), **parent}, obj)
+        except ValidationError as refusal:
+            raise as_row_error(form.prefix, refusal) from refusal
 
 
 class TargetInline(ObjectPermissionsTabularInline):
@@ -49,7 +64,7 @@ class TargetInline(ObjectPermissionsTabularInline):
 
 
 @admin.register(KPI)
-class KPIAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class KPIAdmin(ServiceAdmin):
     list_display = (
         "name",
         "code",
@@ -77,15 +92,37 @@ class KPIAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
     )
     inlines = (TargetInline,)
 
+    def service_save(self, request, obj, form, formsets, change):
+        by = request.user
+        data = row_values(form, kpis_services.KPI_FIELDS)
+        kpi = kpis_services.kpi_save(by=by, data=data, kpi=obj if change else None)
+        _save_rows(
+            formset_for(formsets, Target),
+            save=lambda values, target: kpis_services.target_save(by=by, data=values, target=target),
+            delete=lambda target: kpis_services.target_delete(by=by, target=target),
+            parent={"kpi": kpi},
+        )
+        return kpi
+
+    def service_delete(self, request, obj):
+        kpis_services.kpi_delete(by=request.user, kpi=obj)
+
 
 @admin.register(Target)
-class TargetAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class TargetAdmin(ServiceAdmin):
     list_display = ("kpi", "initiative", "effective_from", "target", "amber_threshold", "red_threshold")
     list_select_related = ("kpi", "initiative")
     list_filter = ("kpi", ("initiative", admin.EmptyFieldListFilter))
     search_fields = ("kpi__name", "kpi__code", "initiative__name", "initiative__code")
     ordering = ("kpi__display_order", "kpi__name", "initiative__name", "-effective_from")
     autocomplete_fields = ("kpi", "initiative")
+
+    def service_save(self, request, obj, form, formsets, change):
+        data = row_values(form, kpis_services.TARGET_FIELDS)
+        return kpis_services.target_save(by=request.user, data=data, target=obj if change else None)
+
+    def service_delete(self, request, obj):
+        kpis_services.target_delete(by=request.user, target=obj)
 
 
 class SourceMappingInline(ObjectPermissionsTabularInline):
@@ -120,7 +157,7 @@ class PullRunInline(admin.TabularInline):
 
 
 @admin.register(MetricSource)
-class MetricSourceAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class MetricSourceAdmin(ServiceAdmin):
     list_display = (
         "name",
         "kind",
@@ -161,9 +198,21 @@ class MetricSourceAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
     )
     readonly_fields = ("last_status", "last_run_at", "last_success_at", "last_error")
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, obj, form, formsets, change):
         # Same path as every other writer: validation and the beat schedule stay in step.
-        source_save(source=obj, by=request.user)
+        by = request.user
+        data = row_values(form, kpis_services.SOURCE_FIELDS)
+        source = kpis_services.metric_source_save(by=by, data=data, source=obj if change else None)
+        _save_rows(
+            formset_for(formsets, SourceMapping),
+            save=lambda values, mapping: kpis_services.source_mapping_save(by=by, data=values, mapping=mapping),
+            delete=lambda mapping: kpis_services.source_mapping_delete(by=by, mapping=mapping),
+            parent={"source": source},
+        )
+        return source
+
+    def service_delete(self, request, obj):
+        kpis_services.source_delete(source=obj, by=request.user)
 
     @admin.action(description="Pull now")
     def pull_now(self, request, queryset):
@@ -174,16 +223,23 @@ class MetricSourceAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(SourceMapping)
-class SourceMappingAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class SourceMappingAdmin(ServiceAdmin):
     list_display = ("source", "kpi", "initiative", "expression", "initiative_label")
     list_select_related = ("source", "kpi", "initiative")
     list_filter = ("source",)
     search_fields = ("expression", "kpi__code", "source__name")
     autocomplete_fields = ("source", "kpi", "initiative")
 
+    def service_save(self, request, obj, form, formsets, change):
+        data = row_values(form, kpis_services.SOURCE_MAPPING_FIELDS)
+        return kpis_services.source_mapping_save(by=request.user, data=data, mapping=obj if change else None)
+
+    def service_delete(self, request, obj):
+        kpis_services.source_mapping_delete(by=request.user, mapping=obj)
+
 
 @admin.register(PullRun)
-class PullRunAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+class PullRunAdmin(RecordOnlyAdmin):
     list_display = (
         "source",
         "started_at",
@@ -204,7 +260,7 @@ class PullRunAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.Mode
 
 
 @admin.register(RollUpDue)
-class RollUpDueAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+class RollUpDueAdmin(RecordOnlyAdmin):
     """The outbox of months to recompute; the sweeper clears it, people only look."""
 
     list_display = ("kpi", "month", "requested_at")
@@ -213,20 +269,16 @@ class RollUpDueAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.Mo
 
 
 @admin.register(AlertDigest)
-class AlertDigestAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+class AlertDigestAdmin(RecordOnlyAdmin):
+    """Who was sent which alert digest, and when: written by the daily job."""
+
     list_display = ("recipient", "day", "sent_at")
     list_select_related = ("recipient",)
     ordering = ("-day",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Measurement)
-class MeasurementAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class MeasurementAdmin(RecordOnlyHistoryAdmin):
     """Measurements arrive through the ingestion service (forms, CSV, API, pulls), which
     validates them and makes their months due for a roll-up; here they are only shown."""
 
@@ -241,7 +293,7 @@ class MeasurementAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, Simple
 
 
 @admin.register(MonthlySnapshot)
-class MonthlySnapshotAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+class MonthlySnapshotAdmin(RecordOnlyAdmin):
     list_display = (
         "kpi",
         "initiative",
@@ -261,7 +313,7 @@ class MonthlySnapshotAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, ad
 
 
 @admin.register(FrozenMonth)
-class FrozenMonthAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+class FrozenMonthAdmin(RecordOnlyAdmin):
     """Written by the monthly sign-off, never by hand: a frozen month's figures are final."""
 
     list_display = ("month", "frozen_at")
@@ -269,7 +321,10 @@ class FrozenMonthAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class AnnotationAdmin(RecordOnlyHistoryAdmin):
+    """Why a number moved, in the words of the KPI's accountable executive (written on the ExCo
+    page): their words are read here, never rewritten."""
+
     list_display = ("kpi", "initiative", "month", "excerpt", "author", "created_at")
     list_select_related = ("kpi", "initiative", "author")
     list_filter = ("kpi", ("initiative", admin.EmptyFieldListFilter))
@@ -285,7 +340,7 @@ class AnnotationAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(CsvImport)
-class CsvImportAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+class CsvImportAdmin(RecordOnlyAdmin):
     """Uploaded files and what became of them; people act on them from the workspace."""
 
     list_display = (

@@ -8,11 +8,9 @@ rules decide per object. Signatures are read-only here: only the holder of a sea
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from rules.contrib.admin import ObjectPermissionsModelAdminMixin
-from simple_history.admin import SimpleHistoryAdmin
-
-from metrics.admin import RecordOnlyMixin
 
 from .models import IdempotencyRecord, IntegrationToken, MonthlyPack, MonthlyReview, User
+from .service_admin import RecordOnlyAdmin, RecordOnlyHistoryAdmin
 from .services import token_revoke
 
 
@@ -45,7 +43,10 @@ class ScoreboardUserAdmin(ObjectPermissionsModelAdminMixin, UserAdmin):
 
 
 @admin.register(MonthlyReview)
-class MonthlyReviewAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
+class MonthlyReviewAdmin(RecordOnlyHistoryAdmin):
+    """Each month's two sign-offs: signed and withdrawn on the ExCo page (or through the API) by
+    the holder of each seat, whose comment is theirs. The record is read here."""
+
     list_display = (
         "month",
         "cio_signed_by",
@@ -65,7 +66,6 @@ class MonthlyReviewAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
         ("COO sign-off", {"fields": ("coo_signed_by", "coo_signed_at", "coo_comment")}),
         ("Record", {"fields": ("frozen_at", "created_at")}),
     )
-    readonly_fields = ("cio_signed_by", "cio_signed_at", "coo_signed_by", "coo_signed_at", "frozen_at", "created_at")
 
     @admin.display(description="frozen", boolean=True, ordering="frozen_at")
     def is_frozen(self, obj):
@@ -73,7 +73,7 @@ class MonthlyReviewAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(MonthlyPack)
-class MonthlyPackAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+class MonthlyPackAdmin(RecordOnlyAdmin):
     """A frozen month's printed pack: the record, kept as first rendered."""
 
     list_display = ("month", "rendered_at", "sha256")
@@ -95,7 +95,11 @@ class IntegrationTokenAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Revoke the selected tokens")
+    def has_delete_permission(self, request, obj=None):
+        # A token is revoked, not deleted: which integration had access, and until when, stays.
+        return False
+
+    @admin.action(description="Revoke the selected tokens", permissions=["change"])
     def revoke(self, request, queryset):
         for token in queryset:
             token_revoke(token=token)
@@ -103,7 +107,7 @@ class IntegrationTokenAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(RecordOnlyMixin, ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
+class IdempotencyRecordAdmin(RecordOnlyAdmin):
     """The first answers kept for API writes sent with an Idempotency-Key, to replay retries."""
 
     list_display = ("key", "user", "status_code", "created_at")

@@ -83,11 +83,6 @@ def is_draft_matrix(user, obj):
 
 
 @rules.predicate
-def is_frozen_review(user, review):
-    return review is not None and review.frozen_at is not None
-
-
-@rules.predicate
 def is_asked_executive(user, decision_request):
     return decision_request is not None and decision_request.executive_id == user.pk
 
@@ -176,8 +171,7 @@ for model in ("matrixversion", "matrixdecision"):
     rules.add_perm(f"governance.change_{model}", is_admin & is_draft_matrix)
     rules.add_perm(f"governance.delete_{model}", is_admin & is_draft_matrix)
 rules.add_perm("governance.publish_matrixversion", is_admin & is_draft_matrix)
-# Signed months are the ExCo's record: a frozen review is never deleted.
-rules.add_perm("scoreboard.delete_monthlyreview", is_admin & ~is_frozen_review)
+# Signed months are the ExCo's record: no review is deleted (signatures are withdrawn by their signer).
 # Admins see failed sign-ins and unlock people (django-axes' admin pages).
 for model in ("accessattempt", "accessfailurelog", "accesslog"):
     rules.add_perm(f"axes.view_{model}", is_admin)
