@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from initiatives.models import Initiative
+from scoreboard.months import first_of_month, month_of, next_month, start_of_month
 
 from . import rollup_sql
 from .models import (
@@ -44,7 +45,7 @@ from .models import (
     Status,
     Target,
 )
-from .upsert import SNAPSHOT_FIGURE_FIELDS, SNAPSHOT_KEY_FIELDS, Row, insert_snapshots, month_of, upsert
+from .upsert import SNAPSHOT_FIGURE_FIELDS, SNAPSHOT_KEY_FIELDS, Row, insert_snapshots, upsert
 
 logger = logging.getLogger(__name__)
 
@@ -71,14 +72,6 @@ _COMBINE = {
     Aggregation.MAX: max,
     Aggregation.LAST: _mean,
 }
-
-
-def first_of_month(day: date) -> date:
-    return day.replace(day=1)
-
-
-def next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def rag_status(*, value: Decimal | None, target: Target | None, direction: str) -> str:
@@ -244,7 +237,7 @@ def snapshot_roll_up(*, months: Iterable[date] | None = None, kpi_ids: Iterable[
         # Month ranges (not __month lookups) so the (kpi, observed_at) index serves them.
         in_months = Q()
         for month in month_list:
-            in_months |= Q(observed_at__gte=_start_of(month), observed_at__lt=_start_of(next_month(month)))
+            in_months |= Q(observed_at__gte=start_of_month(month), observed_at__lt=start_of_month(next_month(month)))
         measurements = measurements.filter(in_months)
 
     kpi_by_id = {k.pk: k for k in kpis}
@@ -303,7 +296,7 @@ ROLL_UP_IN_SQL = True
 def _observation_bounds(months: list[date] | None) -> tuple[datetime, datetime]:
     if months is None:
         return (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
-    return (_start_of(months[0]), _start_of(next_month(months[-1])))
+    return (start_of_month(months[0]), start_of_month(next_month(months[-1])))
 
 
 def _record_restatements(restated: dict[_Key, Decimal | None], now: datetime) -> int:
@@ -339,11 +332,6 @@ def _record_restatements(restated: dict[_Key, Decimal | None], now: datetime) ->
     MonthlySnapshot.objects.bulk_update(changed, ["pending_restatement_value"], batch_size=2000)
     MonthlySnapshot.objects.bulk_create(created, batch_size=2000)
     return len(changed) + len(created)
-
-
-def _start_of(month: date) -> datetime:
-    """Midnight on the month's first day, in the site's time zone (as TruncMonth counts)."""
-    return datetime(month.year, month.month, 1, tzinfo=timezone.get_current_timezone())
 
 
 def month_freeze(*, month: date) -> FrozenMonth:

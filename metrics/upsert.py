@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import connection
@@ -204,11 +204,6 @@ def _converted(row) -> tuple:
         _as_datetime(created),
         _as_datetime(updated),
     )
-
-
-def month_of(moment: datetime) -> date:
-    """The month a measurement counts in, in the site's time zone."""
-    return timezone.localtime(moment).date().replace(day=1)
 
 
 SNAPSHOT_KEY_FIELDS = ("kpi_id", "initiative_id", "month")
