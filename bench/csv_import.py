@@ -72,7 +72,7 @@ def main() -> None:
 def _file() -> bytes:
     import io
 
-    from metrics.csv_io import CsvWriter
+    from scoreboard.csv_writer import CsvWriter
 
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=TOTAL // KPIS + 1)
     out = io.StringIO()

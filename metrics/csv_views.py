@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from initiatives.models import Initiative
+from scoreboard.csv_writer import csv_lines
 
 from . import csv_io
 from .models import CsvImport
@@ -41,7 +42,7 @@ def _import(request, uuid) -> CsvImport:
 
 
 def _csv_response(rows, file_name: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_io.csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response
 

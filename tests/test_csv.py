@@ -14,6 +14,7 @@ from django.utils import timezone
 from metrics import csv_io
 from metrics.models import CsvImport, Measurement, MetricSource, SourceKind
 from metrics.services import sweep
+from scoreboard.csv_writer import csv_cell
 from tests import factories
 from tests.test_celery_worker import _wait_for, real_worker  # noqa: F401 - real_worker is a fixture
 
@@ -376,7 +377,7 @@ def test_a_semicolon_separated_file_with_a_byte_order_mark_reads(client, ops_lea
     ],
 )
 def test_a_cell_a_spreadsheet_would_run_gets_an_apostrophe_and_numbers_stay_numbers(value, cell):
-    assert csv_io.csv_cell(value) == cell
+    assert csv_cell(value) == cell
 
 
 def test_export_escapes_formula_cells_and_writes_numbers_as_numbers(client, cio, ops_lead_a, initiative_a, kpi):
