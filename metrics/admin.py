@@ -25,7 +25,7 @@ from .models import (
     SourceMapping,
     Target,
 )
-from .services import source_pull_now, source_save
+from .services.pulls import source_pull_now, source_save
 
 
 class RecordOnlyMixin:

@@ -90,7 +90,7 @@ from metrics.models import (
     Target,
     Unit,
 )
-from metrics.services import snapshot_roll_up
+from metrics.services.rollup import snapshot_roll_up
 from scoreboard.models import ExecutiveTitle, MonthlyReview, Role, User
 from scoreboard.months import add_months, first_of_month, last_day
 

@@ -1,6 +1,6 @@
 """Set-based upsert of measurements on their natural key (KPI, initiative, source, time).
 
-The mechanics only; the rules (what is valid, what becomes due) are in services.py.
+The mechanics only; the rules (what is valid, what becomes due) are in ingest.py.
 Rows are staged in a temporary table (PostgreSQL COPY, or executemany on SQLite), then
 three statements do the work whatever the batch size: read the rows whose value changed
 (for history), update them, insert the new ones. NULL initiatives (company-wide values)
@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
-from .models import Measurement, MonthlySnapshot
+from ..models import Measurement, MonthlySnapshot
 
 STAGE = "metrics_measurement_in"
 
