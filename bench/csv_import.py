@@ -33,8 +33,8 @@ CODE = "bench-csv"
 
 def main() -> None:
     _db.setup()
-    from metrics import csv_io
     from metrics.models import CsvImport, Measurement
+    from metrics.services import csv_import as csv_imports
 
     _db.describe_machine()
     initiative, user = _fixtures()
@@ -54,13 +54,13 @@ def main() -> None:
         print(f"-- {attempt}")
         csv_import = timed(
             "upload (read, keep):",
-            lambda: csv_io.csv_import_create(initiative=initiative, user=user, file_name="bench.csv", data=data),
+            lambda: csv_imports.csv_import_create(initiative=initiative, user=user, file_name="bench.csv", data=data),
         )
-        timed("check (job):", lambda i=csv_import: csv_io.csv_import_check(import_id=i.pk))
+        timed("check (job):", lambda i=csv_import: csv_imports.csv_import_check(import_id=i.pk))
         csv_import.refresh_from_db()
         assert (csv_import.status, csv_import.rows_valid) == ("ready", TOTAL), csv_import.status
-        csv_io.csv_import_request_store(csv_import=csv_import, user=user, valid_only=False)  # the claim
-        timed("store (job, one txn):", lambda i=csv_import: csv_io.csv_import_store(import_id=i.pk))
+        csv_imports.csv_import_request_store(csv_import=csv_import, user=user, valid_only=False)  # the claim
+        timed("store (job, one txn):", lambda i=csv_import: csv_imports.csv_import_store(import_id=i.pk))
         csv_import.refresh_from_db()
         print(
             f"{'':<28}status {csv_import.status}: stored {csv_import.stored_count:,}, "
@@ -72,7 +72,7 @@ def main() -> None:
 def _file() -> bytes:
     import io
 
-    from metrics.csv_io import CsvWriter
+    from scoreboard.csv_writer import CsvWriter
 
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=TOTAL // KPIS + 1)
     out = io.StringIO()

@@ -1,7 +1,7 @@
 """How fast the ingestion service stores measurements, against raw PostgreSQL COPY.
 
 Prints rows per second for 1 M measurements (BENCH_ROWS to change) stored through
-metrics.services.measurements_ingest in batches of 10 000 (one call, one transaction
+metrics.services.ingest.measurements_ingest in batches of 10 000 (one call, one transaction
 each), for the same rows written by one COPY into the same table, the ratio of the two
 (goal ≥ 0.5), and the rate of re-sending all the rows unchanged through the service.
 
@@ -39,7 +39,7 @@ def main() -> None:
     from django.db import connection, transaction
 
     from metrics.models import MonthlySnapshot
-    from metrics.services import measurements_ingest
+    from metrics.services.ingest import measurements_ingest
 
     _db.describe_machine()
     kpi_ids, initiative_ids, service_source, copy_source = _fixtures()
@@ -114,7 +114,7 @@ def _times_needed() -> int:
 def _rows(kpi_ids: list[int], initiative_ids: list[int], anchor: datetime) -> Iterator:
     """TOTAL rows, in time order (a pull brings every KPI of every initiative at one time),
     the same on every call: values are a function of the row's position, 2 decimals."""
-    from metrics.upsert import Row
+    from metrics.services.upsert import Row
 
     scopes = [*initiative_ids, None]  # None: company-wide
     per_time = len(kpi_ids) * len(scopes)

@@ -1,7 +1,7 @@
 """How fast the monthly roll-up recomputes every snapshot, against one hand-written GROUP BY.
 
 Builds a large company (seed_demo --initiatives 500 --months 36 --replace), then times
-metrics.services.snapshot_roll_up() over all months and KPIs, 3 runs each, median:
+metrics.services.rollup.snapshot_roll_up() over all months and KPIs, 3 runs each, median:
 
 - cold: no snapshot stored, so every one is computed, written and committed;
 - warm: the same figures again, so it computes, compares and writes nothing.
@@ -53,7 +53,7 @@ def main() -> None:
     from django.db import connection, transaction
 
     from metrics.models import FrozenMonth, Measurement, MonthlySnapshot
-    from metrics.services import snapshot_roll_up
+    from metrics.services.rollup import snapshot_roll_up
 
     _db.describe_machine()
     print(f"building the demo company: seed_demo --initiatives {INITIATIVES} --months {MONTHS} --replace ...")

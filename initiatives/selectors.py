@@ -4,7 +4,7 @@ number of initiatives, snapshots, steps or milestones."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import F, Prefetch, Q, QuerySet
@@ -13,6 +13,7 @@ from django.utils import timezone
 from governance.models import GateKind, GovernanceGate
 from governance.services import gates as stage_gates
 from metrics.models import KPI, MonthlySnapshot, Unit
+from scoreboard.months import first_of_month, months_back
 
 from .models import SCORE_SCALE, Initiative, Stage, StepPhase, priority_score
 from .vocabulary import MISMATCH_BELOW
@@ -185,20 +186,13 @@ def stage_history(initiative: Initiative) -> list[StageChange]:
     return changes
 
 
-def _months(last: date, count: int) -> list[date]:
-    months = [last]
-    while len(months) < count:
-        months.append((months[-1] - timedelta(days=1)).replace(day=1))
-    return months[::-1]
-
-
 def _number(value) -> float | None:
     return None if value is None else float(value)
 
 
 def _kpi_trends(initiative: Initiative, kpis: list[KPI], today: date) -> tuple[list[dict], dict]:
     """Each KPI's last twelve months for this initiative, value against target (one query)."""
-    window = _months(today.replace(day=1), TREND_MONTHS)
+    window = months_back(first_of_month(today), TREND_MONTHS)
     snapshots = {}
     if kpis:
         for s in MonthlySnapshot.objects.filter(

@@ -1,7 +1,7 @@
 """Admin for KPIs, targets, metric sources, measurements, snapshots and annotations.
 
 KPIs, targets, sources and their mappings are saved and deleted through their services
-(metrics/kpis_services.py, the sources' in metrics/services), as through the API
+(metrics/services/kpis.py and sources.py), as through the API
 (scoreboard/service_admin.py): a changed target makes the months it governs owed a roll-up.
 What the system writes (snapshots, runs, the outbox, digests) and what a named person wrote
 (measurements through the ingestion service, an executive's annotation) is only shown here.
@@ -23,7 +23,6 @@ from scoreboard.service_admin import (
     row_values,
 )
 
-from . import kpis_services
 from .models import (
     KPI,
     AlertDigest,
@@ -38,7 +37,9 @@ from .models import (
     SourceMapping,
     Target,
 )
-from .services import source_pull_now
+from .services import kpis as kpis_services
+from .services import sources as source_services
+from .services.pulls import source_pull_now
 
 
 def _save_rows(formset, *, save, delete, parent: dict) -> None:
@@ -201,18 +202,18 @@ class MetricSourceAdmin(ServiceAdmin):
     def service_save(self, request, obj, form, formsets, change):
         # Same path as every other writer: validation and the beat schedule stay in step.
         by = request.user
-        data = row_values(form, kpis_services.SOURCE_FIELDS)
-        source = kpis_services.metric_source_save(by=by, data=data, source=obj if change else None)
+        data = row_values(form, source_services.SOURCE_FIELDS)
+        source = source_services.metric_source_save(by=by, data=data, source=obj if change else None)
         _save_rows(
             formset_for(formsets, SourceMapping),
-            save=lambda values, mapping: kpis_services.source_mapping_save(by=by, data=values, mapping=mapping),
-            delete=lambda mapping: kpis_services.source_mapping_delete(by=by, mapping=mapping),
+            save=lambda values, mapping: source_services.source_mapping_save(by=by, data=values, mapping=mapping),
+            delete=lambda mapping: source_services.source_mapping_delete(by=by, mapping=mapping),
             parent={"source": source},
         )
         return source
 
     def service_delete(self, request, obj):
-        kpis_services.source_delete(source=obj, by=request.user)
+        source_services.source_delete(source=obj, by=request.user)
 
     @admin.action(description="Pull now")
     def pull_now(self, request, queryset):
@@ -231,11 +232,11 @@ class SourceMappingAdmin(ServiceAdmin):
     autocomplete_fields = ("source", "kpi", "initiative")
 
     def service_save(self, request, obj, form, formsets, change):
-        data = row_values(form, kpis_services.SOURCE_MAPPING_FIELDS)
-        return kpis_services.source_mapping_save(by=request.user, data=data, mapping=obj if change else None)
+        data = row_values(form, source_services.SOURCE_MAPPING_FIELDS)
+        return source_services.source_mapping_save(by=request.user, data=data, mapping=obj if change else None)
 
     def service_delete(self, request, obj):
-        kpis_services.source_mapping_delete(by=request.user, mapping=obj)
+        source_services.source_mapping_delete(by=request.user, mapping=obj)
 
 
 @admin.register(PullRun)

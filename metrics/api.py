@@ -1,6 +1,6 @@
 """REST endpoints for KPIs, targets, measurements and monthly snapshots (/api/v1/).
 
-Measurements go through the one ingestion service (services.measurements_ingest) that the
+Measurements go through the one ingestion service (services.ingest.measurements_ingest) that the
 forms, CSV uploads and pulls use. A batch of up to 10 000 is read by a plain row reader,
 not a serializer per row (which would cost more than storing it), and stored all or none.
 """
@@ -19,7 +19,6 @@ from scoreboard.api import IDEMPOTENCY_PARAMETER, InstantFilter, RulesViewSetMix
 from scoreboard.api_views import ServiceModelViewSet
 from scoreboard.rules import is_admin, is_ops_lead
 
-from . import kpis_services
 from .models import KPI, Measurement, MetricSource, MonthlySnapshot, SourceKind, Target
 from .serializers import (
     BatchInSerializer,
@@ -30,7 +29,8 @@ from .serializers import (
     MonthlySnapshotSerializer,
     TargetSerializer,
 )
-from .services import (
+from .services import kpis as kpis_services
+from .services.ingest import (
     add_rejections,
     measurements_check_may_record,
     measurements_ingest,

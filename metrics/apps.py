@@ -6,4 +6,6 @@ class MetricsConfig(AppConfig):
     verbose_name = "Metrics"
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the system checks
+        # The system checks register themselves; the tasks too, so that the outbox, which sends
+        # them by name, finds them in every process (web, worker, shell), not only in a worker.
+        from . import checks, tasks  # noqa: F401

@@ -1,9 +1,7 @@
-"""CSV in and out for an initiative's measurements: the template, the upload (read, check,
-preview, store) and the export, plus the formula-escaping writer every CSV export uses.
-
-Rows are checked and stored by the one ingestion service (services.read_rows,
-measurements_validate, measurements_ingest), exactly as the API does: this module only turns
-a file into the service's items and the service's verdicts back into rows and columns.
+"""CSV in and out for an initiative's measurements: the template, the export, reading an
+uploaded file (its text, columns and rows) and the preview of its rows with their verdicts.
+Keeping, checking and storing an upload are writes: services/csv_import.py. Every cell
+written goes through scoreboard.csv_writer.
 
 Row numbers are those a spreadsheet shows: the header is row 1, the first value row 2.
 """
@@ -11,84 +9,16 @@ Row numbers are those a spreadsheet shows: the header is row 1, the first value 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from itertools import islice
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.utils import timezone
 
-from .models import KPI, CsvImport, CsvImportStatus, Measurement, Scope, SourceKind
-from .services import (
-    add_rejections,
-    measurements_check_may_record,
-    measurements_ingest,
-    measurements_validate,
-    people_source,
-    read_rows,
-)
+from scoreboard.csv_writer import csv_uncell
 
-# --- Writing: every CSV the project serves goes through csv_cell ----------------------------
-
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection); a
-# leading apostrophe makes it text. Numbers we write ourselves are written as numbers.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> str:
-    """One cell as text a spreadsheet shows and never runs."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}" if value.is_finite() else str(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def csv_uncell(text: str) -> str:
-    """What csv_cell escaped, as it was: so an export or a template uploads back unchanged."""
-    if text.startswith("'") and text[1:2] and text[1:].startswith(FORMULA_START):
-        return text[1:]
-    return text
-
-
-class CsvWriter:
-    """csv.writer whose every cell goes through csv_cell."""
-
-    def __init__(self, stream, **options):
-        self._writer = csv.writer(stream, **options)
-
-    def writerow(self, row: Iterable):
-        return self._writer.writerow([csv_cell(cell) for cell in row])
-
-    def writerows(self, rows: Iterable[Iterable]) -> None:
-        for row in rows:
-            self.writerow(row)
-
-
-class _Line:
-    def write(self, text: str) -> str:
-        return text
-
-
-def csv_lines(rows: Iterable[Iterable]) -> Iterator[str]:
-    """The rows as escaped CSV lines, one at a time (for a StreamingHttpResponse), after a
-    byte-order mark so that Excel reads the file as UTF-8."""
-    writer = CsvWriter(_Line())
-    yield "\ufeff"
-    for row in rows:
-        yield writer.writerow(row)
-
+from .models import KPI, CsvImport, CsvImportStatus, Measurement, Scope
 
 # --- The template and the export -------------------------------------------------------------
 
@@ -146,10 +76,6 @@ def export_rows(initiative) -> Iterator[tuple]:
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
-# Files up to this many rows are checked (and stored) in the request; larger ones by a job.
-IN_REQUEST_ROWS = 5_000
-CHUNK_ROWS = 5_000  # rows checked between two progress updates
-PROBLEMS_KEPT = 5_000  # rows whose reasons are kept; beyond them only the row numbers
 DELIMITERS = (",", ";", "\t")
 
 _REQUIRED = ("kpi", "value")
@@ -271,236 +197,6 @@ def read_file(data: bytes) -> ReadFile:
     if count > MAX_ROWS:
         raise CsvRefused(f"The file has {count:,} rows; the most one upload takes is {MAX_ROWS:,}. Split it.")
     return ReadFile(text, file_layout, count)
-
-
-def _item(record: Record, initiative_code: str) -> dict:
-    """A row as the ingestion service reads it; an empty cell is a missing field."""
-    cells = record.cells
-    return {
-        "kpi": cells["kpi"] or None,
-        "initiative": initiative_code,
-        "observed_at": cells["date"] or None,
-        "value": cells["value"] or None,
-        "note": cells.get("note", ""),
-    }
-
-
-def _column_of(field: str, file_layout: Layout) -> str:
-    # The service speaks of measurement fields; a person fixes columns of their file.
-    return {"observed_at": file_layout.date_column, "initiative": "kpi", "non_field_errors": "row"}.get(field, field)
-
-
-@dataclass
-class Checked:
-    """The verdicts on some rows: how many are valid, and the problems of the others by row."""
-
-    valid: int
-    problems: dict[int, dict[str, list[str]]]
-    numbered: list[tuple[int, object]]  # (spreadsheet row, Row) of the rows that read
-    read_errors: int
-
-
-def check_records(batch: list[Record], *, initiative_code: str, file_layout: Layout) -> Checked:
-    """Read and validate rows through the ingestion service, reasons keyed by column."""
-    problems: dict[int, dict[str, list[str]]] = {}
-    sent = []
-    for record in batch:
-        if record.problem:
-            problems[record.number] = {"row": [record.problem]}
-        else:
-            sent.append(record)
-    numbered, errors = read_rows([_item(r, initiative_code) for r in sent], plain_dates=True)
-    rows = [row for _, row in numbered]
-    _, rejections = measurements_validate(rows)
-    add_rejections(errors, rejections, numbered)
-    for index, fields in errors.items():
-        number = sent[int(index) - 1].number
-        by_column = problems.setdefault(number, {})
-        for field, reasons in fields.items():
-            by_column.setdefault(_column_of(field, file_layout), []).extend(reasons)
-    good = [(sent[i - 1].number, row) for i, row in numbered]
-    return Checked(
-        valid=len(batch) - len(problems),
-        problems=problems,
-        numbered=good,
-        read_errors=len(batch) - len(numbered),
-    )
-
-
-# --- The import: create, check, store -----------------------------------------------------------
-
-
-def csv_import_create(*, initiative, user, file_name: str, data: bytes) -> CsvImport:
-    """Keep an uploaded file for preview: checked at once when small, by a background job
-    when large. Refused (CsvRefused) when it cannot be read; then nothing is kept. Stores
-    no measurement: that waits for the person's choice."""
-    if not user.has_perm("metrics.record_measurement", initiative):
-        raise PermissionDenied(f"You do not record measurements for {initiative.code}.")
-    read = read_file(data)
-    with transaction.atomic():
-        csv_import = CsvImport.objects.create(
-            initiative=initiative,
-            uploaded_by=user,
-            file_name=os.path.basename(file_name or "upload.csv")[:200],
-            sha256=hashlib.sha256(data).hexdigest(),
-            content=read.text,
-            rows_total=read.rows,
-        )
-        if read.rows <= IN_REQUEST_ROWS:
-            csv_import_check(import_id=csv_import.pk)
-            csv_import.refresh_from_db()
-        else:
-            from .tasks import csv_import_check as check_task
-
-            transaction.on_commit(lambda: check_task.delay(csv_import.pk))
-    return csv_import
-
-
-def csv_import_check(*, import_id: int) -> None:
-    """Check every row of an import, chunk by chunk, recording progress as it goes; the
-    import is then ready for a choice. Does nothing unless the import is being checked, so
-    a retried job is harmless."""
-    csv_import = CsvImport.objects.select_related("initiative").filter(pk=import_id).first()
-    if csv_import is None or csv_import.status != CsvImportStatus.CHECKING:
-        return
-    file_layout = layout(csv_import.content)
-    code = csv_import.initiative.code
-    checking = CsvImport.objects.filter(pk=import_id, status=CsvImportStatus.CHECKING)
-    checked = valid = 0
-    kept: dict[str, dict] = {}
-    more: list[int] = []
-    stream = records(csv_import.content, file_layout)
-    while batch := list(islice(stream, CHUNK_ROWS)):
-        result = check_records(batch, initiative_code=code, file_layout=file_layout)
-        checked += len(batch)
-        valid += result.valid
-        for number, by_column in sorted(result.problems.items()):
-            if len(kept) < PROBLEMS_KEPT:
-                kept[str(number)] = by_column
-            else:
-                more.append(number)
-        # Committed as it goes (outside a request's transaction), so the page can show it.
-        checking.update(rows_checked=min(checked, csv_import.rows_total))
-    checking.update(
-        status=CsvImportStatus.READY,
-        rows_checked=checked,
-        rows_total=checked,
-        rows_valid=valid,
-        verdicts={"problems": kept, "more_problem_rows": more},
-    )
-
-
-class StoreRefused(Exception):
-    """Storing was not done, for a reason the person can act on (the import's state)."""
-
-
-def csv_import_request_store(*, csv_import: CsvImport, user, valid_only: bool) -> bool:
-    """Store an import's rows, as the person chose: all of them (refused unless every row
-    is valid) or, explicitly, only the valid ones. Small imports are stored at once, large
-    ones by a job. Returns False if it was already stored or being stored (a double click).
-    The permission is checked again: the person may have lost the initiative since upload."""
-    if not user.has_perm("metrics.record_measurement", csv_import):
-        raise PermissionDenied(f"You do not record measurements for {csv_import.initiative.code}.")
-    if csv_import.status in (CsvImportStatus.STORED, CsvImportStatus.STORING):
-        return False
-    if csv_import.status == CsvImportStatus.CHECKING:
-        raise StoreRefused("The file is still being checked: wait for every row's verdict.")
-    if csv_import.status == CsvImportStatus.FAILED:
-        raise StoreRefused(f"This upload failed ({csv_import.error}); upload the file again.")
-    if not valid_only and csv_import.rows_valid != csv_import.rows_total:
-        invalid = csv_import.rows_total - csv_import.rows_valid
-        raise StoreRefused(
-            f"Nothing was stored: {invalid:,} row{'s have' if invalid != 1 else ' has'} problems. Fix the file and "
-            "upload it again, or choose to store only the valid rows."
-        )
-    with transaction.atomic():
-        # The claim: of two clicks (or two people), only one stores.
-        claimed = CsvImport.objects.filter(pk=csv_import.pk, status=CsvImportStatus.READY).update(
-            status=CsvImportStatus.STORING, store_valid_only=valid_only, stored_by=user
-        )
-        if not claimed:
-            return False
-        if csv_import.rows_total <= IN_REQUEST_ROWS:
-            # In the request's own transaction: a refusal leaves the claim undone too.
-            _store(csv_import.pk)
-        else:
-            from .tasks import csv_import_store as store_task
-
-            transaction.on_commit(lambda: store_task.delay(csv_import.pk))
-    return True
-
-
-def csv_import_store(*, import_id: int) -> None:
-    """The job's half of storing: store a claimed import's rows, or, if its storer may no
-    longer record for the initiative, mark it failed and store nothing. Does nothing unless
-    the import is being stored, so a retried job stores nothing twice."""
-    try:
-        _store(import_id)
-    except PermissionDenied as refusal:
-        CsvImport.objects.filter(pk=import_id, status=CsvImportStatus.STORING).update(
-            status=CsvImportStatus.FAILED, error=str(refusal), finished_at=timezone.now()
-        )
-
-
-@transaction.atomic
-def _store(import_id: int) -> None:
-    # Locked, so a redelivered job waits for the first and then finds it stored.
-    csv_import = (
-        CsvImport.objects.select_for_update(of=("self",))
-        .select_related("initiative", "stored_by")
-        .filter(pk=import_id)
-        .first()
-    )
-    if csv_import is None or csv_import.status != CsvImportStatus.STORING:
-        return
-    user = csv_import.stored_by
-    if not user.has_perm("metrics.record_measurement", csv_import.initiative):
-        raise PermissionDenied(f"Nothing was stored: you do not lead {csv_import.initiative.code}.")
-    file_layout = layout(csv_import.content)
-    checked = check_records(
-        list(records(csv_import.content, file_layout)),
-        initiative_code=csv_import.initiative.code,
-        file_layout=file_layout,
-    )
-    measurements_check_may_record(user, [row for _, row in checked.numbered])
-    if checked.problems and not csv_import.store_valid_only:
-        # Valid at preview, not now (a KPI dropped meanwhile): all or none means none.
-        _finish(csv_import, CsvImportStatus.FAILED, rejected=len(checked.problems), error=_changed(checked))
-        return
-    source = people_source(SourceKind.CSV)
-    result = measurements_ingest(
-        rows=[row for number, row in checked.numbered if number not in checked.problems],
-        source=source,
-        entered_by=user,
-        entered_via=f"csv:{csv_import.file_name}"[:120],
-        all_or_nothing=not csv_import.store_valid_only,
-    )
-    if result.rejected and not csv_import.store_valid_only:
-        reason = result.rejected[0].reason
-        error = f"Nothing was stored: {len(result.rejected):,} rows were refused when stored ({reason})."
-        _finish(csv_import, CsvImportStatus.FAILED, rejected=len(result.rejected), error=error)
-        return
-    rejected = len(checked.problems) + len(result.rejected)
-    _finish(csv_import, CsvImportStatus.STORED, stored=result.stored, unchanged=result.unchanged, rejected=rejected)
-
-
-def _changed(checked: Checked) -> str:
-    number, by_column = min(checked.problems.items())
-    column, reasons = next(iter(by_column.items()))
-    return (
-        f"Nothing was stored: {len(checked.problems):,} rows are no longer valid (row {number} · {column}: "
-        f"{reasons[0]}). Upload the file again to see every verdict."
-    )
-
-
-def _finish(csv_import: CsvImport, status: str, *, stored=0, unchanged=0, rejected=0, error="") -> None:
-    csv_import.status = status
-    csv_import.stored_count, csv_import.unchanged_count, csv_import.rejected_count = stored, unchanged, rejected
-    csv_import.error = error
-    csv_import.finished_at = timezone.now()
-    csv_import.save(
-        update_fields=["status", "stored_count", "unchanged_count", "rejected_count", "error", "finished_at"]
-    )
 
 
 # --- The preview ----------------------------------------------------------------------------------

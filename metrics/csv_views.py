@@ -1,4 +1,5 @@
-"""CSV in and out for an initiative's measurements (/my/...). Thin: the work is csv_io's.
+"""CSV in and out for an initiative's measurements (/my/...). Thin: the reading is csv_io's, the
+writes services/csv_import.py's.
 
 Who: an initiative's ops leads and admins download the template, upload, preview and store;
 executives (and they) download the export. Anyone else gets 403 and nothing is stored.
@@ -13,9 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from initiatives.models import Initiative
+from scoreboard.csv_writer import csv_lines
 
 from . import csv_io
 from .models import CsvImport
+from .services import csv_import as csv_imports
 
 PAGE_ROWS = 200
 
@@ -41,7 +44,7 @@ def _import(request, uuid) -> CsvImport:
 
 
 def _csv_response(rows, file_name: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_io.csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response
 
@@ -69,7 +72,7 @@ def csv_upload(request, code: str):
             try:
                 # One byte past the limit is enough to know it is too big.
                 data = upload.read(csv_io.MAX_BYTES + 1)
-                csv_import = csv_io.csv_import_create(
+                csv_import = csv_imports.csv_import_create(
                     initiative=initiative, user=request.user, file_name=upload.name, data=data
                 )
             except csv_io.CsvRefused as refusal:
@@ -82,7 +85,7 @@ def csv_upload(request, code: str):
         "form": form,
         "kpis": csv_io.template_kpis(initiative),
         "limits": {"rows": csv_io.MAX_ROWS, "megabytes": csv_io.MAX_BYTES // (1024 * 1024)},
-        "in_request_rows": csv_io.IN_REQUEST_ROWS,
+        "in_request_rows": csv_imports.IN_REQUEST_ROWS,
         "ignored_columns": csv_io.IGNORED_COLUMNS,
         "recent": CsvImport.objects.filter(initiative=initiative).select_related("uploaded_by")[:10],
     }
@@ -124,8 +127,8 @@ def csv_store(request, uuid):
         error = "Tick the box to confirm that the rows with problems are left out."
         return _render_preview(request, csv_import, error=error, status=400)
     try:
-        csv_io.csv_import_request_store(csv_import=csv_import, user=request.user, valid_only=choice == "valid")
-    except csv_io.StoreRefused as refusal:
+        csv_imports.csv_import_request_store(csv_import=csv_import, user=request.user, valid_only=choice == "valid")
+    except csv_imports.StoreRefused as refusal:
         return _render_preview(request, csv_import, error=str(refusal), status=409)
     csv_import.refresh_from_db()
     if csv_import.status == CsvImport.Status.STORED:

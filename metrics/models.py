@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from .schedules import source_crontab
+
 
 class Family(models.TextChoices):
     SHARED_OUTCOME = "shared_outcome", "Shared outcome"
@@ -376,8 +378,6 @@ class MetricSource(models.Model):
                         "on the servers; secrets are never stored in the database."
                     )
         if self.schedule:
-            from .services import source_crontab
-
             try:
                 source_crontab(self.schedule)
             except ValueError as exc:

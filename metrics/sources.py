@@ -29,7 +29,7 @@ from initiatives.models import Initiative
 
 from . import net
 from .models import KPI, MetricSource, SourceKind, SourceMapping, UndatedPeriod
-from .upsert import Row
+from .services.upsert import Row
 
 # A SQL source returning more rows than this is misconfigured (a missing WHERE clause).
 SQL_MAX_ROWS = 200_000

@@ -2,6 +2,7 @@
 
 Every task is safe to run twice. Retries are for transient faults only (a source that
 timed out or answered 5xx); a misconfigured source fails once and says why in its run.
+The services send these tasks by name (services/outbox.py) and never import this module.
 """
 
 import random
@@ -10,7 +11,7 @@ from datetime import date
 from celery import shared_task
 from django.conf import settings
 
-from . import csv_io, services
+from .services import alerts, csv_import, outbox, pulls, rollup
 
 
 def retry_delay(retries: int) -> float:
@@ -23,13 +24,13 @@ def retry_delay(retries: int) -> float:
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
 def pull_source(self, source_id: int, trigger: str = "schedule") -> int | None:
     try:
-        run = services.source_pull(
+        run = pulls.source_pull(
             source_id=source_id,
             trigger=trigger,
             attempt=self.request.retries + 1,
             last_attempt=self.request.retries >= self.max_retries,
         )
-    except services.TransientPullError as exc:
+    except pulls.TransientPullError as exc:
         raise self.retry(exc=exc, countdown=retry_delay(self.request.retries)) from exc
     return run.pk if run else None
 
@@ -37,32 +38,32 @@ def pull_source(self, source_id: int, trigger: str = "schedule") -> int | None:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def roll_up(month: str, kpi_ids: list[int] | None = None) -> int:
     """Recompute what is owed for a month (months travel as ISO dates: JSON has no date type)."""
-    return services.roll_up_owed(month=date.fromisoformat(month), kpi_ids=kpi_ids)
+    return rollup.roll_up_owed(month=date.fromisoformat(month), kpi_ids=kpi_ids)
 
 
 @shared_task(acks_late=True)
 def sweep() -> dict:
-    result = services.sweep()
+    result = outbox.sweep()
     return {"abandoned": result.abandoned, "pulls": result.pulls_enqueued, "roll_ups": result.roll_ups_enqueued}
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def roll_up_current_month() -> int:
-    return services.snapshot_roll_up_current_month()
+    return rollup.snapshot_roll_up_current_month()
 
 
 @shared_task(acks_late=True)
 def send_alert_digests() -> int:
-    return services.alert_digests_send()
+    return alerts.alert_digests_send()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def csv_import_check(import_id: int) -> None:
     """Check a large uploaded file's rows, with progress (does nothing once checked)."""
-    csv_io.csv_import_check(import_id=import_id)
+    csv_import.csv_import_check(import_id=import_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def csv_import_store(import_id: int) -> None:
     """Store a large uploaded file's rows as chosen (does nothing once stored)."""
-    csv_io.csv_import_store(import_id=import_id)
+    csv_import.csv_import_store(import_id=import_id)

@@ -1,4 +1,4 @@
-"""The ops-lead workspace (/my/). Thin: reads from workspace.py, writes through services.py."""
+"""The ops-lead workspace (/my/). Thin: reads from workspace.py, writes through services/quick_log.py."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +12,7 @@ from initiatives.models import Initiative
 from scoreboard.templatetags.scoreboard import figure
 
 from .forms import LogForm
-from .services import measurement_log
+from .services.quick_log import measurement_log
 from .workspace import kpis_due, recent_entries, workspace_initiatives
 
 PER_PAGE = 25

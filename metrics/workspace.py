@@ -13,9 +13,9 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from initiatives.models import Initiative
+from scoreboard.months import month_of, next_month, start_of_month
 
 from .models import KPI, Aggregation, Measurement
-from .services import first_of_month, next_month
 
 
 class Due:
@@ -81,9 +81,7 @@ def workspace_initiatives(user) -> QuerySet[Initiative]:
 def kpis_due(initiatives: list[Initiative], *, now: datetime | None = None) -> list[InitiativeDue]:
     """Each initiative's KPIs with where they stand this month. One query."""
     now = now or timezone.now()
-    end_of_month = timezone.make_aware(
-        datetime.combine(next_month(first_of_month(timezone.localdate(now))), datetime.min.time())
-    )
+    end_of_month = start_of_month(next_month(month_of(now)))
     reported = Initiative.kpis.through.objects.filter(initiative__in=initiatives)
     latest = Measurement.objects.filter(kpi=OuterRef("kpi_id"), initiative=OuterRef("initiative_id")).order_by(
         "-observed_at", "-updated_at"

@@ -2,7 +2,7 @@
 
 Tasks live in each app's tasks.py and call that app's services. Each metric source's own
 pull schedule is a row in the database (django-celery-beat), kept in step by
-metrics.services.source_schedule_sync; the entries below are installed beside them.
+metrics.services.pulls.source_schedule_sync; the entries below are installed beside them.
 Every periodic task expires, so a beat that ran while workers were down never replays a
 backlog.
 """

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from functools import reduce
 from heapq import nsmallest
@@ -34,9 +34,9 @@ from initiatives.models import LIVE_STAGES, Initiative, Stage, priority_score
 from initiatives.vocabulary import MISMATCH_BELOW
 from metrics.models import KPI, Annotation, Family, KPIRole, MonthlySnapshot, Unit
 from metrics.selectors import kpi_freshness, source_freshness
-from metrics.services import first_of_month, next_month
 
 from .models import MonthlyReview
+from .months import first_of_month, last_day, months_back, months_between, next_month, previous_month, start_of_month
 
 TREND_MONTHS = 12
 # "Companies that redesigned workflows before selecting AI tools": the industry figure the
@@ -72,18 +72,6 @@ _INITIATIVE_FIELDS = (
     "prioritisation__roi_clarity",
     "prioritisation__monthly_volume",
 )
-
-
-def previous_month(month: date) -> date:
-    return (month - timedelta(days=1)).replace(day=1)
-
-
-def months_back(month: date, count: int) -> list[date]:
-    """The `count` months ending with `month`, oldest first."""
-    months = [month]
-    while len(months) < count:
-        months.append(previous_month(months[-1]))
-    return months[::-1]
 
 
 def latest_month() -> date:
@@ -157,9 +145,8 @@ def exco_dashboard(month: date, *, now=None) -> dict:
     )
     review = next((r for r in reviews if r.month == month), None)
     # 9. Decisions waiting, and this month's 24-hour breaches.
-    here = timezone.get_current_timezone()
-    month_start = datetime(month.year, month.month, 1, tzinfo=here)
-    month_end = datetime(*next_month(month).timetuple()[:3], tzinfo=here)
+    month_start = start_of_month(month)
+    month_end = start_of_month(next_month(month))
     decisions = list(
         DecisionRequest.objects.select_related("executive", "initiative")
         .filter(
@@ -169,7 +156,7 @@ def exco_dashboard(month: date, *, now=None) -> dict:
     )
     # 10. Matrix decisions outside their bounds: the version in force at the month's end (or
     #     today, for the month under way), against figures up to the month shown.
-    month_last_day = next_month(month) - timedelta(days=1)
+    month_last_day = last_day(month)
     outside_bounds = decisions_outside_bounds(month=month, on=min(month_last_day, timezone.localdate(now)))
 
     tiles = {k.pk: _tile(k, month, last_month, window, company, notes.get(k.pk, [])) for k in kpis}
@@ -189,7 +176,7 @@ def exco_dashboard(month: date, *, now=None) -> dict:
         "month": month,
         "previous": previous_month(month) if bounds["first"] and month > bounds["first"] else None,
         "next": next_month(month) if bounds["last"] and month < bounds["last"] else None,
-        "picker": months_back(bounds["last"], _months_between(bounds["first"], bounds["last"]))[::-1]
+        "picker": months_back(bounds["last"], months_between(bounds["first"], bounds["last"]))[::-1]
         if bounds["first"]
         else [month],
         "review": review,
@@ -232,10 +219,6 @@ def exco_dashboard(month: date, *, now=None) -> dict:
         "mismatch_below": MISMATCH_BELOW,
         "now": now,
     }
-
-
-def _months_between(first: date, last: date) -> int:
-    return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
 def _share(part: int, whole: int) -> Decimal | None:
@@ -615,8 +598,8 @@ def figure_behind(kpi: KPI, month: date, initiative: Initiative | None) -> dict:
     parts = [kpi.pk]
     if kpi.ratio_numerator_id:
         parts = [kpi.ratio_numerator_id, kpi.ratio_denominator_id]
-    start = datetime(month.year, month.month, 1, tzinfo=timezone.get_current_timezone())
-    end = datetime(*next_month(month).timetuple()[:3], tzinfo=timezone.get_current_timezone())
+    start = start_of_month(month)
+    end = start_of_month(next_month(month))
     measurements = Measurement.objects.filter(kpi__in=parts, observed_at__gte=start, observed_at__lt=end)
     if initiative is not None:
         measurements = measurements.filter(initiative=initiative)

@@ -90,8 +90,9 @@ from metrics.models import (
     Target,
     Unit,
 )
-from metrics.services import snapshot_roll_up
+from metrics.services.rollup import snapshot_roll_up
 from scoreboard.models import ExecutiveTitle, MonthlyReview, Role, User
+from scoreboard.months import add_months, first_of_month, last_day
 
 # Printed by the command: a demo, not a secret.
 DEMO_PASSWORD = "scoreboard-demo"  # noqa: S105
@@ -558,22 +559,13 @@ class _Ctx:
         return datetime(day.year, day.month, day.day, hour, minute, tzinfo=self.tz)
 
     def months_ago(self, n: int, day: int = 1) -> date:
-        return _add_months(self.this_month, -n).replace(day=day)
+        return add_months(self.this_month, -n).replace(day=day)
 
     def days_ago(self, n: int) -> date:
         return self.today - timedelta(days=n)
 
     def pk(self, username: str | None) -> int | None:
         return self.people[username].pk if username else None
-
-
-def _add_months(month: date, n: int) -> date:
-    years, index = divmod(month.year * 12 + month.month - 1 + n, 12)
-    return date(years, index + 1, 1)
-
-
-def _month_end(month: date) -> date:
-    return _add_months(month, 1) - timedelta(days=1)
 
 
 def _money(value: float) -> Decimal:
@@ -641,12 +633,12 @@ def build_demo_company(
     if months < 1:
         raise ValueError("The demo company needs at least one month.")
     moment = timezone.localtime(now or timezone.now()).replace(minute=0, second=0, microsecond=0)
-    this_month = moment.date().replace(day=1)
+    this_month = first_of_month(moment.date())
     ctx = _Ctx(
         rng=random.Random(seed),  # noqa: S311 (demo data, not security)
         now=moment,
         tz=moment.tzinfo,
-        window=[_add_months(this_month, -n) for n in range(months - 1, -1, -1)],
+        window=[add_months(this_month, -n) for n in range(months - 1, -1, -1)],
     )
     with (
         transaction.atomic(),
@@ -1092,7 +1084,7 @@ def _handcrafted_plans(ctx: _Ctx) -> list[_Plan]:
             investment=190_000,
             benefit=520_000,
             timeline=_timeline(
-                ctx, Stage.PILOT, started=ago(8, 4), pilot=ago(3, 2), planned=_add_months(ctx.this_month, 2)
+                ctx, Stage.PILOT, started=ago(8, 4), pilot=ago(3, 2), planned=add_months(ctx.this_month, 2)
             ),
             scope="Pilot on settled private motor claims from the last three years; fleet claims excluded.",
             priorities=(4, 3, 3, 4, 4, 1800),
@@ -1145,7 +1137,7 @@ def _handcrafted_plans(ctx: _Ctx) -> list[_Plan]:
             "to the complaints team on the day it arrives, with its regulatory deadline attached.",
             investment=140_000,
             benefit=210_000,
-            timeline=_timeline(ctx, Stage.BUILDING, started=ago(4, 7), planned=_add_months(ctx.this_month, 3)),
+            timeline=_timeline(ctx, Stage.BUILDING, started=ago(4, 7), planned=add_months(ctx.this_month, 3)),
             scope="Emails and web messages to customer service; phone complaints stay with the agents.",
             priorities=(4, 4, 4, 3, 3, 2600),
             backlog=(
@@ -1190,7 +1182,7 @@ def _handcrafted_plans(ctx: _Ctx) -> list[_Plan]:
             "loss history extracted, and underwriters see missing information before they start a quote.",
             investment=380_000,
             benefit=650_000,
-            timeline=_timeline(ctx, Stage.BRIEF_SIGNED, brief=ctx.days_ago(12), planned=_add_months(ctx.this_month, 7)),
+            timeline=_timeline(ctx, Stage.BRIEF_SIGNED, brief=ctx.days_ago(12), planned=add_months(ctx.this_month, 7)),
             scope="Property and liability submissions from the twenty largest brokers.",
             priorities=(5, 3, 3, 3, 4, 1400),
             backlog=(
@@ -1235,7 +1227,7 @@ def _handcrafted_plans(ctx: _Ctx) -> list[_Plan]:
             "cash allocation team clears unmatched payments in days instead of weeks.",
             investment=90_000,
             benefit=180_000,
-            timeline=_timeline(ctx, Stage.ASSESSED, planned=_add_months(ctx.this_month, 11)),
+            timeline=_timeline(ctx, Stage.ASSESSED, planned=add_months(ctx.this_month, 11)),
             scope="Bank transfers the rules engine cannot match; card and direct debit payments excluded.",
             priorities=(3, 4, 5, 4, 5, 6500),
             backlog=(
@@ -2119,7 +2111,7 @@ def _build_targets(ctx: _Ctx, kpis: dict[str, KPI], built: list[tuple[_Plan, Ini
     for plan, initiative in built:
         if not (plan.is_measured and plan.workflow):
             continue
-        effective = max(start, plan.timeline.pilot_on.replace(day=1))
+        effective = max(start, first_of_month(plan.timeline.pilot_on))
         goal = plan.workflow.adoption_target
         targets.append(
             _target(kpis[ADOPTION_KPI], (goal, goal - 10, goal - 25), initiative=initiative, effective_from=effective)
@@ -2230,7 +2222,7 @@ def _initiative_measurements(ctx, kpis, sources, writer: _Writer, plan: _Plan, i
     by_form = plan.handcrafted and plan.ops_lead is not None
 
     for month in ctx.window:
-        if month > end or _month_end(month) < start:
+        if month > end or last_day(month) < start:
             continue
         csv_file = f"csv:{unit}-{month:%Y-%m}.csv"
         for day in _weekly_days(month):
@@ -2324,7 +2316,7 @@ def _company_measurements(ctx, kpis, sources, writer: _Writer, plans: list[_Plan
             entered_via=via or ("api" if source == PUSH else f"pull:{source}"),
         )
 
-    stale_from = _add_months(ctx.this_month, -(STALE_MONTHS - 1))
+    stale_from = add_months(ctx.this_month, -(STALE_MONTHS - 1))
     live_dates = sorted(
         (plan.timeline.live_on, (plan.timeline.live_on - plan.timeline.started_on).days)
         for plan in plans
@@ -2396,11 +2388,11 @@ def _build_reviews(ctx: _Ctx) -> None:
     """Every month signed by both and frozen, except the previous month (CIO only) and
     the current one (not signed yet)."""
     rng, cio, coo = ctx.rng, ctx.people["cio"], ctx.people["coo"]
-    previous = _add_months(ctx.this_month, -1)
+    previous = add_months(ctx.this_month, -1)
     reviews = []
     for month in ctx.window:
         review = MonthlyReview(month=month)
-        meeting = _add_months(month, 1).replace(day=rng.randint(6, 12))
+        meeting = add_months(month, 1).replace(day=rng.randint(6, 12))
         if month < previous:
             review.cio_signed_by, review.cio_comment = cio, rng.choice(CIO_COMMENTS)
             review.cio_signed_at = ctx.at(meeting, 10, rng.choice((5, 20, 40)))

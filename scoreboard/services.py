@@ -11,9 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from metrics.services import first_of_month, month_freeze
+from metrics.services.rollup import month_freeze
 
 from .models import IdempotencyRecord, IntegrationToken, MonthlyReview, Role
+from .months import first_of_month
 
 SLOTS = ("cio", "coo")
 

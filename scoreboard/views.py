@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from initiatives.models import Initiative
 from metrics.models import KPI
-from metrics.services import annotation_add
+from metrics.services.annotations import annotation_add
 
 from . import dashboard, health, pack, services
 from .converters import MonthConverter

@@ -9,8 +9,8 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from metrics.models import MonthlySnapshot, RollUpDue
-from metrics.services import measurements_ingest
-from metrics.upsert import Row
+from metrics.services.ingest import measurements_ingest
+from metrics.services.upsert import Row
 from scoreboard.celery import app
 from tests import factories
 

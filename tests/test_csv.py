@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from metrics import csv_io
 from metrics.models import CsvImport, Measurement, MetricSource, SourceKind
-from metrics.services import sweep
+from metrics.services import csv_import as csv_imports
+from metrics.services.outbox import sweep
+from scoreboard.csv_writer import csv_cell
 from tests import factories
 from tests.test_celery_worker import _wait_for, real_worker  # noqa: F401 - real_worker is a fixture
 
@@ -376,7 +378,7 @@ def test_a_semicolon_separated_file_with_a_byte_order_mark_reads(client, ops_lea
     ],
 )
 def test_a_cell_a_spreadsheet_would_run_gets_an_apostrophe_and_numbers_stay_numbers(value, cell):
-    assert csv_io.csv_cell(value) == cell
+    assert csv_cell(value) == cell
 
 
 def test_export_escapes_formula_cells_and_writes_numbers_as_numbers(client, cio, ops_lead_a, initiative_a, kpi):
@@ -425,8 +427,8 @@ def test_an_export_uploads_back_and_stores_nothing_twice(client, ops_lead_a, ini
 def test_a_large_file_is_checked_and_stored_by_a_job_with_progress(
     client, ops_lead_a, initiative_a, kpi, monkeypatch, in_process_jobs, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(csv_io, "IN_REQUEST_ROWS", 5)
-    monkeypatch.setattr(csv_io, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(csv_imports, "IN_REQUEST_ROWS", 5)
+    monkeypatch.setattr(csv_imports, "CHUNK_ROWS", 4)
     client.force_login(ops_lead_a)
     start = timezone.localdate() - timedelta(days=100)
     rows = [f"fixture-kpi,{start + timedelta(days=i)},{i},row {i}" for i in range(12)]
@@ -450,7 +452,7 @@ def test_a_large_file_is_checked_and_stored_by_a_job_with_progress(
 def test_a_large_file_waits_for_its_check_before_it_can_be_stored(
     client, ops_lead_a, initiative_a, kpi, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(csv_io, "IN_REQUEST_ROWS", 1)
+    monkeypatch.setattr(csv_imports, "IN_REQUEST_ROWS", 1)
     client.force_login(ops_lead_a)
     with django_capture_on_commit_callbacks(execute=False):  # the job has not run yet
         _upload(client, initiative_a, _csv(f"fixture-kpi,{DAY},1,", f"fixture-kpi,{EARLIER},2,"))
@@ -467,14 +469,14 @@ def test_a_large_file_waits_for_its_check_before_it_can_be_stored(
 
 
 def test_a_retried_store_job_stores_nothing_twice(client, ops_lead_a, initiative_a, kpi, monkeypatch):
-    monkeypatch.setattr(csv_io, "IN_REQUEST_ROWS", 1)
+    monkeypatch.setattr(csv_imports, "IN_REQUEST_ROWS", 1)
     client.force_login(ops_lead_a)
     _upload(client, initiative_a, _csv(f"fixture-kpi,{DAY},1,", f"fixture-kpi,{EARLIER},2,"))
-    csv_io.csv_import_check(import_id=_latest().pk)
+    csv_imports.csv_import_check(import_id=_latest().pk)
     _store(client, _latest(), choice="all")  # claimed; the job is not run by the request here
 
-    csv_io.csv_import_store(import_id=_latest().pk)
-    csv_io.csv_import_store(import_id=_latest().pk)
+    csv_imports.csv_import_store(import_id=_latest().pk)
+    csv_imports.csv_import_store(import_id=_latest().pk)
 
     assert (_latest().status, _latest().stored_count, Measurement.objects.count()) == ("stored", 2, 2)
 
@@ -482,14 +484,14 @@ def test_a_retried_store_job_stores_nothing_twice(client, ops_lead_a, initiative
 def test_a_store_job_for_someone_who_lost_the_initiative_fails_and_stores_nothing(
     client, ops_lead_a, initiative_a, kpi, monkeypatch
 ):
-    monkeypatch.setattr(csv_io, "IN_REQUEST_ROWS", 1)
+    monkeypatch.setattr(csv_imports, "IN_REQUEST_ROWS", 1)
     client.force_login(ops_lead_a)
     _upload(client, initiative_a, _csv(f"fixture-kpi,{DAY},1,", f"fixture-kpi,{EARLIER},2,"))
-    csv_io.csv_import_check(import_id=_latest().pk)
+    csv_imports.csv_import_check(import_id=_latest().pk)
     _store(client, _latest(), choice="all")
     initiative_a.ops_leads.remove(ops_lead_a)
 
-    csv_io.csv_import_store(import_id=_latest().pk)
+    csv_imports.csv_import_store(import_id=_latest().pk)
 
     assert _latest().status == "failed"
     assert initiative_a.code in _latest().error
@@ -500,8 +502,8 @@ def test_a_store_job_for_someone_who_lost_the_initiative_fails_and_stores_nothin
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("real_worker")
 def test_a_large_file_is_checked_and_stored_by_a_real_worker(client, ops_lead_a, initiative_a, kpi, monkeypatch):
-    monkeypatch.setattr(csv_io, "IN_REQUEST_ROWS", 5)
-    monkeypatch.setattr(csv_io, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(csv_imports, "IN_REQUEST_ROWS", 5)
+    monkeypatch.setattr(csv_imports, "CHUNK_ROWS", 4)
     client.force_login(ops_lead_a)
     start = timezone.localdate() - timedelta(days=100)
     _upload(client, initiative_a, _csv(*[f"fixture-kpi,{start + timedelta(days=i)},{i}," for i in range(12)]))

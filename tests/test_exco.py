@@ -14,9 +14,10 @@ from governance.models import DecisionRequest, GovernanceGate
 from initiatives.models import PrioritisationInput, WorkflowChange
 from initiatives.vocabulary import shared_vocabulary
 from metrics.models import Annotation, FrozenMonth, MonthlySnapshot
-from metrics.services import first_of_month, snapshot_roll_up
+from metrics.services.rollup import snapshot_roll_up
 from scoreboard import dashboard, demo
 from scoreboard.models import MonthlyPack, MonthlyReview
+from scoreboard.months import first_of_month
 from tests import factories
 
 pytestmark = pytest.mark.django_db

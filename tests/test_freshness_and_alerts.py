@@ -8,8 +8,10 @@ from django.core import mail
 
 from metrics.models import AlertDigest, MetricSource, MonthlySnapshot, PullRun, RollUpDue
 from metrics.selectors import kpi_freshness, source_freshness
-from metrics.services import alert_digests_send, measurements_ingest, sweep
-from metrics.upsert import Row
+from metrics.services.alerts import alert_digests_send
+from metrics.services.ingest import measurements_ingest
+from metrics.services.outbox import sweep
+from metrics.services.upsert import Row
 from tests import factories
 
 pytestmark = pytest.mark.django_db

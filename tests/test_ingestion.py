@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from metrics.models import Measurement, MonthlySnapshot, RollUpDue
-from metrics.services import measurements_ingest, roll_up_owed
-from metrics.upsert import Row
+from metrics.services.ingest import measurements_ingest
+from metrics.services.rollup import roll_up_owed
+from metrics.services.upsert import Row
 from tests import factories
 
 pytestmark = pytest.mark.django_db

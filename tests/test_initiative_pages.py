@@ -24,6 +24,7 @@ from initiatives.models import (
 )
 from metrics.models import MonthlySnapshot
 from scoreboard.demo import DEMO_PASSWORD
+from scoreboard.months import add_months, first_of_month, previous_month
 from tests import factories
 from tests.browser import sign_in_at
 
@@ -359,11 +360,9 @@ def test_detail_marks_done_and_late_milestones(client, cio, initiative_a):
 
 
 def test_detail_embeds_each_kpis_last_twelve_months_for_this_initiative(client, cio, initiative_a, initiative_b, kpi):
-    this_month = timezone.localdate().replace(day=1)
+    this_month = first_of_month(timezone.localdate())
     for back, value in ((0, 61), (1, 55), (13, 10)):
-        # Calendar months back (31 days back from 1 December lands in October).
-        index = this_month.year * 12 + this_month.month - 1 - back
-        month = date(index // 12, index % 12 + 1, 1)
+        month = add_months(this_month, -back)
         MonthlySnapshot.objects.create(
             kpi=kpi,
             initiative=initiative_a,
@@ -429,10 +428,10 @@ def _rich_initiative(initiative, kpi, size):
         AffectedRole.objects.create(workflow_change=workflow, role=f"Role {n}", headcount=n)
         Milestone.objects.create(initiative=initiative, title=f"M{n}", due_on=date(2026, 1, 1) + timedelta(days=n))
         BacklogItem.objects.create(initiative=initiative, title=f"B{n}")
-    month = timezone.localdate().replace(day=1)
+    month = first_of_month(timezone.localdate())
     for n in range(min(size, 12)):
         MonthlySnapshot.objects.create(kpi=kpi, initiative=initiative, month=month, value=n, computed_at=timezone.now())
-        month = (month - timedelta(days=1)).replace(day=1)
+        month = previous_month(month)
     for kind in GateKind.values[: min(size, 3)]:
         GovernanceGate.objects.create(initiative=initiative, kind=kind)
     for n in range(size):
@@ -832,7 +831,7 @@ def test_ops_lead_reads_the_page_with_drawn_charts_and_edits_the_workflow_change
     initiative.ops_leads.add(lead)
     initiative.kpis.add(kpi)
     _workflow_with_steps(initiative)
-    month = timezone.localdate().replace(day=1)
+    month = first_of_month(timezone.localdate())
     for value in (40, 48, 55):
         MonthlySnapshot.objects.create(
             kpi=kpi,
@@ -843,7 +842,7 @@ def test_ops_lead_reads_the_page_with_drawn_charts_and_edits_the_workflow_change
             status="red",
             computed_at=timezone.now(),
         )
-        month = (month - timedelta(days=1)).replace(day=1)
+        month = previous_month(month)
 
     sign_in_at(page, live_server, "ops.lead", _url(initiative))
 

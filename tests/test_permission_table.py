@@ -50,8 +50,8 @@ from django.utils import timezone
 
 from governance.models import DecisionRequest, GovernanceGate, MatrixDecision, MatrixVersion, Risk
 from initiatives.models import BacklogItem, DeploymentBrief, Initiative, Milestone, ShadowAITool, WorkflowChange
-from metrics.csv_io import csv_import_create
 from metrics.models import KPI, Annotation, CsvImport, Measurement, MonthlySnapshot, Target
+from metrics.services.csv_import import csv_import_create
 from scoreboard import urls as scoreboard_urls
 from scoreboard.models import MonthlyReview
 from scoreboard.services import review_sign

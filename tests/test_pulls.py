@@ -10,7 +10,7 @@ from celery.exceptions import Retry
 from django.db import connection
 
 from metrics.models import Measurement, MetricSource, PullRun, SourceMapping
-from metrics.services import TransientPullError, source_pull
+from metrics.services.pulls import TransientPullError, source_pull
 from metrics.tasks import pull_source
 from tests import factories
 

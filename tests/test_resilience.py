@@ -21,9 +21,10 @@ from django.db import connection
 from django.utils import timezone
 
 from metrics.models import Measurement, MetricSource, MonthlySnapshot, PullRun, RollUpDue, SourceMapping
-from metrics.services import measurements_ingest, sweep
+from metrics.services.ingest import measurements_ingest
+from metrics.services.outbox import sweep
+from metrics.services.upsert import Row
 from metrics.tasks import pull_source
-from metrics.upsert import Row
 from scoreboard.celery import app
 
 ROOT = Path(__file__).resolve().parent.parent

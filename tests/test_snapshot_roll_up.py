@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from metrics.models import MonthlySnapshot
-from metrics.services import month_freeze, rag_status, snapshot_roll_up
+from metrics.services.rollup import month_freeze, rag_status, snapshot_roll_up
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def roll_up_engine(request, monkeypatch):
     """Every rule proven twice: PostgreSQL's set-based SQL roll-up and the Python one SQLite
     uses (on SQLite both runs take the Python path)."""
-    monkeypatch.setattr("metrics.services.ROLL_UP_IN_SQL", request.param == "sql")
+    monkeypatch.setattr("metrics.services.rollup.ROLL_UP_IN_SQL", request.param == "sql")
     return request.param
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from metrics.models import MetricSource, PullRun
-from metrics.services import source_save
+from metrics.services.pulls import source_save
 
 pytestmark = pytest.mark.django_db
 

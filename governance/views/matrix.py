@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from initiatives.forms import add_refusal, error_summary
-from metrics import csv_io
 from metrics.models import KPI
+from scoreboard import csv_writer
 
 from .. import selectors
 from ..forms import matrix as forms
@@ -398,14 +398,14 @@ def _csv_rows(version: MatrixVersion, decisions: list[MatrixDecision]):
             d.get_breach_when_display() if d.breach_when else "",
             d.breach_threshold,
         )
-        yield [csv_io.csv_cell(cell) for cell in cells]
+        yield [csv_writer.csv_cell(cell) for cell in cells]
 
 
 @require_GET
 def export_csv(request, number: int):
     version = _version(number)
     rows = _csv_rows(version, selectors.version_decisions(version))
-    response = StreamingHttpResponse(csv_io.csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_writer.csv_lines(rows), content_type="text/csv; charset=utf-8")
     state = "draft" if version.status == MatrixVersion.Status.DRAFT else f"effective-{version.effective_from}"
     response["Content-Disposition"] = f'attachment; filename="decision-matrix-v{version.number}-{state}.csv"'
     return response

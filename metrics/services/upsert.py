@@ -1,6 +1,6 @@
 """Set-based upsert of measurements on their natural key (KPI, initiative, source, time).
 
-The mechanics only; the rules (what is valid, what becomes due) are in services.py.
+The mechanics only; the rules (what is valid, what becomes due) are in ingest.py.
 Rows are staged in a temporary table (PostgreSQL COPY, or executemany on SQLite), then
 three statements do the work whatever the batch size: read the rows whose value changed
 (for history), update them, insert the new ones. NULL initiatives (company-wide values)
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
 
-from .models import Measurement, MonthlySnapshot
+from ..models import Measurement, MonthlySnapshot
 
 STAGE = "metrics_measurement_in"
 
@@ -204,11 +204,6 @@ def _converted(row) -> tuple:
         _as_datetime(created),
         _as_datetime(updated),
     )
-
-
-def month_of(moment: datetime) -> date:
-    """The month a measurement counts in, in the site's time zone."""
-    return timezone.localtime(moment).date().replace(day=1)
 
 
 SNAPSHOT_KEY_FIELDS = ("kpi_id", "initiative_id", "month")

@@ -1,7 +1,7 @@
-"""KPI definitions, their targets, the metric sources and the mappings that feed them: their
-writes and rules. The admin and the API call these, so each rule exists once.
+"""KPI definitions and their targets: their writes and rules. The admin and the API call these,
+so each rule exists once.
 
-Admins keep all three. A change that alters how a month's figure is computed or judged (a
+Admins keep both. A change that alters how a month's figure is computed or judged (a
 KPI's aggregation, direction or ratio; a target or its thresholds) makes every month it
 affects owed a roll-up through the outbox, in the same transaction: the figures follow the
 definition without waiting for the nightly pass, which recomputes only the current month.
@@ -17,9 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from scoreboard import writes
+from scoreboard.months import add_months, first_of_month
 
-from .models import KPI, Measurement, MetricSource, MonthlySnapshot, SourceMapping, Target
-from .services import _roll_ups_owed, first_of_month, source_save
+from ..models import KPI, Measurement, MonthlySnapshot, Target
+from .outbox import roll_ups_request
 
 KPI_FIELDS = (
     "code",
@@ -42,10 +43,8 @@ KPI_FIELDS = (
 # What a month's figure or colour is computed from: changing one makes every month owed.
 KPI_FIGURE_FIELDS = ("direction", "aggregation", "ratio_numerator", "ratio_denominator")
 TARGET_FIELDS = ("kpi", "initiative", "effective_from", "target", "amber_threshold", "red_threshold")
-SOURCE_MAPPING_FIELDS = ("source", "kpi", "initiative", "expression", "initiative_label")
 
 ONLY_ADMINS_KPIS = "Only admins keep the KPI definitions and their targets."
-ONLY_ADMINS_SOURCES = "Only admins keep the metric sources and what they feed."
 
 
 # --- KPIs ----------------------------------------------------------------------------------------------
@@ -182,103 +181,6 @@ def _months_owed(kpi_id: int, *, since: date | None) -> None:
         current_month = first_of_month(timezone.localdate())
         while month <= current_month:
             months.add(month)
-            month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+            month = add_months(month, 1)
     months.add(first_of_month(timezone.localdate()))
-    _roll_ups_owed({month: {kpi_id} for month in months}, now=now)
-
-
-# --- Source mappings -------------------------------------------------------------------------------------
-
-
-def source_mapping_save(*, by, data: dict, mapping: SourceMapping | None = None) -> SourceMapping:
-    """Say which KPI (and initiative, directly or by a label) a pulled source's query feeds, or
-    change it: admins only. Refused by field: a KPI the named initiative does not report, an
-    initiative named both directly and by label, an empty query."""
-    writes.unknown_fields(data, SOURCE_MAPPING_FIELDS)
-    with transaction.atomic():
-        if mapping is None:
-            writes.refuse_unless(by, "metrics.add_sourcemapping", None, ONLY_ADMINS_SOURCES)
-            current, why = SourceMapping(), "Mapping added"
-        else:
-            current = SourceMapping.objects.select_for_update().get(pk=mapping.pk)
-            writes.refuse_unless(by, "metrics.change_sourcemapping", current, ONLY_ADMINS_SOURCES)
-            if not writes.changed_fields(current, data):
-                return current
-            why = "Mapping changed"
-        for name, value in data.items():
-            setattr(current, name, value.strip() if isinstance(value, str) else value)
-        errors: dict[str, list[str]] = {}
-        writes.collect_errors(errors, current)
-        if current.kpi_id and current.initiative_id and not current.initiative.kpis.filter(pk=current.kpi_id).exists():
-            writes.add_error(
-                errors,
-                "kpi",
-                f"{current.initiative.code} does not report {current.kpi.code}: values for it would be refused.",
-            )
-        writes.raise_if(errors)
-        writes.save(current, by=by, why=why)
-    return current
-
-
-def source_mapping_delete(*, by, mapping: SourceMapping) -> None:
-    with transaction.atomic():
-        current = SourceMapping.objects.select_for_update().get(pk=mapping.pk)
-        writes.refuse_unless(by, "metrics.delete_sourcemapping", current, ONLY_ADMINS_SOURCES)
-        writes.delete(current, by=by, why="Mapping removed")
-
-
-# --- Metric sources --------------------------------------------------------------------------------------
-
-SOURCE_FIELDS = (
-    "name",
-    "kind",
-    "enabled",
-    "schedule",
-    "expected_interval_hours",
-    "url",
-    "method",
-    "headers",
-    "timestamp_path",
-    "undated_period",
-    "lookback_hours",
-    "step_seconds",
-    "connection_env",
-    "query",
-    "timeout_seconds",
-    "max_response_bytes",
-)
-
-
-def metric_source_save(*, by, data: dict, source: MetricSource | None = None) -> MetricSource:
-    """Configure a metric source (``source=None``) or change one: admins only. Validated by
-    field (the URL's host is on the allow-list, a credential header names an environment
-    variable, the cron line reads), saved with its beat schedule kept in step."""
-    writes.unknown_fields(data, SOURCE_FIELDS)
-    with transaction.atomic():
-        if source is None:
-            writes.refuse_unless(by, "metrics.add_metricsource", None, ONLY_ADMINS_SOURCES)
-            current = MetricSource()
-        else:
-            current = MetricSource.objects.select_for_update().get(pk=source.pk)
-            writes.refuse_unless(by, "metrics.change_metricsource", current, ONLY_ADMINS_SOURCES)
-        for name, value in data.items():
-            setattr(current, name, value.strip() if isinstance(value, str) and name != "query" else value)
-        errors: dict[str, list[str]] = {}
-        writes.collect_errors(errors, current)
-        if current.name and MetricSource.objects.filter(name=current.name).exclude(pk=current.pk).exists():
-            writes.add_error(errors, "name", f"Another source is named {current.name}: choose another name.")
-        writes.raise_if(errors)
-        current._change_reason = writes.reason("Source configured" if source is None else "Source changed")
-        return source_save(source=current, by=by)
-
-
-def source_delete(*, by, source: MetricSource) -> None:
-    """Delete a metric source with its mappings, runs and schedule (admins). One whose values are
-    stored is where they came from: refused, naming the measurements (ProtectedError)."""
-    with transaction.atomic():
-        current = MetricSource.objects.select_for_update().get(pk=source.pk)
-        writes.refuse_unless(by, "metrics.delete_metricsource", current, ONLY_ADMINS_SOURCES)
-        schedule = current.periodic_task
-        writes.delete(current, by=by, why="Source deleted")
-        if schedule is not None:
-            schedule.delete()  # beat would otherwise pull a source that is gone
+    roll_ups_request({month: {kpi_id} for month in months}, now=now)

@@ -2,7 +2,7 @@
 snapshot in scope (aggregation, company-wide combination, ratios, target, status) into a
 temporary table; four more write only what changed (delete the outdated, insert the new,
 and for frozen months record restatements). The rules are the same as the
-Python roll-up in services.py, which SQLite uses; the test suite runs both on PostgreSQL.
+Python roll-up in rollup.py, which SQLite uses; the test suite runs both on PostgreSQL.
 """
 
 from __future__ import annotations

@@ -1,0 +1,24 @@
+"""Annotations: a note on why a KPI moved in a month, shown on its charts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+
+from scoreboard.months import first_of_month
+
+from ..models import KPI, Annotation
+
+
+def annotation_add(*, kpi: KPI, month: date, initiative, text: str, author) -> Annotation:
+    """A note on why the KPI moved in a month, shown on its charts. The caller checks the
+    author may annotate this KPI (its accountable executives, or an admin)."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "Write what moved the figure; an empty note says nothing."})
+    if len(text) > 1000:
+        raise ValidationError({"text": f"Keep it under 1000 characters (this one has {len(text)})."})
+    return Annotation.objects.create(
+        kpi=kpi, month=first_of_month(month), initiative=initiative, text=text, author=author
+    )

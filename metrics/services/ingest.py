@@ -1,0 +1,361 @@
+"""Ingestion: every path (the quick log form, CSV, the API, pulls) stores measurements
+through here. Rows are read as people and machines send them, checked with reasons a person
+can act on, refused when the sender may not record them, and stored idempotently, a changed
+value keeping its history; the months they fall in become owed roll-ups (outbox.py) in the
+same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from initiatives.models import Initiative
+from scoreboard.months import month_of
+
+from ..models import KPI, Measurement, MetricSource, SourceKind
+from .outbox import roll_ups_request
+from .upsert import Row, upsert
+
+# Clock skew we tolerate before calling an observation "in the future".
+FUTURE_TOLERANCE = timedelta(minutes=5)
+# The largest magnitude a measurement column holds (20 digits, 6 of them decimals).
+VALUE_LIMIT = Decimal("1e14")
+
+
+@dataclass(frozen=True)
+class Rejection:
+    row: int  # position in the batch, from 1
+    reason: str
+    field: str = ""  # the part of the row at fault: kpi, initiative, observed_at or value
+
+
+@dataclass
+class IngestResult:
+    stored: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    months: dict[date, set[int]] = field(default_factory=dict)  # month → KPI ids made due
+
+
+def measurement_problem(
+    *, kpi: KPI, initiative_id: int | None, observed_at: datetime, value, now: datetime
+) -> tuple[str, str] | None:
+    """The field at fault and why this value cannot be stored for this KPI, in words a
+    person can act on; None if it can."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | float):
+        return "value", f"value {value!r} is not a number"
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    if not value.is_finite():
+        return "value", f"value {value} is not a finite number"
+    if abs(value) >= VALUE_LIMIT:
+        return "value", f"value {value} is too large to store"
+    if kpi.unit == "percent" and not 0 <= value <= 100:
+        return "value", f"{kpi.name} is a percentage: {value} is outside 0 to 100"
+    if kpi.unit in ("count", "days", "hours", "minutes") and value < 0:
+        return "value", f"{kpi.name} is measured in {kpi.get_unit_display()}: it cannot be negative"
+    if kpi.scope == "company" and initiative_id is not None:
+        return "initiative", f"{kpi.name} is measured company-wide: it takes no initiative"
+    if timezone.is_naive(observed_at):
+        return "observed_at", "the observed time has no time zone"
+    if observed_at > now + FUTURE_TOLERANCE:
+        return "observed_at", f"the observed time {timezone.localtime(observed_at):%Y-%m-%d %H:%M} is in the future"
+    return None
+
+
+# --- Reading rows as people and machines send them (API bodies now; the form and CSV next) --
+
+_ROW_FIELDS = frozenset({"kpi", "initiative", "observed_at", "value", "note"})
+_NOTE_LIMIT = Measurement._meta.get_field("note").max_length
+
+
+def read_rows(
+    items: list, *, plain_dates: bool = False
+) -> tuple[list[tuple[int, Row]], dict[str, dict[str, list[str]]]]:
+    """The rows of a batch that read, each with its number (from 1), and for each that did
+    not, each field at fault and why. KPIs and initiatives are looked up once per batch.
+
+    With `plain_dates` (people's paths: the form and CSV), an observed time may also be a
+    bare date, YYYY-MM-DD, read as the start of that day in the company's time zone."""
+    codes = {"kpi": set(), "initiative": set()}
+    for item in items:
+        if isinstance(item, dict):
+            for name, found in codes.items():
+                if isinstance(item.get(name), str):
+                    found.add(item[name])
+    kpis = {k.code: k.pk for k in KPI.objects.filter(code__in=codes["kpi"]).only("pk", "code")}
+    initiatives = dict(Initiative.objects.filter(code__in=codes["initiative"]).values_list("code", "pk"))
+    rows, errors = [], {}
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            errors[str(number)] = {"non_field_errors": ["Each measurement is an object."]}
+            continue
+        problems, row = _read_row(item, kpis, initiatives, plain_dates)
+        if problems:
+            errors[str(number)] = problems
+        else:
+            rows.append((number, row))
+    return rows, errors
+
+
+def _read_row(item: dict, kpis: dict, initiatives: dict, plain_dates: bool = False) -> tuple[dict, Row | None]:
+    problems = {}
+    if not _ROW_FIELDS.issuperset(item):  # no set built for the usual, well-formed row
+        problems = {name: ["Not a field of a measurement."] for name in item.keys() - _ROW_FIELDS}
+    kpi = item.get("kpi")
+    if kpi is None:
+        problems["kpi"] = ["This field is required: the KPI's code."]
+    elif kpi not in kpis:
+        problems["kpi"] = [f"No KPI has the code {kpi!r}."]
+    initiative = item.get("initiative")
+    if initiative is not None and initiative not in initiatives:
+        problems["initiative"] = [f"No initiative has the code {initiative!r}."]
+    observed_at = item.get("observed_at")
+    parsed = None
+    if isinstance(observed_at, str):
+        parsed = _start_of_day(observed_at) if plain_dates and len(observed_at) == 10 else _instant(observed_at)
+    if observed_at is None:
+        problems["observed_at"] = ["This field is required: when the value was observed."]
+    elif parsed is None:
+        example = "a date, YYYY-MM-DD, or a date and time" if plain_dates else "a date and time"
+        problems["observed_at"] = [f"{observed_at!r} is not {example} (ISO 8601, e.g. 2026-03-31T17:00:00Z)."]
+    elif parsed is _NAIVE:
+        problems["observed_at"] = ["Give the time zone, e.g. 2026-03-31T17:00:00+02:00."]
+    value = item.get("value")
+    number = None
+    if value is None:
+        problems["value"] = ["This field is required."]
+    elif isinstance(value, bool) or not isinstance(value, str | int | float):
+        problems["value"] = [f"{value!r} is not a number."]
+    else:
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            problems["value"] = [f"{value!r} is not a number."]
+    note = item.get("note", "")
+    if not isinstance(note, str):
+        problems["note"] = ["A note is text."]
+    elif len(note) > _NOTE_LIMIT:
+        problems["note"] = [f"A note is at most {_NOTE_LIMIT} characters; this one has {len(note)}."]
+    if problems:
+        return problems, None
+    return {}, Row(
+        kpi_id=kpis[kpi],
+        initiative_id=initiatives.get(initiative),
+        observed_at=parsed,
+        value=number,
+        note=note,
+    )
+
+
+_NAIVE = object()  # a date and time without its time zone
+
+
+@lru_cache(maxsize=4096)
+def _start_of_day(text: str):
+    """YYYY-MM-DD as the first moment of that day in the company's time zone (in UTC)."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return timezone.make_aware(datetime.combine(day, datetime.min.time())).astimezone(UTC)
+
+
+@lru_cache(maxsize=65_536)  # a batch repeats its observation times: parse each once
+def _instant(text: str):
+    """The moment an ISO 8601 text names, in UTC; _NAIVE without a time zone; None when it
+    names no moment (bad text, 12:99, an offset beyond a day, a year out of range). In UTC
+    because PostgreSQL refuses offsets that Python accepts (beyond ±15:59)."""
+    try:
+        moment = parse_datetime(text)
+        if moment is None:
+            return None
+        return _NAIVE if timezone.is_naive(moment) else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+def add_rejections(errors: dict, rejections: list[Rejection], numbered: list[tuple[int, Row]]) -> None:
+    """Put the service's rejections into `errors` (as read_rows gives them: row number →
+    field → reasons), each under the number the row had in what was sent."""
+    for rejection in rejections:
+        number = numbered[rejection.row - 1][0]  # a rejection counts only the rows that were read
+        field_errors = errors.setdefault(str(number), {})
+        field_errors.setdefault(rejection.field or "non_field_errors", []).append(rejection.reason)
+
+
+def measurements_check_may_record(user, rows: list[Row]) -> None:
+    """An ops lead records only for the initiatives they lead; company-wide figures and
+    everyone else's initiatives are refused (PermissionDenied), and then nothing is stored."""
+    if user.is_scoreboard_admin:
+        return
+    led = user.led_initiative_ids if user.is_ops_lead else frozenset()
+    refused = sorted({r.initiative_id for r in rows if r.initiative_id not in led}, key=lambda i: (i is None, i))
+    if not refused:
+        return
+    codes = dict(Initiative.objects.filter(pk__in=[i for i in refused if i]).values_list("pk", "code"))
+    named = [codes[i] for i in refused if i is not None]
+    reasons = []
+    if named:
+        reasons.append(f"you do not lead {', '.join(named)}")
+    if None in refused:
+        reasons.append("company-wide figures are recorded by admins")
+    raise PermissionDenied(f"Nothing was stored: {'; '.join(reasons)}.")
+
+
+# --- Checking and storing: the one way in ----------------------------------------------------
+
+
+def people_source(kind: str) -> MetricSource:
+    """The source that people's values come in through (the form, CSV uploads): the first
+    source of that kind, made on first use."""
+    source = MetricSource.objects.filter(kind=kind).order_by("pk").first()
+    if source is None:
+        source, _ = MetricSource.objects.get_or_create(name=SourceKind(kind).label, defaults={"kind": kind})
+    return source
+
+
+def measurements_validate(rows: list[Row], *, now: datetime | None = None) -> tuple[list[Row], list[Rejection]]:
+    """Split rows into those that can be stored and those that cannot, with reasons."""
+    now = now or timezone.now()
+    kpis = KPI.objects.in_bulk({r.kpi_id for r in rows})
+    reported = _reported_kpis({r.initiative_id for r in rows if r.initiative_id is not None})
+    valid, rejected = [], []
+    for index, row in enumerate(rows, start=1):
+        kpi = kpis.get(row.kpi_id)
+        problem = (
+            ("kpi", f"KPI #{row.kpi_id} does not exist")
+            if kpi is None
+            else measurement_problem(
+                kpi=kpi, initiative_id=row.initiative_id, observed_at=row.observed_at, value=row.value, now=now
+            )
+        )
+        if problem is None and row.initiative_id is not None:
+            problem = _not_reported(kpi, row.initiative_id, reported)
+        if problem:
+            field_name, reason = problem
+            rejected.append(Rejection(index, reason, field_name))
+        else:
+            valid.append(row)
+    return valid, rejected
+
+
+def _reported_kpis(initiative_ids: set[int]) -> dict[int, tuple[str, set[int]]]:
+    """For each initiative: its name and the KPIs it reports (two queries per batch)."""
+    if not initiative_ids:
+        return {}
+    reported = {
+        pk: (name, set()) for pk, name in Initiative.objects.filter(pk__in=initiative_ids).values_list("pk", "name")
+    }
+    for initiative_id, kpi_id in Initiative.kpis.through.objects.filter(initiative_id__in=initiative_ids).values_list(
+        "initiative_id", "kpi_id"
+    ):
+        reported[initiative_id][1].add(kpi_id)
+    return reported
+
+
+def _not_reported(kpi: KPI, initiative_id: int, reported: dict) -> tuple[str, str] | None:
+    if initiative_id not in reported:
+        return "initiative", f"initiative #{initiative_id} does not exist"
+    name, kpi_ids = reported[initiative_id]
+    if kpi.pk not in kpi_ids:
+        return "kpi", f"{kpi.name} is not one of the KPIs {name} reports"
+    return None
+
+
+def measurements_ingest(
+    *,
+    rows: list[Row],
+    source: MetricSource,
+    entered_by=None,
+    entered_via: str,
+    now: datetime | None = None,
+    all_or_nothing: bool = False,
+) -> IngestResult:
+    """Store measurements idempotently: a key (KPI, initiative, source, observed time) seen
+    before updates its value (recorded in history) or, unchanged, stores nothing.
+
+    Rows that cannot be stored are returned as rejections, never half-written; with
+    `all_or_nothing`, one rejected row means none is stored. In the same transaction the
+    months these values fall in are recorded as owed roll-ups, so a lost message or a
+    stopped broker delays a snapshot but never loses it.
+    """
+    now = now or timezone.now()
+    valid, rejected = measurements_validate(rows, now=now)
+    # The same key twice in one batch: the later row wins, as a second send would.
+    latest = {row.key: row for row in valid}
+    result = IngestResult(rejected=rejected)
+    if not latest or (all_or_nothing and rejected):
+        return result
+    with transaction.atomic():
+        outcome = upsert(
+            rows=list(latest.values()),
+            source_id=source.pk,
+            entered_by_id=entered_by.pk if entered_by else None,
+            entered_via=entered_via,
+        )
+        _record_changes_in_history(outcome.changed, entered_by=entered_by, reason=entered_via, now=now)
+        months_of: dict[datetime, date] = {}  # time-zone arithmetic once per distinct time
+        for kpi_id, observed_at in outcome.written:
+            month = months_of.get(observed_at) or months_of.setdefault(observed_at, month_of(observed_at))
+            result.months.setdefault(month, set()).add(kpi_id)
+        roll_ups_request(result.months, now=now)
+    result.stored = len(outcome.written)
+    result.unchanged = len(latest) - result.stored
+    return result
+
+
+def _record_changes_in_history(changed, *, entered_by, reason: str, now: datetime) -> None:
+    """A replaced value keeps its trail: the state before (if history had none yet) and after."""
+    if not changed:
+        return
+    historical = Measurement.history.model
+    with_history = set(historical.objects.filter(id__in=[c.id for c in changed]).values_list("id", flat=True))
+    current = Measurement.objects.in_bulk([c.id for c in changed])
+    records = []
+    for before in changed:
+        if before.id not in with_history:
+            records.append(
+                historical(
+                    **{f: getattr(before, f) for f in _HISTORY_FIELDS},
+                    source_id=current[before.id].source_id,
+                    history_date=before.updated_at,
+                    history_type="+",
+                    history_user_id=before.entered_by_id,
+                    history_change_reason=before.entered_via,
+                )
+            )
+        after = current[before.id]
+        records.append(
+            historical(
+                **{f: getattr(after, f) for f in _HISTORY_FIELDS},
+                source_id=after.source_id,
+                history_date=now,
+                history_type="~",
+                history_user=entered_by,
+                history_change_reason=reason,
+            )
+        )
+    historical.objects.bulk_create(records)
+
+
+_HISTORY_FIELDS = (
+    "id",
+    "kpi_id",
+    "initiative_id",
+    "observed_at",
+    "value",
+    "entered_by_id",
+    "entered_via",
+    "note",
+    "created_at",
+    "updated_at",
+)

@@ -1,0 +1,56 @@
+"""Month arithmetic, in one place for every app. A month is its first day, a ``date``, never a
+string; the month a moment counts in is taken in the site's time zone, as the database's
+TruncMonth takes it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def previous_month(month: date) -> date:
+    return (month - timedelta(days=1)).replace(day=1)
+
+
+def add_months(month: date, n: int) -> date:
+    """The first day of the month ``n`` months after (``n`` < 0: before) the month of ``month``."""
+    years, index = divmod(month.year * 12 + month.month - 1 + n, 12)
+    return date(years, index + 1, 1)
+
+
+def last_day(month: date) -> date:
+    """The month's last day."""
+    return next_month(month) - timedelta(days=1)
+
+
+def months_back(month: date, count: int) -> list[date]:
+    """The `count` months ending with `month`, oldest first."""
+    months = [month]
+    while len(months) < count:
+        months.append(previous_month(months[-1]))
+    return months[::-1]
+
+
+def months_between(first: date, last: date) -> int:
+    """How many months from ``first`` to ``last``, both counted."""
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def month_of(moment: datetime) -> date:
+    """The month a measurement counts in, in the site's time zone."""
+    return first_of_month(timezone.localtime(moment).date())
+
+
+def start_of_month(month: date) -> datetime:
+    """Midnight on the month's first day, in the site's time zone (as TruncMonth counts)."""
+    return datetime(month.year, month.month, 1, tzinfo=timezone.get_current_timezone())
