@@ -30,13 +30,7 @@ from .serializers import (
     TargetSerializer,
 )
 from .services import kpis as kpis_services
-from .services.ingest import (
-    add_rejections,
-    measurements_check_may_record,
-    measurements_ingest,
-    measurements_validate,
-    read_rows,
-)
+from .services.ingest import measurements_record
 
 MAX_BATCH = 10_000
 DEFAULT_SOURCE = "REST API"
@@ -151,23 +145,14 @@ class MeasurementViewSet(RulesViewSetMixin, mixins.ListModelMixin, mixins.Retrie
             return self._store_checked(request, items, source_name=source_name, single=single)
 
     def _store_checked(self, request, items: list, *, source_name, single: bool) -> Response:
-        numbered, errors = read_rows(items)
-        rows = [r for _, r in numbered]
-        measurements_check_may_record(request.user, rows)
-        source = _push_source(source_name)
-        if errors:
-            # Every row's verdict at once: also what is wrong with the rows that did read.
-            _, rejected = measurements_validate(rows)
-            add_rejections(errors, rejected, numbered)
-            raise ValidationError(errors["1"] if single else {"measurements": errors})
-        result = measurements_ingest(
-            rows=rows, source=source, entered_by=request.user, entered_via="api", all_or_nothing=True
+        recorded = measurements_record(
+            by=request.user, items=items, source=lambda: _push_source(source_name), entered_via="api"
         )
-        if result.rejected:
-            add_rejections(errors, result.rejected, numbered)
-            raise ValidationError(errors["1"] if single else {"measurements": errors})
+        if recorded.errors:
+            # Every row's verdict at once, each under its number.
+            raise ValidationError(recorded.errors["1"] if single else {"measurements": recorded.errors})
         return Response(
-            {"received": len(items), "stored": result.stored, "unchanged": result.unchanged},
+            {"received": len(items), "stored": recorded.stored, "unchanged": recorded.unchanged},
             status=status.HTTP_201_CREATED,
         )
 

@@ -1,10 +1,9 @@
 """An uploaded CSV file of an initiative's measurements, kept for its preview, checked (in
 the request when small, by a job when large) and stored as the person chose.
 
-Rows are checked and stored by the one ingestion service (ingest.read_rows,
-measurements_validate, measurements_ingest), exactly as the API does: this module only turns
-a file (read by metrics.csv_io) into the service's items and the service's verdicts back
-into rows and columns.
+Rows are checked and stored by the one intake (ingest.measurements_record), exactly as the
+API and the quick form do: this module only turns a file (read by metrics.csv_io) into the
+intake's items, and its verdicts back into rows and columns.
 
 Row numbers are those a spreadsheet shows: the header is row 1, the first value row 2.
 """
@@ -23,14 +22,7 @@ from django.utils import timezone
 from ..csv_io import Layout, Record, layout, read_file, records
 from ..models import CsvImport, CsvImportStatus, SourceKind
 from . import outbox
-from .ingest import (
-    add_rejections,
-    measurements_check_may_record,
-    measurements_ingest,
-    measurements_validate,
-    people_source,
-    read_rows,
-)
+from .ingest import measurements_record, people_source
 
 # Files up to this many rows are checked (and stored) in the request; larger ones by a job.
 IN_REQUEST_ROWS = 5_000
@@ -74,10 +66,15 @@ def check_records(batch: list[Record], *, initiative_code: str, file_layout: Lay
             problems[record.number] = {"row": [record.problem]}
         else:
             sent.append(record)
-    numbered, errors = read_rows([_item(r, initiative_code) for r in sent], plain_dates=True)
-    rows = [row for _, row in numbered]
-    _, rejections = measurements_validate(rows)
-    add_rejections(errors, rejections, numbered)
+    recorded = measurements_record(
+        by=None,  # the uploader's right is checked on upload and again when storing
+        items=[_item(r, initiative_code) for r in sent],
+        source=None,
+        entered_via="csv",
+        plain_dates=True,
+        check_only=True,
+    )
+    numbered, errors = recorded.numbered, recorded.errors
     for index, fields in errors.items():
         number = sent[int(index) - 1].number
         by_column = problems.setdefault(number, {})
@@ -223,16 +220,14 @@ def _store(import_id: int) -> None:
         initiative_code=csv_import.initiative.code,
         file_layout=file_layout,
     )
-    measurements_check_may_record(user, [row for _, row in checked.numbered])
     if checked.problems and not csv_import.store_valid_only:
         # Valid at preview, not now (a KPI dropped meanwhile): all or none means none.
         _finish(csv_import, CsvImportStatus.FAILED, rejected=len(checked.problems), error=_changed(checked))
         return
-    source = people_source(SourceKind.CSV)
-    result = measurements_ingest(
+    result = measurements_record(
+        by=user,
         rows=[row for number, row in checked.numbered if number not in checked.problems],
-        source=source,
-        entered_by=user,
+        source=lambda: people_source(SourceKind.CSV),
         entered_via=f"csv:{csv_import.file_name}"[:120],
         all_or_nothing=not csv_import.store_valid_only,
     )

@@ -7,6 +7,8 @@ same transaction.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -71,7 +73,61 @@ def measurement_problem(
     return None
 
 
-# --- Reading rows as people and machines send them (API bodies now; the form and CSV next) --
+# --- Reading a value as people and machines send it: the same on every path ------------------
+
+# The unit a person may write after (or, for money, before) a number, and what it means.
+_UNIT_WORDS = {
+    "%": "percent",
+    "€": "currency",
+    "eur": "currency",
+    "d": "days",
+    "day": "days",
+    "days": "days",
+    "h": "hours",
+    "hr": "hours",
+    "hrs": "hours",
+    "hour": "hours",
+    "hours": "hours",
+    "min": "minutes",
+    "mins": "minutes",
+    "minute": "minutes",
+    "minutes": "minutes",
+}
+_TYPED_VALUE = re.compile(r"(?P<pre>€)?\s*(?P<number>[+-]?(\d+(\.\d*)?|\.\d+))\s*(?P<unit>[^\d\s.+-]*)")
+
+
+def read_value(value, kpi: KPI | None) -> tuple[Decimal | None, str]:
+    """A value as sent: a number, or a text with or without the KPI's unit ("85", "85 %",
+    "€1200", "36.5 h"), read the same way for the form, a CSV cell and an API body. Returns the
+    number, or None and why not. A unit that is not the KPI's is refused, naming both: that is
+    the mistake of logging the wrong figure, not a typing slip."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        return None, f"{value!r} is not a number."
+    if not isinstance(value, str):
+        return Decimal(str(value)), ""
+    text = value.strip()
+    try:
+        return Decimal(text), ""  # the usual case, a plain number: no pattern to match
+    except InvalidOperation:
+        pass
+    if not text:
+        return None, "Enter the value."
+    if "," in text:
+        return None, f"{text!r}: write decimals with a point and no thousands separator."
+    typed = _TYPED_VALUE.fullmatch(text)
+    if typed is None:
+        return None, f"{text!r} is not a number."
+    unit = typed["unit"].lower()
+    if typed["pre"]:
+        unit = unit or "€"
+    if unit and kpi is None:
+        return None, f"{text!r} is not a number."  # no KPI to read its unit against
+    if unit and _UNIT_WORDS.get(unit) != kpi.unit:
+        return None, f"{kpi.name} is measured in {kpi.get_unit_display()}, not {typed['unit'] or unit}."
+    return Decimal(typed["number"]), ""
+
+
+# --- Reading rows as people and machines send them ------------------------------------------
 
 _ROW_FIELDS = frozenset({"kpi", "initiative", "observed_at", "value", "note"})
 _NOTE_LIMIT = Measurement._meta.get_field("note").max_length
@@ -91,7 +147,7 @@ def read_rows(
             for name, found in codes.items():
                 if isinstance(item.get(name), str):
                     found.add(item[name])
-    kpis = {k.code: k.pk for k in KPI.objects.filter(code__in=codes["kpi"]).only("pk", "code")}
+    kpis = {k.code: k for k in KPI.objects.filter(code__in=codes["kpi"]).only("pk", "code", "name", "unit")}
     initiatives = dict(Initiative.objects.filter(code__in=codes["initiative"]).values_list("code", "pk"))
     rows, errors = [], {}
     for number, item in enumerate(items, start=1):
@@ -113,10 +169,10 @@ def _read_row(item: dict, kpis: dict, initiatives: dict, plain_dates: bool = Fal
     kpi = item.get("kpi")
     if kpi is None:
         problems["kpi"] = ["This field is required: the KPI's code."]
-    elif kpi not in kpis:
+    elif not isinstance(kpi, str) or kpi not in kpis:
         problems["kpi"] = [f"No KPI has the code {kpi!r}."]
     initiative = item.get("initiative")
-    if initiative is not None and initiative not in initiatives:
+    if initiative is not None and (not isinstance(initiative, str) or initiative not in initiatives):
         problems["initiative"] = [f"No initiative has the code {initiative!r}."]
     observed_at = item.get("observed_at")
     parsed = None
@@ -133,13 +189,10 @@ def _read_row(item: dict, kpis: dict, initiatives: dict, plain_dates: bool = Fal
     number = None
     if value is None:
         problems["value"] = ["This field is required."]
-    elif isinstance(value, bool) or not isinstance(value, str | int | float):
-        problems["value"] = [f"{value!r} is not a number."]
     else:
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            problems["value"] = [f"{value!r} is not a number."]
+        number, why = read_value(value, kpis.get(kpi) if isinstance(kpi, str) else None)
+        if number is None:
+            problems["value"] = [why]
     note = item.get("note", "")
     if not isinstance(note, str):
         problems["note"] = ["A note is text."]
@@ -148,7 +201,7 @@ def _read_row(item: dict, kpis: dict, initiatives: dict, plain_dates: bool = Fal
     if problems:
         return problems, None
     return {}, Row(
-        kpi_id=kpis[kpi],
+        kpi_id=kpis[kpi].pk,
         initiative_id=initiatives.get(initiative),
         observed_at=parsed,
         value=number,
@@ -359,3 +412,65 @@ _HISTORY_FIELDS = (
     "created_at",
     "updated_at",
 )
+
+
+# --- The one intake: what the form, the CSV import and the API call ----------------------------
+
+
+@dataclass
+class Recorded:
+    """What became of a batch sent by a person or a machine: how many rows were stored or already
+    there, and, by row number (from 1, as sent), each field at fault and why."""
+
+    stored: int = 0
+    unchanged: int = 0
+    errors: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    numbered: list[tuple[int, Row]] = field(default_factory=list)  # the rows that read, by number
+    rejected: list[Rejection] = field(default_factory=list)  # of the rows that read, those refused
+
+
+def measurements_record(
+    *,
+    by,
+    items: list | None = None,
+    rows: list[Row] | None = None,
+    source: MetricSource | Callable[[], MetricSource] | None,
+    entered_via: str,
+    plain_dates: bool = False,
+    all_or_nothing: bool = True,
+    check_only: bool = False,
+    now: datetime | None = None,
+) -> Recorded:
+    """Record measurements as they are sent: the form's one value, a CSV file's rows, an API
+    body. Every path reads them here, the same way (codes, dates, a value with or without its
+    unit), so the same mistake gets the same reason wherever it is made.
+
+    Refused (PermissionDenied, nothing stored) when ``by`` may not record a row: an ops lead
+    records only for the initiatives they lead. Otherwise each row that cannot be stored is
+    named with its fields and reasons; with ``all_or_nothing`` one such row means none is
+    stored. ``check_only`` reads and judges without storing (a CSV preview). ``source`` may be
+    given as a function, called once the sender may record (its own refusal comes second).
+
+    ``rows`` instead of ``items``: rows already read (a pull's, a CSV file's checked at preview),
+    judged and stored the same way. ``by`` None: the system itself (a pull), no person to check."""
+    if rows is None:
+        numbered, errors = read_rows(items, plain_dates=plain_dates)
+        rows = [row for _, row in numbered]
+    else:
+        numbered, errors = list(enumerate(rows, start=1)), {}
+    if by is not None:
+        measurements_check_may_record(by, rows)
+    if callable(source):
+        source = source()
+    recorded = Recorded(errors=errors, numbered=numbered)
+    if check_only or (errors and all_or_nothing):
+        _, recorded.rejected = measurements_validate(rows, now=now)
+        add_rejections(errors, recorded.rejected, numbered)
+        return recorded
+    result = measurements_ingest(
+        rows=rows, source=source, entered_by=by, entered_via=entered_via, all_or_nothing=all_or_nothing, now=now
+    )
+    recorded.rejected = result.rejected
+    add_rejections(errors, result.rejected, numbered)
+    recorded.stored, recorded.unchanged = result.stored, result.unchanged
+    return recorded

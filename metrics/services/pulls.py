@@ -14,7 +14,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from ..models import MetricSource, PullRun, PullStatus, PullTrigger, RunStatus
 from ..sources import SourceError, read_source
 from . import outbox
-from .ingest import measurements_ingest
+from .ingest import measurements_record
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +51,13 @@ def source_pull(
         return run
     try:
         with transaction.atomic():
-            result = measurements_ingest(
-                rows=reading.rows, source=source, entered_via=f"pull:{source.name}"[:120], now=now
+            result = measurements_record(
+                by=None,
+                rows=reading.rows,
+                source=source,
+                entered_via=f"pull:{source.name}"[:120],
+                all_or_nothing=False,
+                now=now,
             )
             rejections = [(n, reason) for n, reason in reading.rejections] + [
                 (r.row, r.reason) for r in result.rejected
