@@ -54,12 +54,12 @@ def main() -> None:
         print(f"-- {attempt}")
         csv_import = timed(
             "upload (read, keep):",
-            lambda: csv_imports.csv_import_create(initiative=initiative, user=user, file_name="bench.csv", data=data),
+            lambda: csv_imports.csv_import_create(initiative=initiative, by=user, file_name="bench.csv", data=data),
         )
         timed("check (job):", lambda i=csv_import: csv_imports.csv_import_check(import_id=i.pk))
         csv_import.refresh_from_db()
         assert (csv_import.status, csv_import.rows_valid) == ("ready", TOTAL), csv_import.status
-        csv_imports.csv_import_request_store(csv_import=csv_import, user=user, valid_only=False)  # the claim
+        csv_imports.csv_import_request_store(csv_import=csv_import, by=user, valid_only=False)  # the claim
         timed("store (job, one txn):", lambda i=csv_import: csv_imports.csv_import_store(import_id=i.pk))
         csv_import.refresh_from_db()
         print(

@@ -224,7 +224,7 @@ class DecisionRequestViewSet(
         decision_request = self.get_object()  # 403 here for anyone but the executive asked
         body = DecisionAnswerSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        answered = decision_answer(decision_request=decision_request, user=request.user, **body.validated_data)
+        answered = decision_answer(decision_request=decision_request, by=request.user, **body.validated_data)
         return Response(self.get_serializer(answered).data)
 
 

@@ -73,7 +73,7 @@ def csv_upload(request, code: str):
                 # One byte past the limit is enough to know it is too big.
                 data = upload.read(csv_io.MAX_BYTES + 1)
                 csv_import = csv_imports.csv_import_create(
-                    initiative=initiative, user=request.user, file_name=upload.name, data=data
+                    initiative=initiative, by=request.user, file_name=upload.name, data=data
                 )
             except csv_io.CsvRefused as refusal:
                 form.add_error("file", str(refusal))
@@ -127,7 +127,7 @@ def csv_store(request, uuid):
         error = "Tick the box to confirm that the rows with problems are left out."
         return _render_preview(request, csv_import, error=error, status=400)
     try:
-        csv_imports.csv_import_request_store(csv_import=csv_import, user=request.user, valid_only=choice == "valid")
+        csv_imports.csv_import_request_store(csv_import=csv_import, by=request.user, valid_only=choice == "valid")
     except csv_imports.StoreRefused as refusal:
         return _render_preview(request, csv_import, error=str(refusal), status=409)
     csv_import.refresh_from_db()

@@ -63,7 +63,7 @@ def log_value(request, code: str):
     if form.is_valid():
         try:
             logged = measurement_log(
-                user=request.user,
+                by=request.user,
                 initiative=initiative,
                 kpi_code=form.cleaned_data["kpi"],
                 period=form.cleaned_data["period"],

@@ -132,7 +132,7 @@ class MonthlyReviewViewSet(RulesViewSetMixin, viewsets.ReadOnlyModelViewSet):
         body = ReviewSignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         month = review_month(kwargs["month"])
-        review = review_signing(review_sign, month=month, user=request.user, **body.validated_data)
+        review = review_signing(review_sign, month=month, by=request.user, **body.validated_data)
         return Response(MonthlyReviewSerializer(review).data)
 
     @extend_schema(
@@ -145,7 +145,7 @@ class MonthlyReviewViewSet(RulesViewSetMixin, viewsets.ReadOnlyModelViewSet):
         body = ReviewWithdrawSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         month = review_month(kwargs["month"])
-        review = review_signing(review_unsign, month=month, user=request.user, **body.validated_data)
+        review = review_signing(review_unsign, month=month, by=request.user, **body.validated_data)
         if review.pk is None:
             raise exceptions.NotFound(f"{month:%B %Y} has no review yet: there is no sign-off to withdraw.")
         return Response(MonthlyReviewSerializer(review).data)

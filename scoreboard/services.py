@@ -19,12 +19,12 @@ from .months import first_of_month
 SLOTS = ("cio", "coo")
 
 
-def review_sign(*, month: date, user, slot: str, comment: str) -> MonthlyReview:
+def review_sign(*, month: date, by, slot: str, comment: str) -> MonthlyReview:
     """Sign the month off in the CIO's or the COO's slot, with a comment. Signing again
     while the month is open updates the comment; once both have signed, the month is
     frozen and nothing in the review changes any more."""
     month = _checked_month(month)
-    _check_slot(user, slot)
+    _check_slot(by, slot)
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": "A sign-off needs a comment: what you are answering for this month."})
@@ -35,10 +35,10 @@ def review_sign(*, month: date, user, slot: str, comment: str) -> MonthlyReview:
         if review.is_frozen:
             raise ValidationError(f"{month:%B %Y} is frozen: both executives have signed it off.")
         now = timezone.now()
-        already = getattr(review, f"{slot}_signed_by_id") == user.pk
+        already = getattr(review, f"{slot}_signed_by_id") == by.pk
         if already and getattr(review, f"{slot}_comment") == comment:
             return review  # a retried sign-off changes nothing
-        setattr(review, f"{slot}_signed_by", user)
+        setattr(review, f"{slot}_signed_by", by)
         setattr(review, f"{slot}_comment", comment)
         if not already:
             setattr(review, f"{slot}_signed_at", now)
@@ -52,10 +52,10 @@ def review_sign(*, month: date, user, slot: str, comment: str) -> MonthlyReview:
     return review
 
 
-def review_unsign(*, month: date, user, slot: str) -> MonthlyReview:
+def review_unsign(*, month: date, by, slot: str) -> MonthlyReview:
     """Withdraw a sign-off while the month is still open (the other has not signed yet)."""
     month = _checked_month(month)
-    _check_slot(user, slot)
+    _check_slot(by, slot)
     with transaction.atomic():
         review = MonthlyReview.objects.select_for_update().filter(month=month).first()
         if review is None or getattr(review, f"{slot}_signed_at") is None:

@@ -60,12 +60,10 @@ def exco_sign_off(request, month: date):
     slot = request.POST.get("slot", "")
     try:
         if request.POST.get("action") == "withdraw":
-            services.review_unsign(month=month, user=request.user, slot=slot)
+            services.review_unsign(month=month, by=request.user, slot=slot)
             messages.success(request, f"Your {slot.upper()} sign-off of {month:%B %Y} is withdrawn.")
         else:
-            review = services.review_sign(
-                month=month, user=request.user, slot=slot, comment=request.POST.get("comment")
-            )
+            review = services.review_sign(month=month, by=request.user, slot=slot, comment=request.POST.get("comment"))
             frozen = " Both have signed: the month is frozen." if review.is_frozen else ""
             messages.success(request, f"{month:%B %Y} signed off as {slot.upper()}.{frozen}")
     except ValidationError as error:

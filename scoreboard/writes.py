@@ -116,19 +116,35 @@ def last_changed_by(obj: models.Model) -> str:
     return person(last.history_user if last is not None else None)
 
 
-def check_fresh(current: models.Model, read_at: datetime | None, *, what: str, field: str = "updated_at") -> None:
-    """Refuse (StaleEdit) an edit made on a copy read before ``current`` last changed, naming who
-    changed it and when. ``read_at`` None means the caller read no copy (an API client that sent
-    no ``updated_at``): nothing to compare."""
+def stale_message(
+    current: models.Model,
+    *,
+    what: str,
+    field: str = "updated_at",
+    nothing: str = "Nothing was saved",
+    then: str = "Reload it to see their change, then make yours again.",
+) -> str:
+    """Why an edit made on an older copy is refused: who changed ``what``, and when."""
+    changed_at = getattr(current, field)
+    return f"{nothing}: {last_changed_by(current)} changed {what} on {when(changed_at)} after you opened it. {then}"
+
+
+def check_fresh(
+    current: models.Model,
+    read_at: datetime | None,
+    *,
+    what: str,
+    field: str = "updated_at",
+    error: type[StaleEdit] = StaleEdit,
+    **words,
+) -> None:
+    """Refuse (StaleEdit, or ``error``) an edit made on a copy read before ``current`` last
+    changed, naming who changed it and when (``words``: see stale_message). ``read_at`` None
+    means the caller read no copy (an API client that sent no ``updated_at``): nothing to compare."""
     stored = getattr(current, field)
     if read_at is None or stored is None or stored == read_at:
         return
-    raise StaleEdit(
-        {
-            "__all__": f"Nothing was saved: {last_changed_by(current)} changed {what} on {when(stored)} after you "
-            "read it. Reload it to see their change, then make yours again."
-        }
-    )
+    raise error({"__all__": stale_message(current, what=what, field=field, **words)})
 
 
 def changed_fields(obj: models.Model, data: dict) -> list[str]:

@@ -648,7 +648,7 @@ def test_a_month_that_has_not_started_cannot_be_signed(client, coo):
 
 
 def test_the_second_signature_freezes_the_month_and_then_nothing_is_withdrawn(client, cio, coo):
-    review_sign(month=date(2026, 1, 1), user=cio, slot="cio", comment="On track.")
+    review_sign(month=date(2026, 1, 1), by=cio, slot="cio", comment="On track.")
     client = as_user(client, coo)
     signed = post(client, f"{API}/reviews/{MONTH}/sign/", {"slot": "coo", "comment": "Agreed."})
     assert signed.status_code == 200
@@ -660,7 +660,7 @@ def test_the_second_signature_freezes_the_month_and_then_nothing_is_withdrawn(cl
 
 
 def test_an_executive_withdraws_their_own_sign_off_while_the_month_is_open(client, cio, coo):
-    review_sign(month=date(2026, 1, 1), user=cio, slot="cio", comment="On track.")
+    review_sign(month=date(2026, 1, 1), by=cio, slot="cio", comment="On track.")
     assert post(as_user(client, coo), f"{API}/reviews/{MONTH}/withdraw/", {"slot": "cio"}).status_code == 403
     response = post(as_user(client, cio), f"{API}/reviews/{MONTH}/withdraw/", {"slot": "cio"})
     assert response.status_code == 200
@@ -674,9 +674,9 @@ def test_withdrawing_from_a_month_with_no_review_is_a_404(client, cio):
 
 
 def test_reviews_filter_by_frozen(client, ops_lead_a, cio, coo):
-    review_sign(month=date(2026, 1, 1), user=cio, slot="cio", comment="Ok.")
-    review_sign(month=date(2026, 1, 1), user=coo, slot="coo", comment="Ok.")
-    review_sign(month=date(2026, 2, 1), user=cio, slot="cio", comment="Ok.")
+    review_sign(month=date(2026, 1, 1), by=cio, slot="cio", comment="Ok.")
+    review_sign(month=date(2026, 1, 1), by=coo, slot="coo", comment="Ok.")
+    review_sign(month=date(2026, 2, 1), by=cio, slot="cio", comment="Ok.")
     client = as_user(client, ops_lead_a)
     assert [r["month"] for r in client.get(f"{API}/reviews/", {"frozen": "true"}).json()["results"]] == ["2026-01-01"]
     assert client.get(f"{API}/reviews/2026-13/").status_code == 404

@@ -366,7 +366,7 @@ def test_only_the_executive_asked_sees_the_answer_form(client, coo, cio, ops_lea
 
 def test_the_request_page_shows_its_history(client, cio, coo, ops_lead_a):
     request = decision_request_create(by=ops_lead_a, executive=coo, question="Go live?")
-    decision_answer(decision_request=request, user=coo, answer="deferred", note="After the audit.")
+    decision_answer(decision_request=request, by=coo, answer="deferred", note="After the audit.")
     client.force_login(cio)
 
     html = client.get(detail_url(request)).content.decode()
@@ -640,7 +640,7 @@ def test_overdue_requests_are_repeated_each_day_until_answered(mailoutbox, coo, 
 
     assert decision_digests_send(now=now) == 1
     assert decision_digests_send(now=now + DAY) == 1
-    decision_answer(decision_request=request, user=coo, answer="approved")
+    decision_answer(decision_request=request, by=coo, answer="approved")
     assert decision_digests_send(now=now + 2 * DAY) == 0
 
     assert [("Still waiting?" in m.body) for m in mailoutbox] == [True, True]

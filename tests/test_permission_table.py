@@ -96,7 +96,7 @@ def _request_to(executive: str):
 
 def _review_signed_by(slot: str, month: date):
     def make(w):
-        return review_sign(month=month, user=w[slot], slot=slot, comment="On track.")
+        return review_sign(month=month, by=w[slot], slot=slot, comment="On track.")
 
     return make
 
@@ -160,7 +160,7 @@ MAKERS: dict[str, Callable] = {
     "decision_v2": lambda w: factories.MatrixDecisionFactory(version=w["draft_v2"], key="draft-decision"),
     "draft_v2_in_use": _in_use("draft_v2", "decision_v2"),
     "csv_import_a": lambda w: csv_import_create(
-        initiative=w["initiative_a"], user=w["ops_lead_a"], file_name="checked.csv", data=CSV_FILE
+        initiative=w["initiative_a"], by=w["ops_lead_a"], file_name="checked.csv", data=CSV_FILE
     ),
     "request_to_cio": _request_to("cio"),
     "request_to_coo": _request_to("coo"),

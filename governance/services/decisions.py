@@ -122,13 +122,13 @@ def decision_request_create(
 # --- Answering ------------------------------------------------------------------------------------------
 
 
-def decision_answer(*, decision_request: DecisionRequest, user, answer: str, note: str = "") -> DecisionRequest:
+def decision_answer(*, decision_request: DecisionRequest, by, answer: str, note: str = "") -> DecisionRequest:
     """Record the asked executive's answer. An answer is final: a second one is refused,
     naming when and how the request was answered. Locked, so two answers sent at the same
     moment cannot both land."""
     with transaction.atomic():
         request = DecisionRequest.objects.select_for_update().get(pk=decision_request.pk)
-        if not user.has_perm("governance.answer_decisionrequest", request):
+        if not by.has_perm("governance.answer_decisionrequest", request):
             raise DjangoPermissionDenied("Only the executive asked answers this request.")
         if request.answered_at is not None:
             when = timezone.localtime(request.answered_at)

@@ -164,8 +164,8 @@ def brief_save(*, initiative: Initiative, by, data: dict, read_at: datetime | No
             raise PermissionDenied(f"Only the ops leads of {locked.code} and admins write its deployment brief.")
         if brief is None:
             brief = DeploymentBrief(initiative=locked)
-        elif read_at is not None and brief.revised_at != read_at:
-            raise StaleBrief({"__all__": "Nothing was saved: " + _stale_message(brief) + "."})
+        else:
+            writes.check_fresh(brief, read_at, **_STALE_BRIEF)
         changed = [name for name in BRIEF_CONTENT if getattr(brief, name) != data.get(name, getattr(brief, name))]
         if brief.pk is not None and not changed:
             return brief
@@ -225,8 +225,13 @@ def brief_sign(*, brief: DeploymentBrief, by, slot: str, read_at: datetime) -> D
                 else "the COO"
             )
             raise PermissionDenied(f"Only {who} signs this slot of the brief.")
-        if current.revised_at != read_at:
-            raise StaleBrief({"__all__": "Nothing was signed: " + _stale_message(current) + " before you sign it."})
+        writes.check_fresh(
+            current,
+            read_at,
+            nothing="Nothing was signed",
+            then="Reload the page and read it again before you sign it.",
+            **_STALE_BRIEF,
+        )
         signer = getattr(current, f"{slot}_signed_by")
         if signer is not None:
             if signer.pk == by.pk:
@@ -241,13 +246,7 @@ def brief_sign(*, brief: DeploymentBrief, by, slot: str, read_at: datetime) -> D
     return current
 
 
-def _stale_message(brief: DeploymentBrief) -> str:
-    last = brief.history.order_by("-history_date", "-history_id").select_related("history_user").first()
-    who = str(last.history_user) if last and last.history_user else "someone"
-    when = timezone.localtime(brief.revised_at)
-    return (
-        f"{who} changed this brief on {when:%Y-%m-%d at %H:%M} after you opened it. Reload the page and read it again"
-    )
+_STALE_BRIEF = {"what": "this brief", "field": "revised_at", "error": StaleBrief}
 
 
 # --- Governance gates ----------------------------------------------------------------------------------------

@@ -29,7 +29,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.text import Truncator
 from simple_history.utils import bulk_create_with_history
 
 from scoreboard import writes
@@ -62,8 +61,6 @@ TIERS_TOWARD_HUMAN = (
     AutonomyTier.HUMAN_APPROVES,
     AutonomyTier.HUMAN_ONLY,
 )
-# django-simple-history keeps a change reason of at most 100 characters.
-_REASON_LENGTH = 100
 
 ONLY_ADMINS = "Only admins change the decision-authority matrix."
 
@@ -85,10 +82,6 @@ def label_of(name: str) -> str:
 
 def _when(moment: datetime) -> str:
     return f"{timezone.localtime(moment):%Y-%m-%d at %H:%M}"
-
-
-def _reason(text: str) -> str:
-    return Truncator(" ".join(text.split())).chars(_REASON_LENGTH)
 
 
 def _published_refusal(version: MatrixVersion) -> str:
@@ -153,12 +146,12 @@ def matrix_draft_open(*, by, reason: str = "") -> MatrixVersion:
 # --- The draft's decisions ----------------------------------------------------------------------------------
 
 
-def _stale_message(current: MatrixDecision) -> str:
-    last = current.history.order_by("-history_date", "-history_id").select_related("history_user").first()
-    who = str(last.history_user) if last is not None and last.history_user is not None else "someone"
-    return (
-        f"Nothing was saved: {who} changed “{current.decision}” on {_when(current.updated_at)} after you opened "
-        "it. Reload the matrix to see their change, then make yours again."
+def _check_fresh(current: MatrixDecision, read_at: datetime | None) -> None:
+    writes.check_fresh(
+        current,
+        read_at,
+        what=f"“{current.decision}”",
+        then="Reload the matrix to see their change, then make yours again.",
     )
 
 
@@ -199,7 +192,7 @@ def matrix_decision_save(
                 return current  # nothing to store: no history row for a save that changes nothing
             reason = "Changed " + ", ".join(changed)
         current._history_user = by
-        current._change_reason = _reason(reason)
+        current._change_reason = writes.reason(reason)
         try:
             with transaction.atomic():
                 current.save()
@@ -241,8 +234,7 @@ def _prepare(*, by, version, decision, data, read_at, lock: bool) -> tuple[Matri
         current = decisions.get(pk=decision.pk)
         current.version = stored_version
         _refuse_unless_may_edit(by, stored_version, "governance.change_matrixdecision", current)
-        if read_at is not None and current.updated_at != read_at:
-            raise StaleEdit({"__all__": _stale_message(current)})
+        _check_fresh(current, read_at)
         before = MatrixDecision(**{f.attname: getattr(current, f.attname) for f in MatrixDecision._meta.fields})
     for name, value in data.items():
         setattr(current, name, value)
@@ -280,11 +272,8 @@ def matrix_decision_delete(*, by, decision: MatrixDecision, read_at: datetime | 
         locked_version = MatrixVersion.objects.select_for_update().get(pk=decision.version_id)
         current = MatrixDecision.objects.select_for_update().select_related("version").get(pk=decision.pk)
         _refuse_unless_may_edit(by, locked_version, "governance.delete_matrixdecision", current)
-        if read_at is not None and current.updated_at != read_at:
-            raise StaleEdit({"__all__": _stale_message(current)})
-        current._history_user = by
-        current._change_reason = _reason(f"Removed from the draft v{locked_version.number}")
-        current.delete()
+        _check_fresh(current, read_at)
+        writes.delete(current, by=by, why=f"Removed from the draft v{locked_version.number}")
 
 
 def matrix_draft_update(*, by, version: MatrixVersion, data: dict) -> MatrixVersion:
@@ -396,7 +385,9 @@ def matrix_version_publish(
         current.published_at = timezone.now()
         current.approved_by = approver
         current._history_user = by
-        current._change_reason = _reason(f"Published, effective {effective_from:%Y-%m-%d}, approved by {approver}")
+        current._change_reason = writes.reason(
+            f"Published, effective {effective_from:%Y-%m-%d}, approved by {approver}"
+        )
         current.save()
     return current
 

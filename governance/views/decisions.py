@@ -152,7 +152,7 @@ def decision_answer(request, pk: int):
     if not form.is_valid():
         return _detail(request, pk, form=form, status=400)
     try:
-        answered = services.decision_answer(decision_request=decision_request, user=request.user, **form.cleaned_data)
+        answered = services.decision_answer(decision_request=decision_request, by=request.user, **form.cleaned_data)
     except ValidationError as refusal:
         # Answered already (a second submit, or from another tab): the stored answer stands and is shown.
         return _detail(request, pk, refusals=refusal.messages, status=409)

@@ -92,17 +92,17 @@ def check_records(batch: list[Record], *, initiative_code: str, file_layout: Lay
 # --- The import: create, check, store -----------------------------------------------------------
 
 
-def csv_import_create(*, initiative, user, file_name: str, data: bytes) -> CsvImport:
+def csv_import_create(*, initiative, by, file_name: str, data: bytes) -> CsvImport:
     """Keep an uploaded file for preview: checked at once when small, by a background job
     when large. Refused (CsvRefused) when it cannot be read; then nothing is kept. Stores
     no measurement: that waits for the person's choice."""
-    if not user.has_perm("metrics.record_measurement", initiative):
+    if not by.has_perm("metrics.record_measurement", initiative):
         raise PermissionDenied(f"You do not record measurements for {initiative.code}.")
     read = read_file(data)
     with transaction.atomic():
         csv_import = CsvImport.objects.create(
             initiative=initiative,
-            uploaded_by=user,
+            uploaded_by=by,
             file_name=os.path.basename(file_name or "upload.csv")[:200],
             sha256=hashlib.sha256(data).hexdigest(),
             content=read.text,
@@ -154,12 +154,12 @@ class StoreRefused(Exception):
     """Storing was not done, for a reason the person can act on (the import's state)."""
 
 
-def csv_import_request_store(*, csv_import: CsvImport, user, valid_only: bool) -> bool:
+def csv_import_request_store(*, csv_import: CsvImport, by, valid_only: bool) -> bool:
     """Store an import's rows, as the person chose: all of them (refused unless every row
     is valid) or, explicitly, only the valid ones. Small imports are stored at once, large
     ones by a job. Returns False if it was already stored or being stored (a double click).
     The permission is checked again: the person may have lost the initiative since upload."""
-    if not user.has_perm("metrics.record_measurement", csv_import):
+    if not by.has_perm("metrics.record_measurement", csv_import):
         raise PermissionDenied(f"You do not record measurements for {csv_import.initiative.code}.")
     if csv_import.status in (CsvImportStatus.STORED, CsvImportStatus.STORING):
         return False
@@ -176,7 +176,7 @@ def csv_import_request_store(*, csv_import: CsvImport, user, valid_only: bool) -
     with transaction.atomic():
         # The claim: of two clicks (or two people), only one stores.
         claimed = CsvImport.objects.filter(pk=csv_import.pk, status=CsvImportStatus.READY).update(
-            status=CsvImportStatus.STORING, store_valid_only=valid_only, stored_by=user
+            status=CsvImportStatus.STORING, store_valid_only=valid_only, stored_by=by
         )
         if not claimed:
             return False

@@ -30,12 +30,12 @@ class Logged:
 _FORM_FIELDS = {"observed_at": "period", "initiative": "kpi", "non_field_errors": "__all__"}
 
 
-def measurement_log(*, user, initiative: Initiative, kpi_code: str, period, value: str, note: str = "") -> Logged:
+def measurement_log(*, by, initiative: Initiative, kpi_code: str, period, value: str, note: str = "") -> Logged:
     """One value logged through the quick form, through the one intake (ingest.measurements_record)
     as every other path: the value may carry its unit ("85 %"). Logging the same KPI and period
     again replaces the value, and the replaced one stays in history. Refusals: PermissionDenied,
     or ValidationError naming the form's field (kpi, period, value, note) and the reason."""
-    if not user.has_perm("metrics.record_measurement", initiative):
+    if not by.has_perm("metrics.record_measurement", initiative):
         raise PermissionDenied(f"You do not lead {initiative.name}: only its ops leads and admins log its values.")
     kpi = KPI.objects.filter(code=kpi_code).first()
     if kpi is None:
@@ -55,7 +55,7 @@ def measurement_log(*, user, initiative: Initiative, kpi_code: str, period, valu
             else None
         )
         recorded = measurements_record(
-            by=user, items=[item], source=source, entered_via="form", plain_dates=True, all_or_nothing=True
+            by=by, items=[item], source=source, entered_via="form", plain_dates=True, all_or_nothing=True
         )
         if recorded.errors:
             errors = recorded.errors["1"]
