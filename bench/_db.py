@@ -8,6 +8,10 @@ real data.
 
 The benchmark process runs like production: DEBUG off (no query log), Celery not eager,
 and a broker in memory, so enqueued roll-ups wait in the process and never run.
+
+The objects a benchmark makes one at a time (its people, KPIs, sources) come from the test
+suite's factories (tests/factories.py, with factory-boy, a dev dependency that `make bench`
+installs); the large tables are written in bulk.
 """
 
 from __future__ import annotations
@@ -111,29 +115,26 @@ def bench_company(prefix: str, *, kpis: int, initiatives: int, unit: str = "coun
     """KPIs and initiatives coded <prefix>-01, <prefix>-02, ..., each initiative reporting
     each KPI (a value for a KPI an initiative does not report is refused), owned by two bench
     executives. Made once: running again finds them. Returns (KPI ids, initiative ids) by code."""
-    from django.contrib.auth import get_user_model
-
     from initiatives.models import Initiative
     from metrics.models import KPI
+    from tests.factories import KPIFactory, UserFactory
 
-    User = get_user_model()
-    first, _ = User.objects.get_or_create(username="bench-executive-1")
-    second, _ = User.objects.get_or_create(username="bench-executive-2")
+    # Found when they exist (the factory gets or creates by username); nobody signs in as them.
+    first = UserFactory(username="bench-executive-1", password=None)
+    second = UserFactory(username="bench-executive-2", password=None)
     kpi_codes = [f"{prefix}-{n:02d}" for n in range(1, kpis + 1)]
+    made_before = set(KPI.objects.filter(code__in=kpi_codes).values_list("code", flat=True))
     for code in kpi_codes:
-        KPI.objects.get_or_create(
-            code=code,
-            defaults={
-                "name": f"Bench KPI {code}",
-                "family": "coo_operations",
-                "unit": unit,
-                "direction": "higher",
-                "aggregation": aggregation,
-                "scope": "initiative",
-                "accountable_executive": first,
-                "co_accountable_executive": second,
-            },
-        )
+        if code not in made_before:
+            # The factory's defaults: a COO-operations KPI, higher is better, per initiative.
+            KPIFactory(
+                code=code,
+                name=f"Bench KPI {code}",
+                unit=unit,
+                aggregation=aggregation,
+                accountable_executive=first,
+                co_accountable_executive=second,
+            )
     initiative_codes = [f"{prefix}-{n:02d}" for n in range(1, initiatives + 1)]
     made = [
         Initiative(

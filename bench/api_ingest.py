@@ -240,20 +240,19 @@ class Fixtures:
 def _fixtures() -> Fixtures:
     """The KPIs (count, per initiative), initiatives, the admin service user and the two
     sources (REST push, COPY) the bench writes to."""
-    from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from metrics.models import MetricSource, SourceKind
+    from metrics.models import SourceKind
     from scoreboard.models import Role
+    from tests.factories import MetricSourceFactory, UserFactory
 
-    service, created = get_user_model().objects.get_or_create(username=SERVICE_USER, defaults={"is_active": True})
-    if created:
-        service.set_unusable_password()
-        service.save(update_fields=["password"])
+    # A service user signs in with its token only: no usable password.
+    service = UserFactory(username=SERVICE_USER, password=None)
     service.groups.set([Group.objects.get_or_create(name=Role.ADMIN.value)[0]])
     kpi_ids, initiative_ids = _db.bench_company("bench-api", kpis=KPIS, initiatives=INITIATIVES)
-    api_source, _ = MetricSource.objects.get_or_create(name="bench: REST API", defaults={"kind": SourceKind.API_PUSH})
-    copy_source, _ = MetricSource.objects.get_or_create(name="bench: raw COPY", defaults={"kind": SourceKind.API_PUSH})
+    # Found by name when they exist.
+    api_source = MetricSourceFactory(name="bench: REST API", kind=SourceKind.API_PUSH)
+    copy_source = MetricSourceFactory(name="bench: raw COPY", kind=SourceKind.API_PUSH)
     return Fixtures(
         user=service,
         kpi_codes=list(kpi_ids),

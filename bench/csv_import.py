@@ -86,13 +86,12 @@ def _file() -> bytes:
 
 
 def _fixtures():
-    from django.contrib.auth import get_user_model
-
     from initiatives.models import Initiative
+    from tests.factories import UserFactory
 
     _, initiative_ids = _db.bench_company(CODE, kpis=KPIS, initiatives=1, unit="percent", aggregation="mean")
-    # A superuser is an admin here: may record for any initiative.
-    user, _ = get_user_model().objects.get_or_create(username="bench-csv-admin", defaults={"is_superuser": True})
+    # A superuser is an admin here: may record for any initiative. Found when it exists.
+    user = UserFactory(username="bench-csv-admin", is_superuser=True, password=None)
     return Initiative.objects.get(pk=next(iter(initiative_ids.values()))), user
 
 

@@ -186,6 +186,7 @@ def _build_matrix(rng: random.Random) -> tuple[int, int]:
         VersionStatus,
     )
     from metrics.models import MonthlySnapshot
+    from tests.factories import MatrixVersionFactory
 
     people = _people()
     admin, coo = people["admin"], people["coo"]
@@ -200,7 +201,7 @@ def _build_matrix(rng: random.Random) -> tuple[int, int]:
         approved_by=coo,
     )
     first = (MatrixVersion.objects.aggregate(n=Max("number"))["n"] or 0) + 1
-    in_force = MatrixVersion.objects.create(
+    in_force = MatrixVersionFactory(
         number=first,
         status=VersionStatus.PUBLISHED,
         effective_from=today - timedelta(days=1),
@@ -210,9 +211,8 @@ def _build_matrix(rng: random.Random) -> tuple[int, int]:
         approved_by=coo,
         published_at=now - timedelta(days=2),
     )
-    draft = MatrixVersion.objects.create(
-        number=first + 1, status=VersionStatus.DRAFT, reason="Benchmark: the next version.", created_by=admin
-    )
+    # The factory's default status: a draft.
+    draft = MatrixVersionFactory(number=first + 1, reason="Benchmark: the next version.", created_by=admin)
 
     # KPIs with figures, each with the average of its figures to put thresholds around.
     figures = {

@@ -152,11 +152,12 @@ def _empty_table() -> None:
 
 def _fixtures():
     """The KPIs (count, per initiative), initiatives and two sources the bench writes to."""
-    from metrics.models import MetricSource
+    from tests.factories import MetricSourceFactory
 
     kpi_ids, initiative_ids = _db.bench_company("bench-ingest", kpis=KPIS, initiatives=INITIATIVES)
-    service, _ = MetricSource.objects.get_or_create(name="bench: ingestion service", defaults={"kind": "api_push"})
-    copy, _ = MetricSource.objects.get_or_create(name="bench: raw COPY", defaults={"kind": "api_push"})
+    # Found by name when they exist.
+    service = MetricSourceFactory(name="bench: ingestion service", kind="api_push")
+    copy = MetricSourceFactory(name="bench: raw COPY", kind="api_push")
     return list(kpi_ids.values()), list(initiative_ids.values()), service, copy
 
 

@@ -1,0 +1,132 @@
+"""Governance records: the matrix versions and their decisions, shared-zone decisions, the
+decision log, the shadow-AI register and the risk register."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from governance.models import (
+    DecisionRequest,
+    MatrixDecision,
+    MatrixVersion,
+    Risk,
+    SharedZoneDecision,
+    VersionStatus,
+)
+from initiatives.models import Initiative, ShadowAIStatus, ShadowAITool
+from metrics.models import KPI
+
+from ..data.governance import DECISION_REQUESTS, RISKS, SHADOW_AI_TOOLS, SHARED_ZONE_DECISIONS
+from ..data.matrix import MATRIX, V1_REASON, V2_CHANGE, V2_TIER_CHANGES
+from .context import Context, bulk
+
+
+def _matrix_decisions(
+    version: MatrixVersion, kpis: dict[str, KPI], by_code: dict[str, Initiative], changed: dict | None = None
+) -> list[MatrixDecision]:
+    decisions = []
+    for rule in MATRIX:
+        confidence, monitoring, tier = rule.confidence, rule.monitoring, rule.tier
+        if changed and rule.key == changed["key"]:
+            confidence, monitoring = changed["confidence"], changed["monitoring"]
+        if changed:
+            tier = V2_TIER_CHANGES.get(rule.key, tier)
+        decisions.append(
+            MatrixDecision(
+                version=version,
+                key=rule.key,
+                process=rule.process,
+                initiative=by_code.get(rule.initiative) if rule.initiative else None,
+                decision=rule.decision,
+                autonomy_tier=tier,
+                confidence_threshold=Decimal(f"{confidence:.3f}") if confidence is not None else None,
+                escalation_owner=rule.escalation,
+                accountable_executive=rule.accountable,
+                override_protocol=rule.override,
+                audit_trail=rule.audit,
+                monitoring_kpi=kpis[monitoring[0]] if monitoring else None,
+                breach_threshold=Decimal(f"{monitoring[1]:.4f}") if monitoring else None,
+                breach_when=monitoring[2] if monitoring else "",
+            )
+        )
+    return decisions
+
+
+def build_governance(ctx: Context, kpis: dict[str, KPI], by_code: dict[str, Initiative]) -> None:
+    people = ctx.people
+    admin, cio, coo = people["admin"], people["cio"], people["coo"]
+
+    effective = ctx.months_ago(13)
+    v1 = MatrixVersion.objects.create(
+        number=1,
+        status=VersionStatus.PUBLISHED,
+        effective_from=effective,
+        reason=V1_REASON,
+        created_by=admin,
+        published_by=admin,
+        approved_by=coo,
+        published_at=ctx.at(effective - timedelta(days=4), 15),
+    )
+    bulk(_matrix_decisions(v1, kpis, by_code), MatrixDecision)
+    v2 = MatrixVersion.objects.create(
+        number=2, status=VersionStatus.DRAFT, reason=V2_CHANGE["reason"], created_by=admin
+    )
+    bulk(_matrix_decisions(v2, kpis, by_code, changed=V2_CHANGE), MatrixDecision)
+
+    for topic, title, code, ceo_input, coo_input, joint, decided in SHARED_ZONE_DECISIONS:
+        SharedZoneDecision.objects.create(
+            topic=topic,
+            title=title,
+            initiative=by_code.get(code) if code else None,
+            ceo_input=ceo_input,
+            coo_input=coo_input,
+            joint_decision=joint,
+            decided_on=ctx.resolve(decided),
+        )
+
+    for question, code, asker, executive, hours_ago, answer_hours, answer, note in DECISION_REQUESTS:
+        asked = ctx.now - timedelta(hours=hours_ago)
+        DecisionRequest.objects.create(
+            initiative=by_code.get(code) if code else None,
+            question=question,
+            requested_by=people[asker],
+            executive=people[executive],
+            requested_at=asked,
+            due_at=asked + timedelta(hours=24),
+            answered_at=asked + timedelta(hours=answer_hours) if answer_hours else None,
+            answer=answer,
+            note=note,
+        )
+
+    bulk(
+        [
+            ShadowAITool(
+                tool=tool,
+                team=team,
+                use=use,
+                why_it_helps=why,
+                data_sensitivity=sensitivity,
+                status=status,
+                promoted_to=by_code.get(code) if code and status == ShadowAIStatus.ADOPTED else None,
+                discovered_on=ctx.days_ago(age),
+            )
+            for tool, team, use, why, sensitivity, status, code, age in SHADOW_AI_TOOLS
+        ],
+        ShadowAITool,
+    )
+
+    for title, category, description, preventive, responsive, likelihood, impact, status, codes in RISKS:
+        risk = Risk.objects.create(
+            title=title,
+            category=category,
+            description=description,
+            preventive_measures=preventive,
+            responsive_measures=responsive,
+            technology_owner=cio,
+            operations_owner=coo,
+            likelihood=likelihood,
+            impact=impact,
+            status=status,
+        )
+        linked = [by_code[code] for code in codes if code in by_code]
+        if linked:
+            risk.initiatives.set(linked)
