@@ -35,12 +35,6 @@ class InitiativePartMixin:
 
     writers = is_admin | is_ops_lead
 
-    def refusal(self, obj, action: str) -> str:
-        return (
-            f"Nothing was stored: you do not lead {obj.initiative.code}; only its ops leads and admins "
-            f"{action} its {obj._meta.verbose_name_plural}."
-        )
-
 
 # --- Initiatives ----------------------------------------------------------------------------------
 
@@ -117,11 +111,6 @@ class InitiativeViewSet(ServiceModelViewSet):
 
     def service_delete(self, *, by, instance, read_at):
         services.initiative_delete(initiative=instance, by=by)
-
-    def refusal(self, obj, action: str) -> str:
-        if action == "change":
-            return f"Nothing was stored: only the ops leads of {obj.code} and admins change it."
-        return "Nothing was stored: only admins add initiatives."
 
 
 # --- Milestones, backlog, workflow change -----------------------------------------------------------

@@ -230,10 +230,16 @@ def workflow_change_save(
             )
             writes.check_fresh(workflow, read_at, what="this workflow change")
         errors: dict[str, list[str]] = {}
-        workflow.process_name = process_name
-        workflow.summary = summary
-        workflow.adoption_target_percent = adoption_target_percent
-        workflow.adoption_kpi = adoption_kpi
+        said = {
+            "process_name": process_name,
+            "summary": summary,
+            "adoption_target_percent": adoption_target_percent,
+            "adoption_kpi": adoption_kpi,
+        }
+        # Only what it says changed (or a new one) is written: history records real changes.
+        what_it_says_changed = workflow.pk is None or bool(writes.changed_fields(workflow, said))
+        for name, value in said.items():
+            setattr(workflow, name, value)
         if adoption_kpi is not None and not locked.kpis.filter(pk=adoption_kpi.pk).exists():
             writes.add_error(
                 errors, "adoption_kpi", f"{adoption_kpi.name} is not one of the KPIs this initiative reports."
@@ -262,7 +268,8 @@ def workflow_change_save(
             raise ValidationError(errors)
 
         reason = "Workflow change described" if workflow.pk is None else "Workflow change edited"
-        writes.save(workflow, by=by, why=reason)
+        if what_it_says_changed:
+            writes.save(workflow, by=by, why=reason)
         parent = ("workflow_change", workflow)
         _apply(step_plan, existing_steps, by, reason, parent=parent, park={"order": F("order") + _PARKED})
         # Two roles may swap names; each moving one is parked under a name no person types.

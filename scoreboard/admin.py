@@ -95,11 +95,17 @@ class IntegrationTokenAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # every field is the record of the token: nothing to edit
+
     def has_delete_permission(self, request, obj=None):
         # A token is revoked, not deleted: which integration had access, and until when, stays.
         return False
 
-    @admin.action(description="Revoke the selected tokens", permissions=["change"])
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("scoreboard.change_integrationtoken")
+
+    @admin.action(description="Revoke the selected tokens", permissions=["revoke"])
     def revoke(self, request, queryset):
         for token in queryset:
             token_revoke(token=token)

@@ -87,8 +87,10 @@ class IntegrationTokenScheme(OpenApiAuthenticationExtension):
 
 class RulesPermission(BasePermission):
     """Reads need ``<app>.view_<model>``. A write is refused up front (403, before the body
-    is even validated) to anyone the view's ``writers`` predicate does not admit, then each
-    object it touches is checked with ``has_perm(<app>.<action>_<model>, obj)``."""
+    is even validated) to anyone the view's ``writers`` predicate does not admit. Then, for a
+    view whose writes go through a service (``service_judges_objects``), the service judges the
+    object, the data and the person, in its own words; for any other view, each object the
+    write touches is checked here with ``has_perm(<app>.<action>_<model>, obj)``."""
 
     def has_permission(self, request, view):
         user = request.user
@@ -104,6 +106,8 @@ class RulesPermission(BasePermission):
     def has_object_permission(self, request, view, obj):
         if request.method in SAFE_METHODS:
             return True  # has_permission already asked: everyone signed in reads the scoreboard
+        if getattr(view, "service_judges_objects", False):
+            return True  # its service asks with the object and the data, and says who may
         action = "delete" if request.method == "DELETE" else "change"
         allowed = request.user.has_perm(view.permission_name(action), obj)
         if not allowed and hasattr(view, "refusal"):

@@ -42,6 +42,8 @@ class ServiceWritesMixin(RulesViewSetMixin):
     A viewset names its service in ``service_create``, ``service_update`` and ``service_delete``;
     one that leaves one out does not offer that write."""
 
+    service_judges_objects = True  # scoreboard.api.RulesPermission leaves the object to the service
+
     def service_create(self, *, by, data: dict):
         raise MethodNotAllowed(self.request.method)
 

@@ -104,6 +104,8 @@ def shared_zone_decision_save(*, by, decision: SharedZoneDecision | None = None,
                 by, "governance.change_sharedzonedecision", current, "Only admins correct shared-zone decisions."
             )
             reason = f"Corrected by {writes.person(by)}"
+            if not writes.changed_fields(current, data):
+                return current  # nothing corrected: no history row
         for name, value in data.items():
             setattr(current, name, value.strip() if isinstance(value, str) else value)
         errors: dict[str, list[str]] = {}
