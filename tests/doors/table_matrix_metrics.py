@@ -1,0 +1,287 @@
+"""Rows of the table: the decision-authority matrix (stale edits, published versions) and the metrics
+(a KPI the initiative does not report, measurements dated in the future, KPI definitions, targets,
+the metric sources)."""
+
+from __future__ import annotations
+
+from governance.models import MatrixDecision, MatrixVersion
+from initiatives.models import WorkflowChange
+from metrics.models import KPI, Measurement, MetricSource, SourceMapping, Target
+
+from . import makers as m
+from .harness import Door, Send, admin_form
+
+STALE = "stale edits"
+PUBLISHED = "published matrix versions are read-only"
+NOT_REPORTED = "a KPI the initiative does not report"
+DATES = "dates out of range"
+KPI_EXECUTIVES = "a KPI is answered for by executives"
+TARGET_ORDER = "a target's thresholds run in order"
+SECRETS = "a source's credentials are never stored"
+
+# --- Stale edits of a matrix decision ----------------------------------------------------------------------------
+
+
+def _changed_by_ada(decision):
+    def change(w):
+        m.stamp(decision, w.ada, "Changed escalation owner", escalation_owner="Head of claims")
+
+    return change
+
+
+def _stale_page(w, c):
+    decision = m.draft_decision(w)
+    read_at = decision.updated_at.isoformat()
+    _changed_by_ada(decision)(w)
+    body = {"cell": "autonomy_tier", "autonomy_tier": "ai_autonomous", "read_at": read_at}
+    return Send("POST", f"/governance/matrix/2/decisions/{decision.pk}/", body)
+
+
+def _stale_api(w, c):
+    decision = m.draft_decision(w)
+    read_at = decision.updated_at.isoformat()
+    _changed_by_ada(decision)(w)
+    body = {"autonomy_tier": "ai_autonomous", "updated_at": read_at}
+    return Send("PATCH", f"/api/v1/matrix-decisions/{decision.pk}/", body, json=True)
+
+
+def _stale_admin(w, c):
+    decision = m.draft_decision(w)
+    url = f"/admin/governance/matrixdecision/{decision.pk}/change/"
+    data = admin_form(c, url, confidence_threshold="0.990")  # the form carries when it was read
+    _changed_by_ada(decision)(w)
+    return Send("POST", url, data)
+
+
+def _ada_changed(w):
+    return f"{w.ada} changed “Approve a low-value claim”"
+
+
+STALE_DOORS = [
+    Door(STALE, "page", "admin_user", MatrixDecision, _stale_page, 409, _ada_changed, what="matrix decision"),
+    Door(STALE, "api", "admin_user", MatrixDecision, _stale_api, 409, _ada_changed, what="matrix decision"),
+    Door(STALE, "admin", "admin_user", MatrixDecision, _stale_admin, 200, _ada_changed, what="matrix decision",
+         note="The admin's change form carries a hidden read_at."),
+]  # fmt: skip
+
+
+# --- Published matrix versions are read-only -------------------------------------------------------------------
+
+IS_PUBLISHED = "v1 is published"
+OUTRIGHT = "The admin refuses outright (a 403 without words): it has no change view for a published version."
+
+
+def _published_decision(w):
+    return m.published_v1(w).decisions.get()
+
+
+def _published_cell(w, c):
+    decision = _published_decision(w)
+    body = {"cell": "autonomy_tier", "autonomy_tier": "ai_autonomous", "read_at": decision.updated_at.isoformat()}
+    return Send("POST", f"/governance/matrix/1/decisions/{decision.pk}/", body)
+
+
+PUBLISHED_DOORS = [
+    Door(PUBLISHED, "page", "admin_user", MatrixDecision, _published_cell, 403, IS_PUBLISHED, what="a cell"),
+    Door(PUBLISHED, "api", "admin_user", MatrixDecision,
+         lambda w, c: Send("PATCH", f"/api/v1/matrix-decisions/{_published_decision(w).pk}/",
+                           {"autonomy_tier": "ai_autonomous"}, json=True),
+         403, IS_PUBLISHED, what="PATCH a decision"),
+    Door(PUBLISHED, "api", "admin_user", MatrixDecision,
+         lambda w, c: Send("DELETE", f"/api/v1/matrix-decisions/{_published_decision(w).pk}/", json=True),
+         403, IS_PUBLISHED, what="DELETE a decision"),
+    Door(PUBLISHED, "api", "admin_user", MatrixVersion,
+         lambda w, c: Send("PATCH", f"/api/v1/matrix-versions/{m.published_v1(w).number}/",
+                           {"reason": "Rewritten after the fact"}, json=True),
+         403, IS_PUBLISHED, what="PATCH the version"),
+    Door(PUBLISHED, "admin", "admin_user", MatrixDecision,
+         lambda w, c: Send("POST", f"/admin/governance/matrixdecision/{_published_decision(w).pk}/change/",
+                           {"decision": "Changed after publication"}),
+         403, None, what="a decision", note=OUTRIGHT),
+    Door(PUBLISHED, "admin", "admin_user", MatrixVersion,
+         lambda w, c: Send("POST", f"/admin/governance/matrixversion/{m.published_v1(w).pk}/change/", {}),
+         403, None, what="the version's page", note=OUTRIGHT),
+]  # fmt: skip
+
+
+# --- A KPI the initiative does not report ------------------------------------------------------------------------
+
+NOT_ITS_KPI = "is not one of the KPIs"
+CSV_HEADER = "kpi,date,value,note"
+
+
+def _adoption_page(w, c):
+    body = m.workflow_body(adoption_kpi=m.spare_kpi(w).pk)
+    return Send("POST", f"/initiatives/{w.initiative_a.code}/workflow/", body)
+
+
+def _adoption_api(w, c):
+    body = {
+        "initiative": w.initiative_a.code,
+        "process_name": "Claims routing",
+        "adoption_target_percent": "75",
+        "adoption_kpi": m.spare_kpi(w).code,
+    }
+    return Send("POST", "/api/v1/workflow-changes/", body, json=True)
+
+
+def _adoption_admin(w, c):
+    url = "/admin/initiatives/workflowchange/add/"
+    data = admin_form(
+        c,
+        url,
+        initiative=w.initiative_a,
+        process_name="Claims routing",
+        adoption_target_percent="75",
+        adoption_kpi=m.spare_kpi(w),
+    )
+    return Send("POST", url, data)
+
+
+def _log(kpi_code, period):
+    """The workspace's quick form for initiative A."""
+    return lambda w, c: Send(
+        "POST",
+        f"/my/{w.initiative_a.code}/log/",
+        {"kpi": kpi_code(w), "period": period.isoformat(), "value": "64", "note": ""},
+    )
+
+
+def _push(kpi_code, day):
+    return lambda w, c: Send(
+        "POST",
+        "/api/v1/measurements/",
+        {"kpi": kpi_code(w), "initiative": w.initiative_a.code, "observed_at": m.moment(day), "value": "61.5"},
+        json=True,
+    )
+
+
+def _csv(kpi_code, day):
+    return lambda w, c: Send(
+        "POST",
+        f"/my/{w.initiative_a.code}/csv/upload/",
+        file=f"{CSV_HEADER}\n{kpi_code(w)},{day.isoformat()},64,From a file\n".encode(),
+    )
+
+
+def _spare_code(w):
+    return m.spare_kpi(w).code
+
+
+def _its_kpi(w):
+    return w.kpi.code
+
+
+def _mapping_admin(w, c):
+    url = "/admin/metrics/sourcemapping/add/"
+    data = admin_form(
+        c, url, source=m.http_source(), kpi=m.spare_kpi(w), initiative=w.initiative_a, expression="$.straight_through"
+    )
+    return Send("POST", url, data)
+
+
+def _mapping_inline(w, c):
+    source = m.http_source()
+    url = f"/admin/metrics/metricsource/{source.pk}/change/"
+    data = admin_form(c, url)
+    row = {"kpi": m.spare_kpi(w).pk, "initiative": w.initiative_a.pk, "expression": "$.straight_through"}
+    data.update({f"mappings-0-{name}": value for name, value in row.items()})
+    data["mappings-0-source"] = source.pk
+    return Send("POST", url, data)
+
+
+CSV_NOTE = (
+    "Preview, then 'store all': the row's verdict says why, the store is refused (the upload's own record stays)."
+)
+
+NOT_REPORTED_DOORS = [
+    Door(NOT_REPORTED, "page", "ops_lead_a", WorkflowChange, _adoption_page, 400, "KPIs this initiative reports",
+         what="adoption KPI"),
+    Door(NOT_REPORTED, "api", "ops_lead_a", WorkflowChange, _adoption_api, 400, "KPIs this initiative reports",
+         what="adoption KPI"),
+    Door(NOT_REPORTED, "admin", "admin_user", WorkflowChange, _adoption_admin, 200, "KPIs this initiative reports",
+         what="adoption KPI"),
+    Door(NOT_REPORTED, "page", "ops_lead_a", Measurement, _log(_spare_code, m.RECENT), 400, NOT_ITS_KPI,
+         what="measurement, the quick form"),
+    Door(NOT_REPORTED, "api", "ops_lead_a", Measurement, _push(_spare_code, m.RECENT), 400, NOT_ITS_KPI,
+         what="measurement"),
+    Door(NOT_REPORTED, "csv", "ops_lead_a", Measurement, _csv(_spare_code, m.RECENT), 409, NOT_ITS_KPI,
+         what="measurement", note=CSV_NOTE),
+    Door(NOT_REPORTED, "admin", "admin_user", SourceMapping, _mapping_admin, 200, "does not report not-reported",
+         what="source mapping"),
+    Door(NOT_REPORTED, "admin", "admin_user", MetricSource, _mapping_inline, 200, "does not report not-reported",
+         what="source mapping, inline on the source's page"),
+]  # fmt: skip
+
+FUTURE_DOORS = [
+    Door(DATES, "page", "ops_lead_a", Measurement, _log(_its_kpi, m.FUTURE), 400, "is in the future",
+         what="measurement, the quick form"),
+    Door(DATES, "api", "ops_lead_a", Measurement, _push(_its_kpi, m.FUTURE), 400, "is in the future",
+         what="measurement"),
+    Door(DATES, "csv", "ops_lead_a", Measurement, _csv(_its_kpi, m.FUTURE), 409, "is in the future",
+         what="measurement", note=CSV_NOTE),
+]  # fmt: skip
+
+
+# --- KPI definitions, targets, sources ---------------------------------------------------------------------------
+
+
+def _kpi_api(w, c):
+    body = {**m.KPI_BODY, "accountable_executive": w.ops_lead_a.username, "co_accountable_executive": w.coo.username}
+    return Send("POST", "/api/v1/kpis/", body, json=True)
+
+
+def _kpi_admin(w, c):
+    url = "/admin/metrics/kpi/add/"
+    data = admin_form(c, url, **m.KPI_BODY, accountable_executive=w.ops_lead_a, co_accountable_executive=w.coo)
+    return Send("POST", url, data)
+
+
+THRESHOLDS = {"target": "85", "amber_threshold": "90", "red_threshold": "65"}  # amber above the target
+
+
+def _target_api(w, c):
+    body = {"kpi": w.kpi.code, "initiative": w.initiative_a.code, "effective_from": m.FIRST_OF_MONTH.isoformat()}
+    return Send("POST", "/api/v1/targets/", {**body, **THRESHOLDS}, json=True)
+
+
+def _target_admin(w, c):
+    url = "/admin/metrics/target/add/"
+    data = admin_form(c, url, kpi=w.kpi, initiative=w.initiative_a, effective_from=m.FIRST_OF_MONTH, **THRESHOLDS)
+    return Send("POST", url, data)
+
+
+def _target_inline(w, c):
+    url = f"/admin/metrics/kpi/{w.kpi.pk}/change/"
+    data = admin_form(c, url)
+    row = {"initiative": w.initiative_a.pk, "effective_from": m.FIRST_OF_MONTH.isoformat(), **THRESHOLDS}
+    data.update({"targets-TOTAL_FORMS": "1", **{f"targets-0-{name}": value for name, value in row.items()}})
+    data["targets-0-kpi"] = w.kpi.pk
+    return Send("POST", url, data)
+
+
+def _source_admin(w, c):
+    url = "/admin/metrics/metricsource/add/"
+    data = admin_form(
+        c,
+        url,
+        name="Claims system",
+        kind="http_json",
+        url="https://claims.example.com/metrics",
+        headers='{"Authorization": "Bearer 0123456789abcdef"}',
+    )
+    return Send("POST", url, data)
+
+
+DEFINITION_DOORS = [
+    Door(KPI_EXECUTIVES, "api", "admin_user", KPI, _kpi_api, 400, "is not an active executive"),
+    Door(KPI_EXECUTIVES, "admin", "admin_user", KPI, _kpi_admin, 200, "is not an active executive"),
+    Door(TARGET_ORDER, "api", "admin_user", Target, _target_api, 400, "Thresholds must run"),
+    Door(TARGET_ORDER, "admin", "admin_user", Target, _target_admin, 200, "Thresholds must run"),
+    Door(TARGET_ORDER, "admin", "admin_user", KPI, _target_inline, 200, "Thresholds must run",
+         what="inline on the KPI's page"),
+    Door(SECRETS, "admin", "admin_user", MetricSource, _source_admin, 200, "carries a credential"),
+]  # fmt: skip
+
+
+DOORS = [*STALE_DOORS, *PUBLISHED_DOORS, *NOT_REPORTED_DOORS, *FUTURE_DOORS, *DEFINITION_DOORS]
