@@ -53,9 +53,11 @@ system-packages:
 	    else echo "The tests need:$$missing. Install them: sudo apt-get install$$missing" >&2; exit 1; fi; \
 	  fi
 
+## ruff, the format, the layering of the apps (import-linter, pyproject.toml) and the migrations.
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: $(VENV)/.dev

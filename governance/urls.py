@@ -10,4 +10,5 @@ urlpatterns = [
     path("matrix/", include("governance.views.matrix")),
     path("decisions/", include("governance.views.decisions")),
     path("", include("governance.views.registers")),
+    path("", include("governance.views.gates")),
 ]

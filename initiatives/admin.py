@@ -12,11 +12,10 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from rules.contrib.admin import ObjectPermissionsTabularInline
 
-from governance.services.gates import BRIEF_CONTENT, brief_delete, brief_save
 from scoreboard.forms import rows_of
 from scoreboard.service_admin import ServiceAdmin, formset_for, row_values, stored
+from scoreboard.writes import Row
 
-from . import services
 from .models import (
     AffectedRole,
     BacklogItem,
@@ -27,6 +26,31 @@ from .models import (
     ShadowAITool,
     WorkflowChange,
     WorkflowStep,
+)
+from .services.brief import BRIEF_CONTENT, brief_delete, brief_save
+from .services.initiatives import INITIATIVE_FIELDS, initiative_create, initiative_delete, initiative_update
+from .services.registers import (
+    PRIORITISATION_LABELS,
+    SHADOW_AI_TOOL_FIELDS,
+    prioritisation_input_delete,
+    prioritisation_input_save,
+    shadow_ai_tool_delete,
+    shadow_ai_tool_save,
+)
+from .services.roadmap import (
+    BACKLOG_ITEM_FIELDS,
+    MILESTONE_FIELDS,
+    backlog_item_delete,
+    backlog_item_save,
+    milestone_delete,
+    milestone_save,
+    roadmap_save,
+)
+from .services.workflow import (
+    WORKFLOW_CHANGE_FIELDS,
+    workflow_change_delete,
+    workflow_change_write,
+    workflow_parts_save,
 )
 
 
@@ -95,22 +119,22 @@ class InitiativeAdmin(ServiceAdmin):
     inlines = (MilestoneInline, BacklogItemInline)
 
     def service_save(self, request, obj, form, formsets, change):
-        data = row_values(form, services.INITIATIVE_FIELDS)
+        data = row_values(form, INITIATIVE_FIELDS)
         if change:
-            initiative = services.initiative_update(
+            initiative = initiative_update(
                 initiative=obj, by=request.user, data=data, read_at=form.cleaned_data.get("read_at")
             )
         else:
-            initiative = services.initiative_create(by=request.user, data=data)
+            initiative = initiative_create(by=request.user, data=data)
         milestones, backlog = formset_for(formsets, Milestone), formset_for(formsets, BacklogItem)
         if milestones or backlog:
-            services.roadmap_save(
+            roadmap_save(
                 initiative=initiative, by=request.user, milestones=rows_of(milestones), backlog=rows_of(backlog)
             )
         return initiative
 
     def service_delete(self, request, obj):
-        services.initiative_delete(initiative=obj, by=request.user)
+        initiative_delete(initiative=obj, by=request.user)
 
 
 @admin.register(Milestone)
@@ -124,11 +148,11 @@ class MilestoneAdmin(ServiceAdmin):
     autocomplete_fields = ("initiative",)
 
     def service_save(self, request, obj, form, formsets, change):
-        data = row_values(form, services.MILESTONE_FIELDS)
-        return services.milestone_save(by=request.user, data=data, milestone=obj if change else None)
+        data = row_values(form, MILESTONE_FIELDS)
+        return milestone_save(by=request.user, data=data, milestone=obj if change else None)
 
     def service_delete(self, request, obj):
-        services.milestone_delete(by=request.user, milestone=obj)
+        milestone_delete(by=request.user, milestone=obj)
 
 
 @admin.register(BacklogItem)
@@ -141,11 +165,11 @@ class BacklogItemAdmin(ServiceAdmin):
     autocomplete_fields = ("initiative",)
 
     def service_save(self, request, obj, form, formsets, change):
-        data = row_values(form, services.BACKLOG_ITEM_FIELDS)
-        return services.backlog_item_save(by=request.user, data=data, item=obj if change else None)
+        data = row_values(form, BACKLOG_ITEM_FIELDS)
+        return backlog_item_save(by=request.user, data=data, item=obj if change else None)
 
     def service_delete(self, request, obj):
-        services.backlog_item_delete(by=request.user, item=obj)
+        backlog_item_delete(by=request.user, item=obj)
 
 
 STEP_FIELDS = ("phase", "order", "name", "treatment", "performed_by")
@@ -177,14 +201,14 @@ class WorkflowChangeAdmin(ServiceAdmin):
 
     def service_save(self, request, obj, form, formsets, change):
         steps, roles = formset_for(formsets, WorkflowStep), formset_for(formsets, AffectedRole)
-        data = row_values(form, services.WORKFLOW_CHANGE_FIELDS)
-        workflow = services.workflow_change_write(by=request.user, data=data, workflow=obj if change else None)
+        data = row_values(form, WORKFLOW_CHANGE_FIELDS)
+        workflow = workflow_change_write(by=request.user, data=data, workflow=obj if change else None)
         if steps or roles:
-            services.workflow_parts_save(by=request.user, workflow=workflow, steps=rows_of(steps), roles=rows_of(roles))
+            workflow_parts_save(by=request.user, workflow=workflow, steps=rows_of(steps), roles=rows_of(roles))
         return workflow
 
     def service_delete(self, request, obj):
-        services.workflow_change_delete(by=request.user, workflow=obj)
+        workflow_change_delete(by=request.user, workflow=obj)
 
 
 @admin.register(WorkflowStep)
@@ -199,13 +223,13 @@ class WorkflowStepAdmin(ServiceAdmin):
 
     def service_save(self, request, obj, form, formsets, change):
         workflow = form.cleaned_data["workflow_change"]
-        row = services.Row(ref="", id=obj.pk if change else None, values=row_values(form, STEP_FIELDS))
-        services.workflow_parts_save(by=request.user, workflow=_kept(obj, workflow, change), steps=[row])
+        row = Row(ref="", id=obj.pk if change else None, values=row_values(form, STEP_FIELDS))
+        workflow_parts_save(by=request.user, workflow=_kept(obj, workflow, change), steps=[row])
         return workflow.steps.get(phase=row.values["phase"], order=row.values["order"])
 
     def service_delete(self, request, obj):
-        row = services.Row(ref="", id=obj.pk, delete=True)
-        services.workflow_parts_save(by=request.user, workflow=obj.workflow_change, steps=[row])
+        row = Row(ref="", id=obj.pk, delete=True)
+        workflow_parts_save(by=request.user, workflow=obj.workflow_change, steps=[row])
 
 
 @admin.register(AffectedRole)
@@ -219,13 +243,13 @@ class AffectedRoleAdmin(ServiceAdmin):
 
     def service_save(self, request, obj, form, formsets, change):
         workflow = form.cleaned_data["workflow_change"]
-        row = services.Row(ref="", id=obj.pk if change else None, values=row_values(form, ROLE_FIELDS))
-        services.workflow_parts_save(by=request.user, workflow=_kept(obj, workflow, change), roles=[row])
+        row = Row(ref="", id=obj.pk if change else None, values=row_values(form, ROLE_FIELDS))
+        workflow_parts_save(by=request.user, workflow=_kept(obj, workflow, change), roles=[row])
         return workflow.affected_roles.get(role=row.values["role"].strip())
 
     def service_delete(self, request, obj):
-        row = services.Row(ref="", id=obj.pk, delete=True)
-        services.workflow_parts_save(by=request.user, workflow=obj.workflow_change, roles=[row])
+        row = Row(ref="", id=obj.pk, delete=True)
+        workflow_parts_save(by=request.user, workflow=obj.workflow_change, roles=[row])
 
 
 def _kept(obj, workflow, change: bool):
@@ -300,11 +324,11 @@ class PrioritisationInputAdmin(ServiceAdmin):
         initiative = form.cleaned_data["initiative"]
         if change and initiative.pk != stored(obj).initiative_id:
             raise ValidationError({"initiative": "These inputs stay with their initiative."})
-        data = row_values(form, services.PRIORITISATION_LABELS)
-        return services.prioritisation_input_save(initiative=initiative, by=request.user, data=data)
+        data = row_values(form, PRIORITISATION_LABELS)
+        return prioritisation_input_save(initiative=initiative, by=request.user, data=data)
 
     def service_delete(self, request, obj):
-        services.prioritisation_input_delete(prioritisation=obj, by=request.user)
+        prioritisation_input_delete(prioritisation=obj, by=request.user)
 
 
 @admin.register(ShadowAITool)
@@ -318,8 +342,8 @@ class ShadowAIToolAdmin(ServiceAdmin):
     autocomplete_fields = ("promoted_to",)
 
     def service_save(self, request, obj, form, formsets, change):
-        data = row_values(form, services.SHADOW_AI_TOOL_FIELDS)
-        return services.shadow_ai_tool_save(by=request.user, tool=obj if change else None, data=data)
+        data = row_values(form, SHADOW_AI_TOOL_FIELDS)
+        return shadow_ai_tool_save(by=request.user, tool=obj if change else None, data=data)
 
     def service_delete(self, request, obj):
-        services.shadow_ai_tool_delete(tool=obj, by=request.user)
+        shadow_ai_tool_delete(tool=obj, by=request.user)

@@ -19,7 +19,6 @@ from scoreboard.api import IDEMPOTENCY_PARAMETER, idempotent
 from scoreboard.api_views import ServiceModelViewSet
 from scoreboard.rules import is_admin, is_ops_lead
 
-from . import services
 from .models import BacklogItem, Initiative, Milestone, ShadowAITool, WorkflowChange
 from .serializers import (
     BacklogItemSerializer,
@@ -28,6 +27,10 @@ from .serializers import (
     ShadowAIToolSerializer,
     WorkflowChangeSerializer,
 )
+from .services.initiatives import initiative_create, initiative_delete, initiative_update
+from .services.registers import shadow_ai_tool_delete, shadow_ai_tool_save
+from .services.roadmap import backlog_item_delete, backlog_item_save, milestone_delete, milestone_save
+from .services.workflow import workflow_change_delete, workflow_change_write
 
 
 class InitiativePartMixin:
@@ -104,13 +107,13 @@ class InitiativeViewSet(ServiceModelViewSet):
         return super().create(request, *args, **kwargs)
 
     def service_create(self, *, by, data):
-        return services.initiative_create(by=by, data=data)
+        return initiative_create(by=by, data=data)
 
     def service_update(self, *, by, instance, data, read_at):
-        return services.initiative_update(initiative=instance, by=by, data=data, read_at=read_at)
+        return initiative_update(initiative=instance, by=by, data=data, read_at=read_at)
 
     def service_delete(self, *, by, instance, read_at):
-        services.initiative_delete(initiative=instance, by=by)
+        initiative_delete(initiative=instance, by=by)
 
 
 # --- Milestones, backlog, workflow change -----------------------------------------------------------
@@ -129,13 +132,13 @@ class MilestoneViewSet(InitiativePartMixin, ServiceModelViewSet):
     """An initiative's roadmap milestones: kept by its ops leads and admins."""
 
     def service_create(self, *, by, data):
-        return services.milestone_save(by=by, data=data)
+        return milestone_save(by=by, data=data)
 
     def service_update(self, *, by, instance, data, read_at):
-        return services.milestone_save(by=by, data=data, milestone=instance)
+        return milestone_save(by=by, data=data, milestone=instance)
 
     def service_delete(self, *, by, instance, read_at):
-        services.milestone_delete(by=by, milestone=instance)
+        milestone_delete(by=by, milestone=instance)
 
     queryset = Milestone.objects.select_related("initiative").order_by("due_on", "pk")
     serializer_class = MilestoneSerializer
@@ -161,13 +164,13 @@ class BacklogItemViewSet(InitiativePartMixin, ServiceModelViewSet):
     """An initiative's backlog: kept by its ops leads and admins."""
 
     def service_create(self, *, by, data):
-        return services.backlog_item_save(by=by, data=data)
+        return backlog_item_save(by=by, data=data)
 
     def service_update(self, *, by, instance, data, read_at):
-        return services.backlog_item_save(by=by, data=data, item=instance)
+        return backlog_item_save(by=by, data=data, item=instance)
 
     def service_delete(self, *, by, instance, read_at):
-        services.backlog_item_delete(by=by, item=instance)
+        backlog_item_delete(by=by, item=instance)
 
     queryset = BacklogItem.objects.select_related("initiative").order_by("priority", "pk")
     serializer_class = BacklogItemSerializer
@@ -196,13 +199,13 @@ class WorkflowChangeViewSet(InitiativePartMixin, ServiceModelViewSet):
     Send back `updated_at` with a change to have it refused (409) if it changed since."""
 
     def service_create(self, *, by, data):
-        return services.workflow_change_write(by=by, data=data)
+        return workflow_change_write(by=by, data=data)
 
     def service_update(self, *, by, instance, data, read_at):
-        return services.workflow_change_write(by=by, data=data, workflow=instance, read_at=read_at)
+        return workflow_change_write(by=by, data=data, workflow=instance, read_at=read_at)
 
     def service_delete(self, *, by, instance, read_at):
-        services.workflow_change_delete(by=by, workflow=instance)
+        workflow_change_delete(by=by, workflow=instance)
 
     queryset = (
         WorkflowChange.objects.select_related("initiative", "adoption_kpi")
@@ -236,13 +239,13 @@ class ShadowAIToolViewSet(ServiceModelViewSet):
     register's rules (a tool adopted is the initiative it became)."""
 
     def service_create(self, *, by, data):
-        return services.shadow_ai_tool_save(by=by, data=data)
+        return shadow_ai_tool_save(by=by, data=data)
 
     def service_update(self, *, by, instance, data, read_at):
-        return services.shadow_ai_tool_save(by=by, tool=instance, data=data)
+        return shadow_ai_tool_save(by=by, tool=instance, data=data)
 
     def service_delete(self, *, by, instance, read_at):
-        services.shadow_ai_tool_delete(by=by, tool=instance)
+        shadow_ai_tool_delete(by=by, tool=instance)
 
     queryset = ShadowAITool.objects.select_related("promoted_to").order_by("tool", "team", "pk")
     serializer_class = ShadowAIToolSerializer

@@ -10,7 +10,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms import modelformset_factory
 
-from governance.services.gates import BRIEF_CONTENT
 from scoreboard.forms import add_refusal, error_summary, rows_of  # noqa: F401 - the pages use them from here
 
 from .models import (
@@ -23,7 +22,9 @@ from .models import (
     WorkflowChange,
     WorkflowStep,
 )
-from .services import INITIATIVE_EDITABLE_FIELDS, STEP_ORDER_MAX
+from .services.brief import BRIEF_CONTENT
+from .services.initiatives import INITIATIVE_EDITABLE_FIELDS
+from .services.workflow import STEP_ORDER_MAX
 
 SORTS = [("name", "Name"), ("priority", "Priority score, highest first")]
 

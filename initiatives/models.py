@@ -27,6 +27,18 @@ class Stage(models.TextChoices):
     RETIRED = "retired", "Retired"
 
 
+# The way to production, in order (retired stands apart: an initiative may retire from any stage).
+STAGE_ORDER = (
+    Stage.IDEA,
+    Stage.ASSESSED,
+    Stage.BRIEF_SIGNED,
+    Stage.BUILDING,
+    Stage.PILOT,
+    Stage.PRODUCTION,
+    Stage.SCALED,
+)
+# Candidates of the expansion pipeline: not yet committed to (no brief signed).
+PIPELINE_STAGES = (Stage.IDEA, Stage.ASSESSED)
 # Stages in which the AI does real work for the business.
 LIVE_STAGES = (Stage.PRODUCTION, Stage.SCALED)
 
@@ -325,7 +337,7 @@ class AffectedRole(models.Model):
 class DeploymentBrief(models.Model):
     """Scope, investment, governance and timeline, signed by the sponsoring executive and
     the COO before building starts. Editing a signed brief voids both signatures: that rule
-    is governance.services.gates.brief_save's, not save()'s."""
+    is initiatives.services.brief.brief_save's, not save()'s."""
 
     # Signed evidence: deleting the initiative must not silently take the brief with it.
     initiative = models.OneToOneField(Initiative, on_delete=models.PROTECT, related_name="deployment_brief")

@@ -11,11 +11,11 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from governance.models import GateKind, GovernanceGate
-from governance.services import gates as stage_gates
 from metrics.models import KPI, MonthlySnapshot, Unit
 from scoreboard.months import first_of_month, months_back
 
-from .models import SCORE_SCALE, Initiative, Stage, StepPhase, priority_score
+from .models import PIPELINE_STAGES, SCORE_SCALE, Initiative, Stage, StepPhase, priority_score
+from .services.stages import next_stage, refusals_for
 from .vocabulary import MISMATCH_BELOW
 
 TREND_MONTHS = 12
@@ -155,14 +155,12 @@ def _attach_stage_gates(initiative: Initiative) -> None:
         "brief": initiative.brief,
         "gates": list(initiative.gates.all()),
     }
-    following = stage_gates.next_stage(initiative.stage)
+    following = next_stage(initiative.stage)
     initiative.next_stage = Stage(following).label if following else None
     initiative.next_stage_needs = (
-        stage_gates.refusals_for(initiative, to_stage=following, from_stage=initiative.stage, **facts)
-        if following
-        else []
+        refusals_for(initiative, to_stage=following, from_stage=initiative.stage, **facts) if following else []
     )
-    initiative.skipped = stage_gates.refusals_for(initiative, to_stage=initiative.stage, from_stage=Stage.IDEA, **facts)
+    initiative.skipped = refusals_for(initiative, to_stage=initiative.stage, from_stage=Stage.IDEA, **facts)
 
 
 def _gate_rows(gates) -> list[dict]:
@@ -229,10 +227,6 @@ def last_change(initiative: Initiative):
 
 
 # --- The expansion pipeline ------------------------------------------------------------------------
-
-# Candidates for expansion: initiatives not yet past assessment, as on the ExCo page's pipeline
-# section (scoreboard/dashboard.py's PIPELINE_STAGES, which tests/test_registers.py holds equal).
-PIPELINE_STAGES = (Stage.IDEA, Stage.ASSESSED)
 
 
 def pipeline_candidates() -> QuerySet[Initiative]:

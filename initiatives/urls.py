@@ -15,5 +15,4 @@ urlpatterns = [
     path("<slug:code>/roadmap/", views.roadmap_edit, name="roadmap"),
     path("<slug:code>/brief/", views.brief_edit, name="brief"),
     path("<slug:code>/brief/sign/", views.brief_sign, name="brief-sign"),
-    path("<slug:code>/gates/<slug:kind>/", views.gate_record, name="gate-record"),
 ]

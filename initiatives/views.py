@@ -11,11 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from governance.models import GateKind
-from governance.services import gates
-
-from . import forms, selectors, services
+from . import forms, selectors
 from .models import AffectedRole, DeploymentBrief, Initiative, StepPhase, WorkflowStep
+from .services import brief as briefs
+from .services.initiatives import INITIATIVE_EDITABLE_FIELDS, StaleEdit, initiative_update
+from .services.roadmap import roadmap_save
+from .services.workflow import workflow_change_save
 
 PAGE_SIZE = 50
 
@@ -35,10 +36,11 @@ def initiative_list(request):
 
 @require_GET
 def initiative_detail(request, code: str):
-    return _detail(request, code)
+    return detail_page(request, code)
 
 
-def _detail(request, code: str, *, status: int = 200, action_errors: list[str] | None = None):
+def detail_page(request, code: str, *, status: int = 200, action_errors: list[str] | None = None):
+    """The initiative's page, with what an action on it refused (governance's gate recording uses it too)."""
     try:
         initiative = selectors.initiative_for_page(code)
     except Initiative.DoesNotExist:
@@ -85,12 +87,12 @@ def initiative_edit(request, code: str):
         # A copy: the form writes what was sent onto its instance, and the page's title is the stored name.
         form = forms.InitiativeForm(request.POST, instance=copy(initiative))
         if form.is_valid():
-            data = {name: form.cleaned_data[name] for name in services.INITIATIVE_EDITABLE_FIELDS}
+            data = {name: form.cleaned_data[name] for name in INITIATIVE_EDITABLE_FIELDS}
             try:
-                services.initiative_update(
+                initiative_update(
                     initiative=initiative, by=request.user, data=data, read_at=form.cleaned_data["read_at"]
                 )
-            except services.StaleEdit as refusal:
+            except StaleEdit as refusal:
                 forms.add_refusal(refusal, form)
                 status = 409
             except ValidationError as refusal:
@@ -126,7 +128,7 @@ def workflow_edit(request, code: str):
     if data is not None:
         if all([form.is_valid(), before.is_valid(), after.is_valid(), roles.is_valid()]):
             try:
-                services.workflow_change_save(
+                workflow_change_save(
                     initiative=initiative,
                     by=request.user,
                     **{name: form.cleaned_data[name] for name in form.Meta.fields},
@@ -167,7 +169,7 @@ def roadmap_edit(request, code: str):
     if data is not None:
         if all([milestones.is_valid(), backlog.is_valid()]):
             try:
-                services.roadmap_save(
+                roadmap_save(
                     initiative=initiative,
                     by=request.user,
                     milestones=forms.rows_of(milestones),
@@ -188,7 +190,7 @@ def roadmap_edit(request, code: str):
     return render(request, "initiatives/roadmap_edit.html", context, status=status)
 
 
-# --- The deployment brief, its signatures and the gates (rules: governance/services/gates.py) ---------------
+# --- The deployment brief, its signatures and the gates (rules: services/brief.py, governance/services/gates.py) ---
 
 
 @require_http_methods(["GET", "POST"])
@@ -204,13 +206,13 @@ def brief_edit(request, code: str):
         if form.is_valid():
             signed_before = brief is not None and (brief.sponsor_signed_at or brief.coo_signed_at)
             try:
-                saved = gates.brief_save(
+                saved = briefs.brief_save(
                     initiative=initiative,
                     by=request.user,
-                    data={name: form.cleaned_data[name] for name in gates.BRIEF_CONTENT},
+                    data={name: form.cleaned_data[name] for name in briefs.BRIEF_CONTENT},
                     read_at=form.cleaned_data["read_at"],
                 )
-            except gates.StaleBrief as refusal:
+            except briefs.StaleBrief as refusal:
                 forms.add_refusal(refusal, form)
                 status = 409
             except ValidationError as refusal:
@@ -222,7 +224,7 @@ def brief_edit(request, code: str):
                     f"{initiative.name}: brief saved."
                     + (" Its signatures were voided: the sponsor and the COO sign again." if voided else ""),
                 )
-                return redirect(_detail_url(initiative.code, "brief"))
+                return redirect(detail_url(initiative.code, "brief"))
         status = status if status != 200 else 400
     else:
         form = forms.BriefForm(instance=brief, initial={"read_at": brief.revised_at.isoformat() if brief else ""})
@@ -240,35 +242,18 @@ def brief_sign(request, code: str):
     brief = get_object_or_404(DeploymentBrief.objects.select_related("initiative"), initiative__code=code)
     form = forms.BriefSignForm(request.POST)
     if not form.is_valid():
-        return _detail(request, code, status=400, action_errors=forms.error_summary([("Signature", form)]))
+        return detail_page(request, code, status=400, action_errors=forms.error_summary([("Signature", form)]))
     try:
-        gates.brief_sign(
+        briefs.brief_sign(
             brief=brief, by=request.user, slot=form.cleaned_data["slot"], read_at=form.cleaned_data["read_at"]
         )
-    except gates.StaleBrief as refusal:
-        return _detail(request, code, status=409, action_errors=refusal.messages)
+    except briefs.StaleBrief as refusal:
+        return detail_page(request, code, status=409, action_errors=refusal.messages)
     except ValidationError as refusal:
-        return _detail(request, code, status=400, action_errors=refusal.messages)
+        return detail_page(request, code, status=400, action_errors=refusal.messages)
     messages.success(request, f"{brief.initiative.name}: you signed the deployment brief.")
-    return redirect(_detail_url(brief.initiative.code, "brief"))
+    return redirect(detail_url(brief.initiative.code, "brief"))
 
 
-@require_POST
-def gate_record(request, code: str, kind: str):
-    initiative = get_object_or_404(Initiative, code=code)
-    if kind not in GateKind.values:
-        raise Http404("No such gate.")
-    if not request.user.has_perm("governance.change_governancegate"):
-        raise PermissionDenied("Only admins record governance gates.")
-    form = forms.GateRecordForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, code, status=400, action_errors=forms.error_summary([("Gate", form)]))
-    gate = gates.gate_record(
-        initiative=initiative, kind=kind, by=request.user, description=form.cleaned_data["description"]
-    )
-    messages.success(request, f"{initiative.name}: {gate.get_kind_display().lower()} gate recorded done.")
-    return redirect(_detail_url(initiative.code, "gates"))
-
-
-def _detail_url(code: str, section: str) -> str:
+def detail_url(code: str, section: str) -> str:
     return f"{reverse('initiatives:detail', args=[code])}#{section}"

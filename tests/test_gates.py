@@ -12,8 +12,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from governance.models import GateKind, GovernanceGate
-from governance.services.gates import brief_save, stage_change_refusals
 from initiatives.models import DeploymentBrief, Initiative, Stage, WorkflowChange
+from initiatives.services.brief import brief_save
+from initiatives.services.stages import stage_change_refusals
 from scoreboard.demo import DEMO_PASSWORD
 from tests import factories
 from tests.browser import sign_in_at
@@ -479,7 +480,7 @@ def test_an_admin_records_a_gate_done_with_who_and_when(client, admin_user, init
     client.force_login(admin_user)
 
     response = client.post(
-        f"/initiatives/{initiative_a.code}/gates/fallback/", {"description": "Switch-back drill on 3 March"}
+        f"/governance/gates/{initiative_a.code}/fallback/", {"description": "Switch-back drill on 3 March"}
     )
 
     assert response.status_code == 302
@@ -495,7 +496,7 @@ def test_recording_a_done_gate_again_keeps_who_did_it_and_when(client, admin_use
     before = GovernanceGate.objects.get(initiative=initiative_a, kind=GateKind.TESTING)
     client.force_login(admin_user)
 
-    client.post(f"/initiatives/{initiative_a.code}/gates/testing/", {})
+    client.post(f"/governance/gates/{initiative_a.code}/testing/", {})
 
     after = GovernanceGate.objects.get(pk=before.pk)
     assert (after.done_by, after.done_at) == (cio, before.done_at)
@@ -506,7 +507,7 @@ def test_executives_and_ops_leads_cannot_record_gates(client, request, initiativ
     _gates(initiative_a, None, kinds=[GateKind.TESTING], done=False)
     client.force_login(request.getfixturevalue(persona))
 
-    response = client.post(f"/initiatives/{initiative_a.code}/gates/testing/", {})
+    response = client.post(f"/governance/gates/{initiative_a.code}/testing/", {})
 
     assert response.status_code == 403
     assert GovernanceGate.objects.get(initiative=initiative_a).done_at is None
@@ -516,7 +517,7 @@ def test_executives_and_ops_leads_cannot_record_gates(client, request, initiativ
 def test_an_unknown_gate_is_not_found(client, admin_user, initiative_a):
     client.force_login(admin_user)
 
-    assert client.post(f"/initiatives/{initiative_a.code}/gates/vibes/", {}).status_code == 404
+    assert client.post(f"/governance/gates/{initiative_a.code}/vibes/", {}).status_code == 404
     assert not GovernanceGate.objects.exists()
 
 

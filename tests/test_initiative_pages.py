@@ -22,6 +22,7 @@ from initiatives.models import (
     WorkflowChange,
     WorkflowStep,
 )
+from initiatives.services.workflow import workflow_change_save
 from metrics.models import MonthlySnapshot
 from scoreboard.demo import DEMO_PASSWORD
 from scoreboard.months import add_months, first_of_month, previous_month
@@ -742,8 +743,6 @@ def test_an_error_in_one_row_stores_none_of_the_others(client, ops_lead_a, initi
 
 def test_the_workflow_service_refuses_another_initiatives_ops_lead(ops_lead_b, initiative_a):
     from django.core.exceptions import PermissionDenied
-
-    from initiatives.services import workflow_change_save
 
     with pytest.raises(PermissionDenied):
         workflow_change_save(

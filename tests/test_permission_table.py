@@ -867,8 +867,8 @@ GATES_CASES: list[Case] = [
     Case("POST", "/initiatives/{brief_a.initiative.code}/brief/sign/", (302, 302, 403, 403, 403), SIGN,
          changed(DeploymentBrief, "brief_a", sponsor_signed_by__username="cio"), note="the sponsor's slot"),
     # Gates: recorded done by admins only.
-    Case("GET", "/initiatives/{initiative_a.code}/gates/testing/", (302, 405, 405, 405, 405)),
-    Case("POST", "/initiatives/{initiative_a.code}/gates/testing/", (302, 403, 403, 403, 302), {"description": ""},
+    Case("GET", "/governance/gates/{initiative_a.code}/testing/", (302, 405, 405, 405, 405)),
+    Case("POST", "/governance/gates/{initiative_a.code}/testing/", (302, 403, 403, 403, 302), {"description": ""},
          created(GovernanceGate, initiative__code="{initiative_a.code}", kind="testing", done_at__isnull=False)),
 ]
 # fmt: on

@@ -15,8 +15,16 @@ from playwright.sync_api import expect
 from governance.models import Risk, SharedZoneDecision
 from governance.services import registers
 from initiatives import selectors
-from initiatives import services as initiative_services
 from initiatives.models import Initiative, PrioritisationInput, ShadowAITool
+from initiatives.services.registers import (
+    PRIORITISATION_LABELS,
+    PRIORITISATION_SCORES,
+    SHADOW_AI_TOOL_FIELDS,
+    AlreadyPromoted,
+    prioritisation_input_save,
+    shadow_ai_tool_promote,
+    shadow_ai_tool_save,
+)
 from scoreboard import dashboard
 from scoreboard.demo import DEMO_PASSWORD
 from tests import factories
@@ -196,10 +204,10 @@ def test_the_same_tool_twice_for_one_team_is_refused_on_the_tool_field_not_a_500
 def test_renaming_a_tool_onto_another_entry_of_its_team_is_refused_and_changes_nothing(admin_user):
     _tool("Gemini", "Underwriting")
     other = _tool("Copilot", "Underwriting")
-    data = {name: getattr(other, name) for name in initiative_services.SHADOW_AI_TOOL_FIELDS}
+    data = {name: getattr(other, name) for name in SHADOW_AI_TOOL_FIELDS}
 
     with pytest.raises(ValidationError) as refusal:
-        initiative_services.shadow_ai_tool_save(by=admin_user, tool=other, data={**data, "tool": "Gemini"})
+        shadow_ai_tool_save(by=admin_user, tool=other, data={**data, "tool": "Gemini"})
 
     assert "already registered" in refusal.value.message_dict["tool"][0]
     other.refresh_from_db()
@@ -222,12 +230,12 @@ def test_a_tool_discovered_in_the_future_is_refused_on_its_date(client, admin_us
 def test_executive_and_ops_lead_cannot_register_or_edit_a_tool(request, persona):
     user = request.getfixturevalue(persona)
     tool = _tool()
-    data = {name: getattr(tool, name) for name in initiative_services.SHADOW_AI_TOOL_FIELDS}
+    data = {name: getattr(tool, name) for name in SHADOW_AI_TOOL_FIELDS}
 
     with pytest.raises(PermissionDenied, match="Only admins keep the shadow-AI register"):
-        initiative_services.shadow_ai_tool_save(by=user, data={**data, "tool": "Another"})
+        shadow_ai_tool_save(by=user, data={**data, "tool": "Another"})
     with pytest.raises(PermissionDenied):
-        initiative_services.shadow_ai_tool_save(by=user, tool=tool, data={**data, "status": "blocked"})
+        shadow_ai_tool_save(by=user, tool=tool, data={**data, "status": "blocked"})
 
     assert list(ShadowAITool.objects.values_list("tool", "status")) == [(tool.tool, "under_review")]
 
@@ -317,7 +325,7 @@ def test_admin_promotes_a_tool_to_an_idea_carrying_its_facts_and_lands_on_it(
 def test_a_long_tool_name_is_shortened_in_the_history_reason_not_refused(admin_user, cio, coo):
     tool = _tool("A" * 120, team="B" * 120)
 
-    initiative = initiative_services.shadow_ai_tool_promote(tool=tool, by=admin_user, data=_promote_data(cio, coo))
+    initiative = shadow_ai_tool_promote(tool=tool, by=admin_user, data=_promote_data(cio, coo))
 
     reason = initiative.history.get().history_change_reason
     assert len(reason) == 100
@@ -345,7 +353,7 @@ def test_executive_and_ops_lead_cannot_promote_a_tool(client, request, persona, 
     page = client.get(f"{SHADOW_AI}{tool.pk}/promote/")
     sent = client.post(f"{SHADOW_AI}{tool.pk}/promote/", _promote_body(cio, coo))
     with pytest.raises(PermissionDenied, match="Only admins promote"):
-        initiative_services.shadow_ai_tool_promote(tool=tool, by=user, data=_promote_data(cio, coo))
+        shadow_ai_tool_promote(tool=tool, by=user, data=_promote_data(cio, coo))
 
     assert (page.status_code, sent.status_code) == (403, 403)
     assert not Initiative.objects.filter(code="translation-desk").exists()
@@ -371,8 +379,8 @@ def test_a_second_submit_of_the_promotion_creates_nothing_twice_and_names_the_in
 def test_the_service_refuses_a_tool_already_promoted_naming_the_initiative(admin_user, cio, coo, initiative_a):
     tool = _tool(status="adopted", promoted_to=initiative_a)
 
-    with pytest.raises(initiative_services.AlreadyPromoted) as refusal:
-        initiative_services.shadow_ai_tool_promote(tool=tool, by=admin_user, data=_promote_data(cio, coo))
+    with pytest.raises(AlreadyPromoted) as refusal:
+        shadow_ai_tool_promote(tool=tool, by=admin_user, data=_promote_data(cio, coo))
 
     assert f"({initiative_a.code})" in refusal.value.messages[0]
     assert not Initiative.objects.filter(code="translation-desk").exists()
@@ -400,9 +408,7 @@ def test_the_service_refuses_a_taken_code_on_the_code_field(admin_user, cio, coo
     tool = _tool()
 
     with pytest.raises(ValidationError) as refusal:
-        initiative_services.shadow_ai_tool_promote(
-            tool=tool, by=admin_user, data=_promote_data(cio, coo, code=initiative_a.code)
-        )
+        shadow_ai_tool_promote(tool=tool, by=admin_user, data=_promote_data(cio, coo, code=initiative_a.code))
 
     assert "choose another" in refusal.value.message_dict["code"][0]
     assert Initiative.objects.count() == 1
@@ -427,9 +433,7 @@ def test_promoting_with_one_person_as_both_owners_is_refused_and_nothing_is_writ
 
     response = client.post(f"{SHADOW_AI}{tool.pk}/promote/", _promote_body(cio, coo, operations_owner=cio.pk))
     with pytest.raises(ValidationError) as refusal:
-        initiative_services.shadow_ai_tool_promote(
-            tool=tool, by=admin_user, data=_promote_data(cio, coo, operations_owner=cio)
-        )
+        shadow_ai_tool_promote(tool=tool, by=admin_user, data=_promote_data(cio, coo, operations_owner=cio))
 
     message = "The operations owner must be a different person from the technology owner."
     assert response.status_code == 400
@@ -444,9 +448,7 @@ def test_a_promoted_tool_cannot_stay_under_review(admin_user, cio, coo):
     tool = _tool()
 
     with pytest.raises(ValidationError) as refusal:
-        initiative_services.shadow_ai_tool_promote(
-            tool=tool, by=admin_user, data=_promote_data(cio, coo), status="under_review"
-        )
+        shadow_ai_tool_promote(tool=tool, by=admin_user, data=_promote_data(cio, coo), status="under_review")
 
     assert "no longer under review" in refusal.value.message_dict["status"][0]
     assert not Initiative.objects.exists()
@@ -989,7 +991,7 @@ def test_an_input_out_of_range_is_refused_on_its_field_and_nothing_changes(
     candidate = factories.InitiativeFactory(stage="idea", technology_owner=cio, operations_owner=coo)
     inputs = _inputs(candidate)
     client.force_login(admin_user)
-    body = {name: "4" for name in initiative_services.PRIORITISATION_SCORES} | {"monthly_volume": "100"}
+    body = {name: "4" for name in PRIORITISATION_SCORES} | {"monthly_volume": "100"}
 
     response = client.post(f"{PIPELINE}{candidate.code}/inputs/", {**body, field: value})
 
@@ -1000,27 +1002,25 @@ def test_an_input_out_of_range_is_refused_on_its_field_and_nothing_changes(
     assert (inputs.management_bandwidth, inputs.monthly_volume, inputs.history.count()) == (3, 500, 1)
 
 
-@pytest.mark.parametrize("field", initiative_services.PRIORITISATION_SCORES)
+@pytest.mark.parametrize("field", PRIORITISATION_SCORES)
 def test_the_service_refuses_a_score_outside_1_to_5_naming_the_field(admin_user, cio, coo, field):
     candidate = factories.InitiativeFactory(stage="idea", technology_owner=cio, operations_owner=coo)
-    data = {name: 3 for name in initiative_services.PRIORITISATION_SCORES} | {"monthly_volume": 10}
+    data = {name: 3 for name in PRIORITISATION_SCORES} | {"monthly_volume": 10}
 
     with pytest.raises(ValidationError) as refusal:
-        initiative_services.prioritisation_input_save(initiative=candidate, by=admin_user, data={**data, field: 6})
+        prioritisation_input_save(initiative=candidate, by=admin_user, data={**data, field: 6})
 
-    assert refusal.value.message_dict == {
-        field: [f"{initiative_services.PRIORITISATION_LABELS[field]} is scored from 1 to 5."]
-    }
+    assert refusal.value.message_dict == {field: [f"{PRIORITISATION_LABELS[field]} is scored from 1 to 5."]}
     assert not PrioritisationInput.objects.exists()
 
 
 @pytest.mark.parametrize("persona", ["cio", "ops_lead_a"])
 def test_executive_and_ops_lead_cannot_set_prioritisation_inputs(request, persona, initiative_a):
     user = request.getfixturevalue(persona)
-    data = {name: 3 for name in initiative_services.PRIORITISATION_SCORES} | {"monthly_volume": 10}
+    data = {name: 3 for name in PRIORITISATION_SCORES} | {"monthly_volume": 10}
 
     with pytest.raises(PermissionDenied, match="Only admins set"):
-        initiative_services.prioritisation_input_save(initiative=initiative_a, by=user, data=data)
+        prioritisation_input_save(initiative=initiative_a, by=user, data=data)
 
     assert not PrioritisationInput.objects.exists()
 

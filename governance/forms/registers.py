@@ -13,10 +13,15 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 
-from initiatives import services as initiative_services
 from initiatives.forms import DateInput
 from initiatives.models import DataSensitivity, Initiative, PrioritisationInput, ShadowAIStatus, ShadowAITool
-from initiatives.services import PRIORITISATION_LABELS, PROMOTED_STATUSES, PROMOTION_FIELDS, SHADOW_AI_TOOL_FIELDS
+from initiatives.services.initiatives import code_taken
+from initiatives.services.registers import (
+    PRIORITISATION_LABELS,
+    PROMOTED_STATUSES,
+    PROMOTION_FIELDS,
+    SHADOW_AI_TOOL_FIELDS,
+)
 from scoreboard.models import Role
 
 from ..models import Risk, RiskCategory, RiskStatus, SharedZoneDecision
@@ -144,7 +149,7 @@ class PromoteForm(_ServiceRules, forms.ModelForm):
     def clean_code(self) -> str:
         # Said with the other mistakes at once; shadow_ai_tool_promote checks it again as it writes.
         code = self.cleaned_data["code"]
-        if taken := initiative_services.code_taken(code):
+        if taken := code_taken(code):
             raise forms.ValidationError(taken, code="taken")
         return code
 

@@ -6,8 +6,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from initiatives.models import Initiative, ShadowAITool
-from initiatives.selectors import PIPELINE_STAGES
+from initiatives.models import PIPELINE_STAGES, Initiative, ShadowAITool
 
 from ..models import DecisionRequest, MatrixVersion, Risk, RiskStatus, SharedZoneDecision, VersionStatus
 

@@ -24,9 +24,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from initiatives import selectors as initiative_selectors
-from initiatives import services as initiative_services
 from initiatives.forms import add_refusal, error_summary
-from initiatives.models import Initiative, PrioritisationInput, ShadowAIStatus, ShadowAITool
+from initiatives.models import PIPELINE_STAGES, Initiative, PrioritisationInput, ShadowAIStatus, ShadowAITool
+from initiatives.services.registers import (
+    PRIORITISATION_LABELS,
+    PROMOTION_FIELDS,
+    SHADOW_AI_TOOL_FIELDS,
+    AlreadyPromoted,
+    prioritisation_input_save,
+    shadow_ai_tool_promote,
+    shadow_ai_tool_save,
+)
 
 from ..forms import registers as forms
 from ..models import Risk, RiskStatus, SharedZoneDecision, SharedZoneTopic
@@ -83,9 +91,9 @@ def shadow_ai_edit(request, pk: int | None = None):
         # A copy: the form writes what was sent onto its instance, and the page's title is the stored name.
         form = forms.ShadowAIToolForm(request.POST, instance=copy(tool) if tool else None)
         if form.is_valid():
-            data = {name: form.cleaned_data[name] for name in initiative_services.SHADOW_AI_TOOL_FIELDS}
+            data = {name: form.cleaned_data[name] for name in SHADOW_AI_TOOL_FIELDS}
             try:
-                saved = initiative_services.shadow_ai_tool_save(by=request.user, tool=tool, data=data)
+                saved = shadow_ai_tool_save(by=request.user, tool=tool, data=data)
             except ValidationError as refusal:
                 add_refusal(refusal, form)
             else:
@@ -107,15 +115,15 @@ def shadow_ai_promote(request, pk: int):
     if request.method == "POST":
         form = forms.PromoteForm(request.POST)
         if form.is_valid():
-            data = {name: form.cleaned_data[name] for name in initiative_services.PROMOTION_FIELDS}
+            data = {name: form.cleaned_data[name] for name in PROMOTION_FIELDS}
             try:
-                initiative = initiative_services.shadow_ai_tool_promote(
+                initiative = shadow_ai_tool_promote(
                     tool=tool,
                     by=request.user,
                     data={**data, "ops_leads": list(form.cleaned_data["ops_leads"])},
                     status=form.cleaned_data["status"],
                 )
-            except initiative_services.AlreadyPromoted as refusal:
+            except AlreadyPromoted as refusal:
                 # A second submit, or someone else was quicker: what exists is shown, nothing is made twice.
                 tool.refresh_from_db()
                 refusal_lines, status = refusal.messages, 409
@@ -367,7 +375,7 @@ def pipeline(request):
         initiative.score = initiative_selectors.priority_score_of(initiative.priority)
     context = {
         "page": page,
-        "stages": [stage.label for stage in initiative_selectors.PIPELINE_STAGES],
+        "stages": [stage.label for stage in PIPELINE_STAGES],
         "can_edit": request.user.has_perm("initiatives.change_prioritisationinput"),
     }
     return render(request, "governance/pipeline.html", context)
@@ -384,9 +392,9 @@ def pipeline_inputs(request, code: str):
     if request.method == "POST":
         form = forms.PrioritisationForm(request.POST, instance=copy(inputs) if inputs else PrioritisationInput())
         if form.is_valid():
-            data = {name: form.cleaned_data[name] for name in initiative_services.PRIORITISATION_LABELS}
+            data = {name: form.cleaned_data[name] for name in PRIORITISATION_LABELS}
             try:
-                initiative_services.prioritisation_input_save(initiative=initiative, by=request.user, data=data)
+                prioritisation_input_save(initiative=initiative, by=request.user, data=data)
             except ValidationError as refusal:
                 add_refusal(refusal, form)
             else:

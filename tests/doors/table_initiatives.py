@@ -400,7 +400,7 @@ def _gate_admin(w, c):
 
 def _gate_page(w, c):
     m.gates_done(w, w.initiative_a, ["testing"])
-    return Send("POST", f"/initiatives/{w.initiative_a.code}/gates/testing/", {"description": "Other words"})
+    return Send("POST", f"/governance/gates/{w.initiative_a.code}/testing/", {"description": "Other words"})
 
 
 def _gate_kept(w, response):

@@ -1,0 +1,171 @@
+"""An initiative itself: added and deleted by admins, changed by its ops leads (what they keep)
+and admins (everything), every stage change through the way to production (stages.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from scoreboard import writes
+
+from ..models import (
+    Initiative,
+    Stage,
+    WorkflowChange,
+)
+from .stages import stage_change_check
+
+StaleEdit = writes.StaleEdit  # the pages catch it by this name
+
+# What an initiative's ops leads keep; owners, sponsor, ops leads and KPIs are set by admins.
+INITIATIVE_EDITABLE_FIELDS = (
+    "name",
+    "business_unit",
+    "process",
+    "sourcing",
+    "stage",
+    "technology_owner_description",
+    "operations_owner_description",
+    "investment",
+    "expected_annual_benefit",
+    "payback_months",
+    "started_on",
+    "planned_go_live",
+    "actual_go_live",
+)
+
+# A workflow step's position is at most this in a form; while steps swap positions they
+# are parked beyond it (see _apply).
+
+
+# Every field of an initiative a person writes (the rest is computed or stamped).
+INITIATIVE_FIELDS = (
+    "code",
+    *INITIATIVE_EDITABLE_FIELDS,
+    "technology_owner",
+    "operations_owner",
+    "sponsor",
+    "ops_leads",
+    "kpis",
+)
+_MANY = ("ops_leads", "kpis")
+ADMIN_ONLY_LABELS = {
+    "code": "the code",
+    "technology_owner": "the technology owner",
+    "operations_owner": "the operations owner",
+    "sponsor": "the sponsor",
+    "ops_leads": "the ops leads",
+    "kpis": "the KPIs it reports",
+}
+
+
+def initiative_create(*, by, data: dict) -> Initiative:
+    """Add an initiative (admins), with its owners, ops leads and KPIs. The stage it starts at
+    passes the gates as a move from "idea" would; every problem is named by field."""
+    writes.unknown_fields(data, INITIATIVE_FIELDS)
+    writes.refuse_unless(by, "initiatives.add_initiative", None, "Only admins add initiatives.")
+    with transaction.atomic():
+        initiative = Initiative()
+        _apply_initiative(initiative, data, by=by, from_stage=None)
+        writes.save(initiative, by=by, why="Initiative added")
+        _set_many(initiative, data)
+    return initiative
+
+
+def initiative_update(*, initiative: Initiative, by, data: dict, read_at: datetime | None) -> Initiative:
+    """Change an initiative. Its ops leads change what they keep (INITIATIVE_EDITABLE_FIELDS);
+    the code, the owners, the sponsor, the ops leads and the KPIs it reports are changed by
+    admins only: a change to any of them by anyone else is refused (PermissionDenied, naming
+    them), whatever else the request changes.
+
+    Refused (StaleEdit) when it changed after ``read_at``, the ``updated_at`` the editor read,
+    naming who changed it and when, so that one person's edit never silently overwrites
+    another's. A stage change passes the gates (governance/services/gates.py). An edit that
+    changes nothing writes nothing, not even a history row."""
+    writes.unknown_fields(data, INITIATIVE_FIELDS)
+    with transaction.atomic():
+        current = Initiative.objects.select_for_update().get(pk=initiative.pk)
+        writes.refuse_unless(
+            by,
+            "initiatives.change_initiative",
+            current,
+            f"Only the ops leads of {current.code} and admins change it.",
+        )
+        writes.check_fresh(current, read_at, what="this initiative")
+        changed = writes.changed_fields(current, data)
+        admin_only = [name for name in changed if name in ADMIN_ONLY_LABELS]
+        if admin_only and not by.has_perm("initiatives.add_initiative"):
+            raise PermissionDenied(
+                f"Nothing was stored: only admins change {_and(ADMIN_ONLY_LABELS[n] for n in admin_only)} "
+                f"of an initiative; its ops leads keep the rest."
+            )
+        if not changed:
+            return current
+        before_stage = current.stage
+        _apply_initiative(current, {n: data[n] for n in changed}, by=by, from_stage=before_stage)
+        if current.stage != before_stage:
+            why = f"Stage: {Stage(before_stage).label} → {Stage(current.stage).label}"
+        else:
+            why = f"Edited: {', '.join(str(Initiative._meta.get_field(n).verbose_name) for n in changed)}"
+        writes.save(current, by=by, why=why)
+        _set_many(current, data, changed)
+    return current
+
+
+def initiative_delete(*, initiative: Initiative, by) -> None:
+    """Delete an initiative (admins). What other records keep as evidence (measurements,
+    snapshots, decisions) protects it: the refusal names them (ProtectedError)."""
+    with transaction.atomic():
+        current = Initiative.objects.select_for_update().get(pk=initiative.pk)
+        writes.refuse_unless(by, "initiatives.delete_initiative", current, "Only admins delete initiatives.")
+        writes.delete(current, by=by, why="Initiative deleted")
+
+
+def _apply_initiative(initiative: Initiative, data: dict, *, by, from_stage: str | None) -> None:
+    """Write ``data`` onto ``initiative`` (not saved) and validate it as a whole, with the gates."""
+    errors: dict[str, list[str]] = {}
+    for name, value in data.items():
+        if name not in _MANY:
+            setattr(initiative, name, value.strip() if isinstance(value, str) else value)
+    writes.collect_errors(errors, initiative)
+    if initiative.code and (taken := code_taken(initiative.code, other_than=initiative.pk)):
+        writes.add_error(errors, "code", taken)
+    kpis = data.get("kpis")
+    if kpis is not None:
+        for kpi in kpis:
+            if kpi.scope != "initiative":
+                writes.add_error(errors, "kpis", f"{kpi.name} is a company-wide KPI: an initiative reports its own.")
+        adoption = WorkflowChange.objects.filter(initiative_id=initiative.pk).values_list("adoption_kpi", flat=True)
+        adoption_kpi = next(iter(adoption), None) if initiative.pk else None
+        if adoption_kpi is not None and adoption_kpi not in {k.pk for k in kpis}:
+            writes.add_error(
+                errors, "kpis", "The adoption KPI of its workflow change must stay among the KPIs it reports."
+            )
+    if initiative.stage and initiative.stage != from_stage:
+        try:
+            stage_change_check(initiative=initiative, to_stage=initiative.stage, from_stage=from_stage)
+        except ValidationError as refusal:
+            for key, messages in refusal.message_dict.items():
+                for message in messages:
+                    writes.add_error(errors, key, message)
+    writes.raise_if(errors)
+
+
+def _set_many(initiative: Initiative, data: dict, changed=None) -> None:
+    # Many-to-many after the row: its history records the same who and why.
+    for name in _MANY:
+        if name in data and (changed is None or name in changed):
+            getattr(initiative, name).set(data[name])
+
+
+def _and(words) -> str:
+    words = list(words)
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def code_taken(code: str, *, other_than: int | None = None) -> str:
+    """Why an initiative cannot have this code (another has it), or "" when it can."""
+    taken = Initiative.objects.filter(code=code).exclude(pk=other_than).only("name").first()
+    return f"{taken.name} already has the code {code}: choose another." if taken else ""
