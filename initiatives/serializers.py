@@ -30,6 +30,7 @@ from .models import (
     WorkflowChange,
     WorkflowStep,
 )
+from .services.registers import SHADOW_AI_TOOL_FIELDS
 
 
 def _people():
@@ -260,15 +261,5 @@ class ShadowAIToolSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ShadowAITool
-        fields = [
-            "id",
-            "tool",
-            "team",
-            "use",
-            "why_it_helps",
-            "data_sensitivity",
-            "status",
-            "discovered_on",
-            "promoted_to",
-        ]
+        fields = ["id", *SHADOW_AI_TOOL_FIELDS]  # what the service writes (services.registers)
         validators = []  # a tool once per team: said by the service, on the field "tool"

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from initiatives.models import Initiative
 
 from .models import KPI, Measurement, MonthlySnapshot, Target
+from .services.kpis import KPI_FIELDS
 
 
 def _people():
@@ -29,25 +30,7 @@ class KPISerializer(serializers.ModelSerializer):
 
     class Meta:
         model = KPI
-        fields = [
-            "id",
-            "code",
-            "name",
-            "description",
-            "family",
-            "unit",
-            "direction",
-            "aggregation",
-            "ratio_numerator",
-            "ratio_denominator",
-            "scope",
-            "accountable_executive",
-            "co_accountable_executive",
-            "is_primary",
-            "role",
-            "expected_interval_days",
-            "display_order",
-        ]
+        fields = ["id", *KPI_FIELDS]  # what the service writes (metrics.services.kpis)
 
 
 class TargetSerializer(serializers.ModelSerializer):
