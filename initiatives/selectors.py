@@ -231,7 +231,7 @@ def last_change(initiative: Initiative):
 # --- The expansion pipeline ------------------------------------------------------------------------
 
 # Candidates for expansion: initiatives not yet past assessment, as on the ExCo page's pipeline
-# section (scoreboard/dashboard.py's PIPELINE_STAGES, which tests/test_registers.py holds equal).
+# section (scoreboard/exco/dashboard.py's PIPELINE_STAGES, which tests/test_registers.py holds equal).
 PIPELINE_STAGES = (Stage.IDEA, Stage.ASSESSED)
 
 

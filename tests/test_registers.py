@@ -17,8 +17,8 @@ from governance.services import registers
 from initiatives import selectors
 from initiatives import services as initiative_services
 from initiatives.models import Initiative, PrioritisationInput, ShadowAITool
-from scoreboard import dashboard
 from scoreboard.demo import DEMO_PASSWORD
+from scoreboard.exco import dashboard
 from tests import factories
 from tests.browser import sign_in_at
 

@@ -35,8 +35,8 @@ from initiatives.vocabulary import MISMATCH_BELOW
 from metrics.models import KPI, Annotation, Family, KPIRole, MonthlySnapshot, Unit
 from metrics.selectors import kpi_freshness, source_freshness
 
-from .models import MonthlyReview
-from .months import first_of_month, last_day, months_back, months_between, next_month, previous_month, start_of_month
+from ..models import MonthlyReview
+from ..months import first_of_month, last_day, months_back, months_between, next_month, previous_month, start_of_month
 
 TREND_MONTHS = 12
 # "Companies that redesigned workflows before selecting AI tools": the industry figure the
