@@ -1,100 +1,17 @@
-"""The monthly review: the CIO and the COO each sign the month off; the second signature
-freezes it. Every path (page, API, admin) signs through here."""
+"""The shared base's writes: the integration tokens machine clients sign in with, and the
+answers kept for Idempotency-Keys. (The monthly review's sign-offs are the ExCo dashboard's:
+scoreboard/exco/services.py.)"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from metrics.services.rollup import month_freeze
-
-from .models import IdempotencyRecord, IntegrationToken, MonthlyReview, Role
-from .months import first_of_month
-
-SLOTS = ("cio", "coo")
-
-
-def review_sign(*, month: date, by, slot: str, comment: str) -> MonthlyReview:
-    """Sign the month off in the CIO's or the COO's slot, with a comment. Signing again
-    while the month is open updates the comment; once both have signed, the month is
-    frozen and nothing in the review changes any more."""
-    month = _checked_month(month)
-    _check_slot(by, slot)
-    comment = (comment or "").strip()
-    if not comment:
-        raise ValidationError({"comment": "A sign-off needs a comment: what you are answering for this month."})
-    with transaction.atomic():
-        _open_review(month)
-        # Locked, so the two executives signing at the same moment both land and freeze once.
-        review = MonthlyReview.objects.select_for_update().get(month=month)
-        if review.is_frozen:
-            raise ValidationError(f"{month:%B %Y} is frozen: both executives have signed it off.")
-        now = timezone.now()
-        already = getattr(review, f"{slot}_signed_by_id") == by.pk
-        if already and getattr(review, f"{slot}_comment") == comment:
-            return review  # a retried sign-off changes nothing
-        setattr(review, f"{slot}_signed_by", by)
-        setattr(review, f"{slot}_comment", comment)
-        if not already:
-            setattr(review, f"{slot}_signed_at", now)
-        reason = f"{slot.upper()} {'changed the sign-off comment' if already else 'signed off'}"
-        if review.cio_signed_at and review.coo_signed_at:
-            review.frozen_at = now
-            month_freeze(month=month)
-            reason += "; both have signed: the month is frozen"
-        review._change_reason = reason
-        review.save()
-    return review
-
-
-def review_unsign(*, month: date, by, slot: str) -> MonthlyReview:
-    """Withdraw a sign-off while the month is still open (the other has not signed yet)."""
-    month = _checked_month(month)
-    _check_slot(by, slot)
-    with transaction.atomic():
-        review = MonthlyReview.objects.select_for_update().filter(month=month).first()
-        if review is None or getattr(review, f"{slot}_signed_at") is None:
-            return review or MonthlyReview(month=month)  # nothing to withdraw: a retry is a no-op
-        if review.is_frozen:
-            raise ValidationError(f"{month:%B %Y} is frozen: a sign-off can no longer be withdrawn.")
-        setattr(review, f"{slot}_signed_by", None)
-        setattr(review, f"{slot}_signed_at", None)
-        setattr(review, f"{slot}_comment", "")
-        review._change_reason = f"{slot.upper()} withdrew the sign-off"
-        review.save()
-    return review
-
-
-def _open_review(month: date) -> None:
-    if MonthlyReview.objects.filter(month=month).exists():
-        return
-    opened = MonthlyReview(month=month)
-    opened._change_reason = "Review opened"
-    try:
-        with transaction.atomic():
-            opened.save()
-    except IntegrityError:
-        pass  # the other executive opened it at the same moment
-
-
-def _check_slot(user, slot: str) -> None:
-    if slot not in SLOTS:
-        raise ValidationError({"slot": f"No sign-off slot {slot!r}: it is 'cio' or 'coo'."})
-    if not user.has_perm(f"scoreboard.sign_off_as_{slot}"):
-        raise PermissionDenied(f"Only the {slot.upper()} signs the {slot.upper()} slot.")
-
-
-def _checked_month(month: date) -> date:
-    month = first_of_month(month)
-    if month > first_of_month(timezone.localdate()):
-        raise ValidationError({"month": f"{month:%B %Y} has not started: it cannot be signed off yet."})
-    return month
-
+from .models import IdempotencyRecord, IntegrationToken, Role
 
 # --- Integration tokens: how machine clients sign in to the REST API ------------------------
 

@@ -1,4 +1,4 @@
-"""Scheduled jobs of the project app: thin wrappers around scoreboard/services.py."""
+"""Scheduled jobs of the shared base: thin wrappers around scoreboard/services.py."""
 
 from celery import shared_task
 

@@ -9,7 +9,9 @@ from governance import api as governance_api
 from initiatives import api as initiatives_api
 from metrics import api as metrics_api
 
-from . import converters, reviews_api, views
+from . import converters, views
+from .exco import api as exco_api
+from .exco import views as exco_views
 
 admin.site.site_header = "AI scoreboard administration"
 admin.site.site_title = "AI scoreboard"
@@ -30,20 +32,15 @@ api.register("risks", governance_api.RiskViewSet)
 api.register("matrix-versions", governance_api.MatrixVersionViewSet)
 api.register("matrix-decisions", governance_api.MatrixDecisionViewSet)
 api.register("decision-requests", governance_api.DecisionRequestViewSet)
-api.register("reviews", reviews_api.MonthlyReviewViewSet)
+api.register("reviews", exco_api.MonthlyReviewViewSet)
 
 urlpatterns = [
     path("api/v1/", include(api.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The docs are a page: a signed-out browser goes to sign in (the API itself answers 401).
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
-    path("", views.home, name="home"),
-    path("exco/", views.exco_pick, name="exco-pick"),
-    path("exco/<month:month>/", views.exco_month, name="exco-month"),
-    path("exco/<month:month>/pack.pdf", views.exco_pack, name="exco-pack"),
-    path("exco/<month:month>/sign-off/", views.exco_sign_off, name="exco-sign-off"),
-    path("exco/<month:month>/kpi/<slug:code>/", views.kpi_drilldown, name="kpi-drilldown"),
-    path("exco/<month:month>/kpi/<slug:code>/annotate/", views.kpi_annotate, name="kpi-annotate"),
+    path("", exco_views.home, name="home"),
+    path("exco/", include("scoreboard.exco.urls")),
     path("initiatives/", include("initiatives.urls")),
     path("my/", include("metrics.urls")),
     path("governance/", include("governance.urls")),

@@ -1,123 +1,13 @@
-from datetime import date
+"""The shared base's pages: the health probes and the 404 answer. (Sign-in and sign-out are
+Django's own views, routed in scoreboard/urls.py; the ExCo pages are scoreboard/exco/views.py.)"""
 
-import rules
-from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import JsonResponse
 from django.views import defaults
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-from initiatives.models import Initiative
-from metrics.models import KPI
-from metrics.services.annotations import annotation_add
-
-from . import dashboard, health, pack, services
-from .converters import MonthConverter
-
-
-@require_GET
-def home(request):
-    """The latest month's ExCo dashboard."""
-    return redirect("exco-month", month=dashboard.latest_month())
-
-
-@require_GET
-def exco_pick(request):
-    """The month picker's target: ?month=YYYY-MM."""
-    try:
-        month = MonthConverter().to_python(request.GET.get("month", ""))
-    except ValueError:
-        messages.error(request, "Month: choose a month written as YYYY-MM, e.g. 2026-03.")
-        return redirect("home")
-    return redirect("exco-month", month=month)
-
-
-@require_GET
-def exco_month(request, month: date):
-    context = dashboard.exco_dashboard(month)
-    # Straight from the rules: asking every backend would cost two permission queries.
-    context["can_sign"] = {
-        slot: rules.has_perm(f"scoreboard.sign_off_as_{slot}", request.user) for slot in services.SLOTS
-    }
-    return render(request, "scoreboard/exco.html", context)
-
-
-@require_GET
-def exco_pack(request, month: date):
-    """The month as a printable PDF; a frozen month's pack is rendered once and kept."""
-    pdf = pack.month_pack(month)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="exco-pack-{month:%Y-%m}.pdf"'
-    return response
-
-
-@require_POST
-def exco_sign_off(request, month: date):
-    slot = request.POST.get("slot", "")
-    try:
-        if request.POST.get("action") == "withdraw":
-            services.review_unsign(month=month, by=request.user, slot=slot)
-            messages.success(request, f"Your {slot.upper()} sign-off of {month:%B %Y} is withdrawn.")
-        else:
-            review = services.review_sign(month=month, by=request.user, slot=slot, comment=request.POST.get("comment"))
-            frozen = " Both have signed: the month is frozen." if review.is_frozen else ""
-            messages.success(request, f"{month:%B %Y} signed off as {slot.upper()}.{frozen}")
-    except ValidationError as error:
-        for field, problems in error.message_dict.items() if hasattr(error, "error_dict") else [("", error.messages)]:
-            for problem in problems:
-                messages.error(request, f"{field.capitalize()}: {problem}" if field else problem)
-    except PermissionDenied as refusal:
-        return HttpResponse(str(refusal), status=403, content_type="text/plain")
-    return redirect("exco-month", month=month)
-
-
-@require_GET
-def kpi_drilldown(request, month: date, code: str):
-    """The measurements behind one figure: source, time and who entered each."""
-    kpi = get_object_or_404(KPI.objects.select_related("accountable_executive", "co_accountable_executive"), code=code)
-    initiative = None
-    if request.GET.get("initiative"):
-        initiative = get_object_or_404(Initiative, code=request.GET["initiative"])
-    figure = dashboard.figure_behind(kpi, month, initiative)
-    page = Paginator(figure["measurements"], 100).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "scoreboard/drilldown.html",
-        {
-            **figure,
-            "page": page,
-            "month": month,
-            "can_annotate": request.user.has_perm("metrics.add_annotation", kpi),
-        },
-    )
-
-
-@require_POST
-def kpi_annotate(request, month: date, code: str):
-    kpi = get_object_or_404(KPI, code=code)
-    if not request.user.has_perm("metrics.add_annotation", kpi):
-        raise PermissionDenied("Only the KPI's accountable executives (or an admin) annotate it.")
-    initiative = None
-    if request.POST.get("initiative"):
-        initiative = Initiative.objects.filter(code=request.POST["initiative"]).first()
-        if initiative is None:
-            raise Http404("No such initiative.")
-    try:
-        annotation_add(
-            kpi=kpi, month=month, initiative=initiative, text=request.POST.get("text", ""), author=request.user
-        )
-        messages.success(request, "Note added: it shows on the chart.")
-    except ValidationError as error:
-        for problem in error.message_dict.get("text", error.messages):
-            messages.error(request, f"Text: {problem}")
-    url = f"{request.path.rsplit('annotate/', 1)[0]}"
-    if initiative:
-        url += f"?initiative={initiative.code}"
-    return redirect(url)
+from . import health
 
 
 @login_not_required

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from governance.models import DecisionRequest, MatrixDecision, MatrixVersion, Risk
 from initiatives.models import BacklogItem, Initiative, Milestone, ShadowAITool, WorkflowChange, WorkflowStep
+from scoreboard.exco.services import review_sign
 from scoreboard.models import IdempotencyRecord, MonthlyReview
-from scoreboard.services import review_sign
 from tests import factories
 
 pytestmark = pytest.mark.django_db

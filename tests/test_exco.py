@@ -15,7 +15,8 @@ from initiatives.models import PrioritisationInput, WorkflowChange
 from initiatives.vocabulary import shared_vocabulary
 from metrics.models import Annotation, FrozenMonth, MonthlySnapshot
 from metrics.services.rollup import snapshot_roll_up
-from scoreboard import dashboard, demo
+from scoreboard import demo
+from scoreboard.exco import dashboard
 from scoreboard.models import MonthlyPack, MonthlyReview
 from scoreboard.months import first_of_month
 from tests import factories

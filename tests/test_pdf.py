@@ -1,4 +1,4 @@
-"""scoreboard.pdf.html_to_pdf with the real Chromium: pages, scripts, no network, clear failures.
+"""scoreboard.exco.pdf.html_to_pdf with the real Chromium: pages, scripts, no network, clear failures.
 
 Nothing is mocked: each test starts Debian's headless Chromium (about a second a render).
 """
@@ -12,7 +12,7 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
-from scoreboard.pdf import PdfRenderError, html_to_pdf
+from scoreboard.exco.pdf import PdfRenderError, html_to_pdf
 
 TWO_PAGES = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Pack March 2026</title></head>

@@ -53,8 +53,8 @@ from initiatives.models import BacklogItem, DeploymentBrief, Initiative, Milesto
 from metrics.models import KPI, Annotation, CsvImport, Measurement, MonthlySnapshot, Target
 from metrics.services.csv_import import csv_import_create
 from scoreboard import urls as scoreboard_urls
+from scoreboard.exco.services import review_sign
 from scoreboard.models import MonthlyReview
-from scoreboard.services import review_sign
 from tests import factories
 from tests.db_rows import rows
 

@@ -58,3 +58,35 @@ def test_production_cookies_are_secure_and_http_only():
 @pytest.mark.django_db
 def test_migrations_match_the_models():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def _contracts() -> list[dict]:
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+
+
+def test_every_module_of_the_shared_base_is_held_by_the_layering_contract():
+    # A new top-level module of scoreboard is base, so the contract must forbid it the apps; the
+    # wiring (urls), the project's settings and the WSGI entry point are the only ones above.
+    base = next(c for c in _contracts() if c["type"] == "forbidden")
+    above = {"__init__", "urls", "settings", "wsgi"}
+    modules = {p.stem for p in (ROOT / "scoreboard").glob("*.py")} | {
+        p.name for p in (ROOT / "scoreboard").iterdir() if (p / "__init__.py").exists()
+    }
+    held = {name.removeprefix("scoreboard.") for name in base["source_modules"]}
+    packages_above = {"exco", "demo", "management", "migrations"}
+    assert modules - above - packages_above == held
+
+
+def test_the_apps_layering_holds():
+    # The contracts in pyproject.toml, as `make lint` checks them: an import pointing back up fails.
+    linted = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert linted.returncode == 0, linted.stdout[-3000:]
+    assert "Contracts: 2 kept, 0 broken." in linted.stdout

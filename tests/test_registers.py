@@ -14,7 +14,6 @@ from playwright.sync_api import expect
 
 from governance.models import Risk, SharedZoneDecision
 from governance.services import registers
-from initiatives import selectors
 from initiatives.models import Initiative, PrioritisationInput, ShadowAITool
 from initiatives.services.registers import (
     PRIORITISATION_LABELS,
@@ -25,8 +24,8 @@ from initiatives.services.registers import (
     shadow_ai_tool_promote,
     shadow_ai_tool_save,
 )
-from scoreboard import dashboard
 from scoreboard.demo import DEMO_PASSWORD
+from scoreboard.exco import dashboard
 from tests import factories
 from tests.browser import sign_in_at
 
@@ -910,10 +909,6 @@ def _candidates(cio, coo):
     )
     _inputs(made["Building"], bandwidth=5)
     return made
-
-
-def test_the_pipeline_counts_the_same_candidates_as_the_exco_page():
-    assert selectors.PIPELINE_STAGES == dashboard.PIPELINE_STAGES
 
 
 def test_the_pipeline_ranks_candidates_as_the_exco_page_does_with_the_unscored_last(client, cio, coo):

@@ -30,19 +30,18 @@ from django.utils import timezone
 
 from governance.models import DecisionRequest, GateKind, GovernanceGate
 from governance.selectors import decisions_outside_bounds
-from initiatives.models import LIVE_STAGES, Initiative, Stage, priority_score
+from initiatives.models import LIVE_STAGES, PIPELINE_STAGES, Initiative, Stage, priority_score
 from initiatives.vocabulary import MISMATCH_BELOW
 from metrics.models import KPI, Annotation, Family, KPIRole, MonthlySnapshot, Unit
 from metrics.selectors import kpi_freshness, source_freshness
 
-from .models import MonthlyReview
-from .months import first_of_month, last_day, months_back, months_between, next_month, previous_month, start_of_month
+from ..models import MonthlyReview
+from ..months import first_of_month, last_day, months_back, months_between, next_month, previous_month, start_of_month
 
 TREND_MONTHS = 12
 # "Companies that redesigned workflows before selecting AI tools": the industry figure the
 # programme's own redesign rate is read against.
 INDUSTRY_REDESIGN_RATE = Decimal(21)
-PIPELINE_STAGES = (Stage.IDEA, Stage.ASSESSED)
 ROI_LINES = 8  # the largest business cases; more lines than this is unreadable
 LISTED = 10  # initiatives named per warning sign, and pipeline candidates shown: what an ExCo can discuss
 PORTFOLIO_ROWS = 20  # the furthest along and largest: one printed page; the stage chart counts them all

@@ -17,8 +17,8 @@ from django.utils.safestring import mark_safe
 
 from metrics.models import FrozenMonth
 
+from ..models import MonthlyPack
 from . import dashboard
-from .models import MonthlyPack
 from .pdf import html_to_pdf
 
 

@@ -1,5 +1,5 @@
 """REST endpoints for the ExCo's monthly reviews (/api/v1/reviews/): read by everyone signed
-in, signed off and withdrawn through scoreboard.services, as the ExCo page does."""
+in, signed off and withdrawn through scoreboard/exco/services.py, as the ExCo page does."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from .api import IDEMPOTENCY_PARAMETER, RulesViewSetMixin, idempotent
-from .models import MonthlyReview
-from .rules import is_executive
+from ..api import IDEMPOTENCY_PARAMETER, RulesViewSetMixin, idempotent
+from ..models import MonthlyReview
+from ..rules import is_executive
 from .services import SLOTS, review_sign, review_unsign
 
 # A month in a review's URL: 2026-03, or the first day as the review shows it, 2026-03-01.
@@ -101,7 +101,7 @@ class MonthlyReviewViewSet(RulesViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     ``POST /reviews/{month}/sign/`` and ``POST /reviews/{month}/withdraw/`` name the month
     in the URL whether or not it has a review yet: the first signature opens the month's
-    review, so there is no separate create. Both go through scoreboard.services
+    review, so there is no separate create. Both go through scoreboard/exco/services.py
     (review_sign, review_unsign), as the ExCo page does: signing a slot that is not yours
     is a 403; what is wrong with the request is a 400 naming the field (``month`` when the
     month is frozen or has not started, ``comment`` when there is none)."""

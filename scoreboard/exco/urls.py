@@ -1,0 +1,16 @@
+"""The ExCo pages, under /exco/. No namespace: their names (exco-month, kpi-drilldown, ...) are
+the ones templates and redirects have always used. The home page, /, is routed in
+scoreboard/urls.py to views.home, and the reviews' API is registered on the project's router."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.exco_pick, name="exco-pick"),
+    path("<month:month>/", views.exco_month, name="exco-month"),
+    path("<month:month>/pack.pdf", views.exco_pack, name="exco-pack"),
+    path("<month:month>/sign-off/", views.exco_sign_off, name="exco-sign-off"),
+    path("<month:month>/kpi/<slug:code>/", views.kpi_drilldown, name="kpi-drilldown"),
+    path("<month:month>/kpi/<slug:code>/annotate/", views.kpi_annotate, name="kpi-annotate"),
+]
