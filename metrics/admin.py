@@ -215,11 +215,11 @@ class MetricSourceAdmin(ServiceAdmin):
     def service_delete(self, request, obj):
         source_services.source_delete(source=obj, by=request.user)
 
-    @admin.action(description="Pull now")
+    @admin.action(description="Pull now", permissions=["change"])
     def pull_now(self, request, queryset):
         pulled = [s for s in queryset if s.is_pulled and s.enabled]
         for source in pulled:
-            source_pull_now(source=source)
+            source_pull_now(source=source, by=request.user)
         self.message_user(request, f"Pull requested for {len(pulled)} source(s); see each source's runs.")
 
 

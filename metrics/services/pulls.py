@@ -11,6 +11,8 @@ from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from scoreboard import writes
+
 from ..models import MetricSource, PullRun, PullStatus, PullTrigger, RunStatus
 from ..sources import SourceError, read_source
 from . import outbox
@@ -131,6 +133,8 @@ def source_save(*, source: MetricSource, by=None) -> MetricSource:
     return source
 
 
-def source_pull_now(*, source: MetricSource) -> None:
-    """The admin's "pull now": queue a pull at once (or run it, when jobs are in-process)."""
+def source_pull_now(*, source: MetricSource, by) -> None:
+    """The admin's "pull now": queue a pull at once (or run it, when jobs are in-process).
+    Admins only: a pull reaches outside the company's network, on their say."""
+    writes.refuse_unless(by, "metrics.change_metricsource", source, "Only admins pull a metric source now.")
     transaction.on_commit(lambda: outbox.pull_enqueue(source_id=source.pk, trigger=PullTrigger.MANUAL))
