@@ -18,7 +18,7 @@ from initiatives.services.stages import stage_change_refusals
 from scoreboard.demo import DEMO_PASSWORD
 from tests import factories
 from tests.browser import sign_in_at
-from tests.test_initiative_pages import edit_body
+from tests.initiatives.test_initiative_pages import edit_body
 
 pytestmark = pytest.mark.django_db
 

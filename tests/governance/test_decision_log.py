@@ -679,7 +679,7 @@ class RefusingBackend(BaseEmailBackend):
 
 def test_a_failed_send_leaves_the_day_unclaimed_for_the_next_run(settings, coo, ops_lead_a):
     asked(coo, ops_lead_a, ago=2 * DAY)
-    settings.EMAIL_BACKEND = "tests.test_decision_log.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.governance.test_decision_log.RefusingBackend"
 
     with pytest.raises(ConnectionRefusedError):
         decision_digests_send()
