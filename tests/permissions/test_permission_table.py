@@ -712,7 +712,7 @@ DECISION_LOG_CASES: list[Case] = [
 # --- The registers and the pipeline (governance/views/registers.py) ---------------------------------------------------
 # Objects its rows name go in MAKERS here, with MAKERS.update({...}).
 # The table has no CEO or COO persona: their inputs and the joint decision are refused to all five here, and
-# given by the CEO and the COO in tests/governance/test_registers.py.
+# given by the CEO and the COO in tests/governance/test_shared_zone.py.
 
 SharedZoneDecision = apps.get_model("governance", "SharedZoneDecision")
 PrioritisationInput = apps.get_model("initiatives", "PrioritisationInput")
