@@ -1,6 +1,6 @@
 """Test data with factory-boy: one factory for every model of the four apps (scoreboard,
 initiatives, metrics, governance), each making a valid object by default, one that passes
-``full_clean()`` (tests/test_factories.py checks both by introspection). The bench/ scripts
+``full_clean()`` (tests/project/test_factories.py checks both by introspection). The bench/ scripts
 use them too, where they make objects one at a time.
 
 A factory's defaults are the least a valid row needs: a test names what it is about.

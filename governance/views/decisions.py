@@ -9,7 +9,7 @@
 
 Read by everyone signed in. Writes go through governance/services/decisions.py (the API's
 too). Each page reads a fixed number of queries whatever the size of the log (pinned in
-tests/test_decision_log.py).
+tests/governance/test_decision_log_page.py).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ ranked pipeline of candidates with their prioritisation inputs.
 Read by everyone signed in. Written by admins (tools, promotions, risks, decisions to take,
 prioritisation inputs), the CEO and the COO (their inputs, the joint decision), each write
 through initiatives/services.py or governance/services/registers.py. Each page reads a fixed
-number of queries whatever the size of the register (pinned in tests/test_registers.py).
+number of queries whatever the size of the register (pinned in tests/governance/test_register_query_counts.py).
 """
 
 from __future__ import annotations

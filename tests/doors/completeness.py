@@ -17,8 +17,10 @@ from django.test import RequestFactory
 
 # Admins of Django and of the packages the product uses, writing what the product's rules do not govern.
 EXCUSED_ADMINS = {
-    "auth": "Django's own: the groups are the roles, assigned in the user admin (tests/test_admin.py)",
-    "scoreboard.User": "Django's own user admin: people and their roles; who may change whom is tests/test_admin.py's",
+    "auth": "Django's own: the groups are the roles, assigned in the user admin (tests/project/test_admin.py)",
+    "scoreboard.User": (
+        "Django's own user admin: people and their roles; who may change whom is tests/project/test_admin.py's"
+    ),
     "axes": "django-axes' own: unlocking a person locked out of signing in is what it is for",
     "django_celery_beat": (
         "django-celery-beat's own, open to superusers only (no role of the product has its permissions); the "

@@ -27,7 +27,7 @@ from metrics.services.upsert import Row
 from metrics.tasks import pull_source
 from scoreboard.celery import app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -17,7 +17,7 @@ from metrics.services import csv_import as csv_imports
 from metrics.services.outbox import sweep
 from scoreboard.csv_writer import csv_cell
 from tests import factories
-from tests.test_celery_worker import _wait_for, real_worker  # noqa: F401 - real_worker is a fixture
+from tests.worker import wait_for as _wait_for
 
 pytestmark = pytest.mark.django_db
 

@@ -1,39 +1,16 @@
 """A real Celery worker, fed through the configured broker (Redis in CI), writing to the
 configured database (PostgreSQL in CI): no eager mode."""
 
-import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from metrics.models import MonthlySnapshot, RollUpDue
 from metrics.services.ingest import measurements_ingest
 from metrics.services.upsert import Row
-from scoreboard.celery import app
 from tests import factories
-
-
-@pytest.fixture
-def real_worker():
-    """A worker thread consuming from the configured broker (in-memory when none is set)."""
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        app.conf.task_always_eager = previous
-
-
-def _wait_for(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
+from tests.worker import wait_for as _wait_for
 
 
 @pytest.mark.worker

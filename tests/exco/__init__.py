@@ -1,0 +1,1 @@
+"""The monthly ExCo dashboard and its PDF pack."""
