@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from initiatives.models import Initiative
+from scoreboard import writes
 
 from ..models import DecisionDigest, DecisionRequest
 
@@ -112,10 +113,7 @@ def decision_request_create(
             due_at=due_at or now + ANSWER_WITHIN,
         )
         request.full_clean()
-        request._history_user = by
-        # django-simple-history keeps 100 characters of a reason: a long name shortens it, never refuses the ask.
-        request._change_reason = f"Asked of {executive}, due {_when(request.due_at)}"[:100]
-        request.save()
+        writes.save(request, by=by, why=f"Asked of {executive}, due {_when(request.due_at)}")
     return request
 
 
@@ -139,8 +137,7 @@ def decision_answer(*, decision_request: DecisionRequest, by, answer: str, note:
         request.note = note.strip()
         request.answered_at = timezone.now()
         request.full_clean()
-        request._change_reason = f"Answered: {answer}"
-        request.save()
+        writes.save(request, by=by, why=f"Answered: {answer}")
     return request
 
 

@@ -80,10 +80,6 @@ def label_of(name: str) -> str:
     return _LABELS.get(name) or str(MatrixDecision._meta.get_field(name).verbose_name).capitalize()
 
 
-def _when(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d at %H:%M}"
-
-
 def _published_refusal(version: MatrixVersion) -> str:
     return f"Nothing was stored: matrix v{version.number} is published; changes go into a new draft version."
 
@@ -113,7 +109,7 @@ def matrix_draft_open(*, by, reason: str = "") -> MatrixVersion:
             raise ValidationError(
                 {
                     "__all__": f"There is already a draft version of the matrix: v{existing.number}, opened by "
-                    f"{existing.created_by} on {_when(existing.created_at)}. Edit that one, or publish it first."
+                    f"{existing.created_by} on {writes.when(existing.created_at)}. Edit that one, or publish it first."
                 }
             )
         number = (MatrixVersion.objects.aggregate(last=Max("number"))["last"] or 0) + 1
@@ -344,7 +340,7 @@ def matrix_version_publish(
             raise NotADraft(
                 {
                     "__all__": f"Matrix v{current.number} is already published (by {current.published_by} on "
-                    f"{_when(current.published_at)}, effective from {current.effective_from:%Y-%m-%d}): it is no "
+                    f"{writes.when(current.published_at)}, effective from {current.effective_from:%Y-%m-%d}): it is no "
                     "longer a draft. Changes go into a new draft version."
                 }
             )
@@ -384,11 +380,7 @@ def matrix_version_publish(
         current.published_by = by
         current.published_at = timezone.now()
         current.approved_by = approver
-        current._history_user = by
-        current._change_reason = writes.reason(
-            f"Published, effective {effective_from:%Y-%m-%d}, approved by {approver}"
-        )
-        current.save()
+        writes.save(current, by=by, why=f"Published, effective {effective_from:%Y-%m-%d}, approved by {approver}")
     return current
 
 

@@ -56,9 +56,7 @@ def brief_save(*, initiative: Initiative, by, data: dict, read_at: datetime | No
             brief.sponsor_signed_by = brief.sponsor_signed_at = brief.coo_signed_by = brief.coo_signed_at = None
             reason += ": signatures voided"
         brief.revised_at = timezone.now()
-        brief._history_user = by
-        brief._change_reason = reason
-        brief.save()
+        writes.save(brief, by=by, why=reason)
     return brief
 
 
@@ -118,9 +116,7 @@ def brief_sign(*, brief: DeploymentBrief, by, slot: str, read_at: datetime) -> D
             raise ValidationError({"slot": f"{signer} already signed as {SLOTS[slot]} on {when:%Y-%m-%d at %H:%M}."})
         setattr(current, f"{slot}_signed_by", by)
         setattr(current, f"{slot}_signed_at", timezone.now())
-        current._history_user = by
-        current._change_reason = f"Signed as {SLOTS[slot]}"
-        current.save()
+        writes.save(current, by=by, why=f"Signed as {SLOTS[slot]}")
     return current
 
 

@@ -57,9 +57,7 @@ def rows_apply(plan, existing: dict, by, reason: str, *, parent, park: dict | No
     kept = {obj.pk for _, obj in plan if obj.pk is not None}
     for pk, obj in existing.items():
         if pk not in kept:
-            obj._history_user = by
-            obj._change_reason = reason
-            obj.delete()
+            writes.delete(obj, by=by, why=reason)
     changed = []
     for _, obj in plan:
         if obj.pk is None:
