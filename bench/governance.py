@@ -356,7 +356,7 @@ def _build_risks(rng: random.Random) -> None:
 def _build_shadow_ai(rng: random.Random) -> None:
     from django.utils import timezone
 
-    from initiatives.models import DataSensitivity, ShadowAIStatus, ShadowAITool
+    from governance.models import DataSensitivity, ShadowAIStatus, ShadowAITool
 
     initiatives = _initiative_ids()
     today = timezone.localdate()
@@ -403,8 +403,8 @@ def _build_shared_zone(rng: random.Random) -> None:
 
 
 def _describe() -> None:
-    from governance.models import DecisionRequest, MatrixDecision, MatrixVersion, Risk, SharedZoneDecision
-    from initiatives.models import Initiative, ShadowAITool
+    from governance.models import DecisionRequest, MatrixDecision, MatrixVersion, Risk, ShadowAITool, SharedZoneDecision
+    from initiatives.models import Initiative
 
     counts = {
         "matrix versions": MatrixVersion.objects.count(),

@@ -25,9 +25,10 @@ from .models import (
     MatrixDecision,
     MatrixVersion,
     Risk,
+    ShadowAITool,
     SharedZoneDecision,
 )
-from .services import registers
+from .services import registers, shadow_ai
 from .services.gates import GATE_FIELDS, gate_define, gate_delete, gate_record
 from .services.matrix import (
     DECISION_FIELDS,
@@ -407,3 +408,21 @@ class RiskAdmin(ServiceAdmin):
 
     def service_delete(self, request, obj):
         registers.risk_delete(by=request.user, risk=obj)
+
+
+@admin.register(ShadowAITool)
+class ShadowAIToolAdmin(ServiceAdmin):
+    list_display = ("tool", "team", "data_sensitivity", "status", "discovered_on", "promoted_to")
+    list_select_related = ("promoted_to",)
+    list_filter = ("status", "data_sensitivity", "team")
+    search_fields = ("tool", "team", "use", "why_it_helps")
+    date_hierarchy = "discovered_on"
+    ordering = ("tool", "team")
+    autocomplete_fields = ("promoted_to",)
+
+    def service_save(self, request, obj, form, formsets, change):
+        data = row_values(form, shadow_ai.SHADOW_AI_TOOL_FIELDS)
+        return shadow_ai.shadow_ai_tool_save(by=request.user, tool=obj if change else None, data=data)
+
+    def service_delete(self, request, obj):
+        shadow_ai.shadow_ai_tool_delete(tool=obj, by=request.user)

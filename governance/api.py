@@ -21,7 +21,7 @@ from scoreboard.api import IDEMPOTENCY_PARAMETER, INSTANT_FILTERS, idempotent
 from scoreboard.api_views import ErrorSerializer, ServiceModelViewSet, ServiceWritesMixin
 from scoreboard.rules import is_admin, is_signed_in
 
-from .models import DecisionRequest, MatrixDecision, MatrixVersion, Risk
+from .models import DecisionRequest, MatrixDecision, MatrixVersion, Risk, ShadowAITool
 from .serializers import (
     DecisionAnswerSerializer,
     DecisionRequestSerializer,
@@ -29,6 +29,7 @@ from .serializers import (
     MatrixPublishSerializer,
     MatrixVersionSerializer,
     RiskSerializer,
+    ShadowAIToolSerializer,
 )
 from .services.decisions import decision_answer, decision_request_create
 from .services.matrix import (
@@ -40,6 +41,7 @@ from .services.matrix import (
     matrix_version_publish,
 )
 from .services.registers import risk_delete, risk_save
+from .services.shadow_ai import shadow_ai_tool_delete, shadow_ai_tool_save
 
 # --- The decision-authority matrix ------------------------------------------------------------------
 
@@ -264,3 +266,40 @@ class RiskViewSet(ServiceModelViewSet):
 
     def service_delete(self, *, by, instance, read_at):
         risk_delete(by=by, risk=instance)
+
+
+# --- The shadow-AI register -------------------------------------------------------------------------
+
+
+class ShadowAIToolFilter(filters.FilterSet):
+    promoted_to = filters.CharFilter(field_name="promoted_to__code", label="The code of the initiative it became.")
+
+    class Meta:
+        model = ShadowAITool
+        fields = ["status", "data_sensitivity", "team"]
+
+
+class ShadowAIToolViewSet(ServiceModelViewSet):
+    """AI tools teams use without sanction, and what became of them: kept by admins, with the
+    register's rules (a tool adopted is the initiative it became)."""
+
+    def service_create(self, *, by, data):
+        return shadow_ai_tool_save(by=by, data=data)
+
+    def service_update(self, *, by, instance, data, read_at):
+        return shadow_ai_tool_save(by=by, tool=instance, data=data)
+
+    def service_delete(self, *, by, instance, read_at):
+        shadow_ai_tool_delete(by=by, tool=instance)
+
+    queryset = ShadowAITool.objects.select_related("promoted_to").order_by("tool", "team", "pk")
+    serializer_class = ShadowAIToolSerializer
+    writers = is_admin
+    filterset_class = ShadowAIToolFilter
+    ordering_fields = ["tool", "team", "discovered_on", "status", "data_sensitivity"]
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        """Register a shadow-AI tool (admins)."""
+        return super().create(request, *args, **kwargs)

@@ -397,3 +397,63 @@ class Risk(models.Model):
     def rating(self) -> int:
         """Likelihood × impact, 1 to 25."""
         return self.likelihood * self.impact
+
+
+# --- The shadow-AI register ----------------------------------------------------------------------------
+
+
+class DataSensitivity(models.TextChoices):
+    PUBLIC = "public", "Public"
+    INTERNAL = "internal", "Internal"
+    CONFIDENTIAL = "confidential", "Confidential"
+    RESTRICTED = "restricted", "Restricted (personal or regulated data)"
+
+
+class ShadowAIStatus(models.TextChoices):
+    UNDER_REVIEW = "under_review", "Under review"
+    ADOPTED = "adopted", "Adopted"
+    REPLACED = "replaced", "Replaced"
+    BLOCKED = "blocked", "Blocked"
+
+
+class ShadowAITool(models.Model):
+    """An AI tool a team already uses without sanction, and what became of it."""
+
+    Sensitivity = DataSensitivity
+
+    Status = ShadowAIStatus
+
+    tool = models.CharField(max_length=120)
+    team = models.CharField(max_length=120)
+    use = models.TextField(help_text="What the team uses it for.")
+    why_it_helps = models.TextField()
+    data_sensitivity = models.CharField(max_length=12, choices=Sensitivity.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNDER_REVIEW)
+    discovered_on = models.DateField()
+    promoted_to = models.ForeignKey(
+        "initiatives.Initiative",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="shadow_ai_origins",
+        help_text="The initiative this tool was promoted into, if any.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["tool"]
+        verbose_name = "shadow-AI tool"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(data_sensitivity__in=DataSensitivity.values), name="shadow_ai_sensitivity_valid"
+            ),
+            models.CheckConstraint(condition=Q(status__in=ShadowAIStatus.values), name="shadow_ai_status_valid"),
+            models.UniqueConstraint(
+                fields=["tool", "team"],
+                name="shadow_ai_tool_team_unique",
+                violation_error_message="This tool is already registered for this team.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.tool} ({self.team})"

@@ -11,8 +11,19 @@ from initiatives.models import Initiative
 from initiatives.serializers import named_choice_field
 from metrics.models import KPI
 
-from .models import DecisionAnswer, DecisionRequest, MatrixDecision, MatrixVersion, Risk, RiskStatus, VersionStatus
+from .models import (
+    DecisionAnswer,
+    DecisionRequest,
+    MatrixDecision,
+    MatrixVersion,
+    Risk,
+    RiskStatus,
+    ShadowAIStatus,
+    ShadowAITool,
+    VersionStatus,
+)
 from .services.matrix import DECISION_FIELDS
+from .services.shadow_ai import SHADOW_AI_TOOL_FIELDS
 
 
 def _people():
@@ -178,3 +189,16 @@ class RiskSerializer(serializers.ModelSerializer):
         ]
         # Rated from 1 to 5: said per field, where the table's constraint only says it of the row.
         extra_kwargs = {"likelihood": {"min_value": 1, "max_value": 5}, "impact": {"min_value": 1, "max_value": 5}}
+
+
+# --- The shadow-AI register ---------------------------------------------------------------------------
+
+
+class ShadowAIToolSerializer(serializers.ModelSerializer):
+    promoted_to = _initiative_field(allow_null=True, required=False)
+    status = named_choice_field(ShadowAIStatus, "ShadowAIStatusEnum", required=False)
+
+    class Meta:
+        model = ShadowAITool
+        fields = ["id", *SHADOW_AI_TOOL_FIELDS]  # what the service writes (services.shadow_ai)
+        validators = []  # a tool once per team: said by the service, on the field "tool"

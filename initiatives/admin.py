@@ -12,6 +12,11 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from rules.contrib.admin import ObjectPermissionsTabularInline
 
+from initiatives.services.prioritisation import (
+    PRIORITISATION_LABELS,
+    prioritisation_input_delete,
+    prioritisation_input_save,
+)
 from scoreboard.forms import rows_of
 from scoreboard.service_admin import ServiceAdmin, formset_for, row_values, stored
 from scoreboard.writes import Row
@@ -23,20 +28,11 @@ from .models import (
     Initiative,
     Milestone,
     PrioritisationInput,
-    ShadowAITool,
     WorkflowChange,
     WorkflowStep,
 )
 from .services.brief import BRIEF_CONTENT, brief_delete, brief_save
 from .services.initiatives import INITIATIVE_FIELDS, initiative_create, initiative_delete, initiative_update
-from .services.registers import (
-    PRIORITISATION_LABELS,
-    SHADOW_AI_TOOL_FIELDS,
-    prioritisation_input_delete,
-    prioritisation_input_save,
-    shadow_ai_tool_delete,
-    shadow_ai_tool_save,
-)
 from .services.roadmap import (
     BACKLOG_ITEM_FIELDS,
     MILESTONE_FIELDS,
@@ -329,21 +325,3 @@ class PrioritisationInputAdmin(ServiceAdmin):
 
     def service_delete(self, request, obj):
         prioritisation_input_delete(prioritisation=obj, by=request.user)
-
-
-@admin.register(ShadowAITool)
-class ShadowAIToolAdmin(ServiceAdmin):
-    list_display = ("tool", "team", "data_sensitivity", "status", "discovered_on", "promoted_to")
-    list_select_related = ("promoted_to",)
-    list_filter = ("status", "data_sensitivity", "team")
-    search_fields = ("tool", "team", "use", "why_it_helps")
-    date_hierarchy = "discovered_on"
-    ordering = ("tool", "team")
-    autocomplete_fields = ("promoted_to",)
-
-    def service_save(self, request, obj, form, formsets, change):
-        data = row_values(form, SHADOW_AI_TOOL_FIELDS)
-        return shadow_ai_tool_save(by=request.user, tool=obj if change else None, data=data)
-
-    def service_delete(self, request, obj):
-        shadow_ai_tool_delete(tool=obj, by=request.user)

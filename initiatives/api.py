@@ -1,5 +1,4 @@
-"""REST endpoints for initiatives, their milestones, backlog and workflow change, and the
-shadow-AI register (/api/v1/).
+"""REST endpoints for initiatives, their milestones, backlog and workflow change (/api/v1/).
 
 Everyone signed in reads. A write is refused by role first (the viewset's ``writers``: anyone
 else gets 403 before the body is even read), then goes to the service the pages and the admin
@@ -19,16 +18,14 @@ from scoreboard.api import IDEMPOTENCY_PARAMETER, idempotent
 from scoreboard.api_views import ServiceModelViewSet
 from scoreboard.rules import is_admin, is_ops_lead
 
-from .models import BacklogItem, Initiative, Milestone, ShadowAITool, WorkflowChange
+from .models import BacklogItem, Initiative, Milestone, WorkflowChange
 from .serializers import (
     BacklogItemSerializer,
     InitiativeSerializer,
     MilestoneSerializer,
-    ShadowAIToolSerializer,
     WorkflowChangeSerializer,
 )
 from .services.initiatives import initiative_create, initiative_delete, initiative_update
-from .services.registers import shadow_ai_tool_delete, shadow_ai_tool_save
 from .services.roadmap import backlog_item_delete, backlog_item_save, milestone_delete, milestone_save
 from .services.workflow import workflow_change_delete, workflow_change_write
 
@@ -220,41 +217,4 @@ class WorkflowChangeViewSet(InitiativePartMixin, ServiceModelViewSet):
     @idempotent
     def create(self, request, *args, **kwargs):
         """Describe the workflow change of an initiative you lead (or, as an admin, of any)."""
-        return super().create(request, *args, **kwargs)
-
-
-# --- The shadow-AI register -------------------------------------------------------------------------
-
-
-class ShadowAIToolFilter(filters.FilterSet):
-    promoted_to = filters.CharFilter(field_name="promoted_to__code", label="The code of the initiative it became.")
-
-    class Meta:
-        model = ShadowAITool
-        fields = ["status", "data_sensitivity", "team"]
-
-
-class ShadowAIToolViewSet(ServiceModelViewSet):
-    """AI tools teams use without sanction, and what became of them: kept by admins, with the
-    register's rules (a tool adopted is the initiative it became)."""
-
-    def service_create(self, *, by, data):
-        return shadow_ai_tool_save(by=by, data=data)
-
-    def service_update(self, *, by, instance, data, read_at):
-        return shadow_ai_tool_save(by=by, tool=instance, data=data)
-
-    def service_delete(self, *, by, instance, read_at):
-        shadow_ai_tool_delete(by=by, tool=instance)
-
-    queryset = ShadowAITool.objects.select_related("promoted_to").order_by("tool", "team", "pk")
-    serializer_class = ShadowAIToolSerializer
-    writers = is_admin
-    filterset_class = ShadowAIToolFilter
-    ordering_fields = ["tool", "team", "discovered_on", "status", "data_sensitivity"]
-
-    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
-    @idempotent
-    def create(self, request, *args, **kwargs):
-        """Register a shadow-AI tool (admins)."""
         return super().create(request, *args, **kwargs)

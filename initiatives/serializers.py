@@ -25,12 +25,9 @@ from .models import (
     DeploymentBrief,
     Initiative,
     Milestone,
-    ShadowAIStatus,
-    ShadowAITool,
     WorkflowChange,
     WorkflowStep,
 )
-from .services.registers import SHADOW_AI_TOOL_FIELDS
 
 
 def _people():
@@ -250,16 +247,3 @@ class InitiativeSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-
-
-# --- The shadow-AI register ---------------------------------------------------------------------------
-
-
-class ShadowAIToolSerializer(serializers.ModelSerializer):
-    promoted_to = _initiative_field(allow_null=True, required=False)
-    status = named_choice_field(ShadowAIStatus, "ShadowAIStatusEnum", required=False)
-
-    class Meta:
-        model = ShadowAITool
-        fields = ["id", *SHADOW_AI_TOOL_FIELDS]  # what the service writes (services.registers)
-        validators = []  # a tool once per team: said by the service, on the field "tool"

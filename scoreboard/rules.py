@@ -99,7 +99,6 @@ READABLE = {
         "affectedrole",
         "deploymentbrief",
         "prioritisationinput",
-        "shadowaitool",
     ],
     "metrics": [
         "kpi",
@@ -121,6 +120,7 @@ READABLE = {
         "governancegate",
         "decisionrequest",
         "risk",
+        "shadowaitool",
     ],
 }
 for app_label, models in READABLE.items():
@@ -149,10 +149,17 @@ rules.add_perm("metrics.view_csvimport", is_admin)
 
 # Admin-only: the matrix, KPI definitions, sources, and the registers they curate.
 ADMIN_ONLY = {
-    "initiatives": ["initiative:add", "initiative:delete", "prioritisationinput", "shadowaitool"],
-    "metrics": ["kpi", "target", "metricsource", "sourcemapping", "monthlysnapshot", "alertdigest:delete"],
+    "initiatives": ["initiative:add", "initiative:delete", "prioritisationinput"],
+    "metrics": ["kpi", "target", "metricsource", "sourcemapping", "monthlysnapshot"],
     # Gates are certified by admins, not by the team whose initiative they hold back.
-    "governance": ["sharedzonedecision", "risk", "governancegate", "matrixversion:add", "matrixdecision:add"],
+    "governance": [
+        "shadowaitool",
+        "sharedzonedecision",
+        "risk",
+        "governancegate",
+        "matrixversion:add",
+        "matrixdecision:add",
+    ],
     "scoreboard": ["user"],
 }
 for app_label, entries in ADMIN_ONLY.items():
@@ -199,5 +206,5 @@ rules.add_perm("metrics.add_annotation", is_admin | (is_executive & is_accountab
 rules.add_perm("governance.give_ceo_input_sharedzonedecision", is_executive & is_ceo)
 rules.add_perm("governance.give_coo_input_sharedzonedecision", is_executive & is_coo)
 rules.add_perm("governance.decide_sharedzonedecision", is_executive & (is_ceo | is_coo))
-# A shadow-AI tool becomes an initiative at an admin's hand (initiatives.services.shadow_ai_tool_promote).
-rules.add_perm("initiatives.promote_shadowaitool", is_admin)
+# A shadow-AI tool becomes an initiative at an admin's hand (governance.services.shadow_ai.shadow_ai_tool_promote).
+rules.add_perm("governance.promote_shadowaitool", is_admin)

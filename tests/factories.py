@@ -197,13 +197,13 @@ class PrioritisationInputFactory(factory.django.DjangoModelFactory):
 
 class ShadowAIToolFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = ini.ShadowAITool
+        model = gov.ShadowAITool
 
     tool = factory.Sequence(lambda n: f"Writing assistant {n}")
     team = "Customer service"
     use = "Drafting replies to long emails."
     why_it_helps = "Replies go out sooner."
-    data_sensitivity = ini.DataSensitivity.INTERNAL
+    data_sensitivity = gov.DataSensitivity.INTERNAL
     discovered_on = date(2025, 9, 1)
 
 

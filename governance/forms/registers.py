@@ -13,18 +13,14 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 
+from governance.services.shadow_ai import PROMOTED_STATUSES, PROMOTION_FIELDS, SHADOW_AI_TOOL_FIELDS
 from initiatives.forms import DateInput
-from initiatives.models import DataSensitivity, Initiative, PrioritisationInput, ShadowAIStatus, ShadowAITool
+from initiatives.models import Initiative, PrioritisationInput
 from initiatives.services.initiatives import code_taken
-from initiatives.services.registers import (
-    PRIORITISATION_LABELS,
-    PROMOTED_STATUSES,
-    PROMOTION_FIELDS,
-    SHADOW_AI_TOOL_FIELDS,
-)
+from initiatives.services.prioritisation import PRIORITISATION_LABELS
 from scoreboard.models import Role
 
-from ..models import Risk, RiskCategory, RiskStatus, SharedZoneDecision
+from ..models import DataSensitivity, Risk, RiskCategory, RiskStatus, ShadowAIStatus, ShadowAITool, SharedZoneDecision
 from ..services.registers import RISK_FIELDS, SHARED_ZONE_FIELDS
 
 

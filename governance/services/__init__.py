@@ -6,5 +6,6 @@ the admin and Celery tasks all call these functions, so each rule exists once:
   procedure recorded done before production) and the brief's signatures;
 - ``matrix``: the decision-authority matrix: its draft, publication, comparison, live bounds;
 - ``decisions``: the decision log: asking an executive, answering, the overdue digest;
-- ``registers``: the risk register and the shared-zone decisions.
+- ``registers``: the risk register and the shared-zone decisions;
+- ``shadow_ai``: the shadow-AI register, and promoting a tool to an initiative.
 """

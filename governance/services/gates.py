@@ -73,9 +73,7 @@ def gate_record(*, initiative: Initiative, kind: str, by, description: str | Non
             gate.description = description.strip()
         gate.done_by, gate.done_at = by, timezone.now()
         gate.full_clean(exclude=["initiative"])
-        gate._history_user = by
-        gate._change_reason = f"{GateKind(kind).label} recorded done"
-        gate.save()
+        writes.save(gate, by=by, why=f"{GateKind(kind).label} recorded done")
     return gate
 
 

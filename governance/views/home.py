@@ -6,9 +6,9 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from initiatives.models import PIPELINE_STAGES, Initiative, ShadowAITool
+from initiatives.models import PIPELINE_STAGES, Initiative
 
-from ..models import DecisionRequest, MatrixVersion, Risk, RiskStatus, SharedZoneDecision, VersionStatus
+from ..models import DecisionRequest, MatrixVersion, Risk, RiskStatus, ShadowAITool, SharedZoneDecision, VersionStatus
 
 # A risk rated this high (likelihood × impact, out of 25) is counted as severe.
 SEVERE_RATING = 15

@@ -23,21 +23,20 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from initiatives import selectors as initiative_selectors
-from initiatives.forms import add_refusal, error_summary
-from initiatives.models import PIPELINE_STAGES, Initiative, PrioritisationInput, ShadowAIStatus, ShadowAITool
-from initiatives.services.registers import (
-    PRIORITISATION_LABELS,
+from governance.services.shadow_ai import (
     PROMOTION_FIELDS,
     SHADOW_AI_TOOL_FIELDS,
     AlreadyPromoted,
-    prioritisation_input_save,
     shadow_ai_tool_promote,
     shadow_ai_tool_save,
 )
+from initiatives import selectors as initiative_selectors
+from initiatives.forms import add_refusal, error_summary
+from initiatives.models import PIPELINE_STAGES, Initiative, PrioritisationInput
+from initiatives.services.prioritisation import PRIORITISATION_LABELS, prioritisation_input_save
 
 from ..forms import registers as forms
-from ..models import Risk, RiskStatus, SharedZoneDecision, SharedZoneTopic
+from ..models import Risk, RiskStatus, ShadowAIStatus, ShadowAITool, SharedZoneDecision, SharedZoneTopic
 from ..services import registers as services
 from .home import SEVERE_RATING
 
@@ -55,7 +54,7 @@ def _page(request, items):
 @require_GET
 def shadow_ai(request):
     filters = forms.ShadowAIFilterForm(request.GET)
-    context = {"filters": filters, "page": None, "can_edit": request.user.has_perm("initiatives.change_shadowaitool")}
+    context = {"filters": filters, "page": None, "can_edit": request.user.has_perm("governance.change_shadowaitool")}
     if not filters.is_valid():
         # A filter we cannot apply: say which and why rather than show a list it does not describe.
         return render(request, "governance/shadow_ai.html", context, status=400)
@@ -72,7 +71,7 @@ def shadow_ai(request):
         )
     context.update(
         page=page,
-        can_promote=request.user.has_perm("initiatives.promote_shadowaitool"),
+        can_promote=request.user.has_perm("governance.promote_shadowaitool"),
         restricted_under_review=ShadowAITool.objects.filter(
             status=ShadowAIStatus.UNDER_REVIEW, data_sensitivity=ShadowAITool.Sensitivity.RESTRICTED
         ).count(),
@@ -83,7 +82,7 @@ def shadow_ai(request):
 @require_http_methods(["GET", "POST"])
 def shadow_ai_edit(request, pk: int | None = None):
     tool = get_object_or_404(ShadowAITool, pk=pk) if pk is not None else None
-    perm = "initiatives.change_shadowaitool" if tool else "initiatives.add_shadowaitool"
+    perm = "governance.change_shadowaitool" if tool else "governance.add_shadowaitool"
     if not request.user.has_perm(perm, tool):
         raise PermissionDenied("Only admins keep the shadow-AI register.")
     status = 200
@@ -109,7 +108,7 @@ def shadow_ai_edit(request, pk: int | None = None):
 @require_http_methods(["GET", "POST"])
 def shadow_ai_promote(request, pk: int):
     tool = get_object_or_404(ShadowAITool.objects.select_related("promoted_to"), pk=pk)
-    if not request.user.has_perm("initiatives.promote_shadowaitool", tool):
+    if not request.user.has_perm("governance.promote_shadowaitool", tool):
         raise PermissionDenied("Only admins promote a shadow-AI tool to an initiative.")
     status, refusal_lines = 200, []
     if request.method == "POST":

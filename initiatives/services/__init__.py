@@ -8,6 +8,6 @@ commands all call these functions, so each rule exists once:
 - ``brief``: the deployment brief, its signatures, and their voiding when it changes;
 - ``workflow``: the workflow change with its steps and roles;
 - ``roadmap``: milestones and backlog items, as a whole list or one at a time;
-- ``registers``: the shadow-AI register (and promoting a tool) and the pipeline's prioritisation;
+- ``prioritisation``: what ranks an initiative in the expansion pipeline;
 - ``rows``: the list edits the others share.
 """

@@ -33,7 +33,15 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from governance.models import DecisionRequest, GovernanceGate, MatrixDecision, MatrixVersion, Risk, SharedZoneDecision
+from governance.models import (
+    DecisionRequest,
+    GovernanceGate,
+    MatrixDecision,
+    MatrixVersion,
+    Risk,
+    ShadowAITool,
+    SharedZoneDecision,
+)
 from initiatives.models import (
     AffectedRole,
     BacklogItem,
@@ -41,7 +49,6 @@ from initiatives.models import (
     Initiative,
     Milestone,
     PrioritisationInput,
-    ShadowAITool,
     WorkflowChange,
     WorkflowStep,
 )

@@ -8,8 +8,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from governance.models import DecisionRequest, MatrixDecision, MatrixVersion, Risk
-from initiatives.models import ShadowAITool
+from governance.models import DecisionRequest, MatrixDecision, MatrixVersion, Risk, ShadowAITool
 from tests import factories
 from tests.api.domain_helpers import API, as_user, ask, patch, post
 

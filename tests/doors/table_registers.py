@@ -3,8 +3,8 @@ inputs), the executives' own acts (inputs, sign-offs, answers) and the dates the
 
 from __future__ import annotations
 
-from governance.models import DecisionRequest, Risk, SharedZoneDecision
-from initiatives.models import DeploymentBrief, PrioritisationInput, ShadowAITool
+from governance.models import DecisionRequest, Risk, ShadowAITool, SharedZoneDecision
+from initiatives.models import DeploymentBrief, PrioritisationInput
 from metrics.models import Annotation
 from scoreboard.models import MonthlyReview
 
@@ -104,7 +104,7 @@ def _tool(path: str, changes):
             promoted = values["promoted_to"]
             body = {**values, "promoted_to": promoted.code if promoted else None}
             return Send("POST", "/api/v1/shadow-ai-tools/", body, json=True)
-        url = "/admin/initiatives/shadowaitool/add/"
+        url = "/admin/governance/shadowaitool/add/"
         return Send("POST", url, admin_form(c, url, **values))
 
     return attempt

@@ -4,8 +4,8 @@ decision and prioritisation inputs made straight in the database.
 
 from datetime import date
 
-from governance.models import Risk, SharedZoneDecision
-from initiatives.models import PrioritisationInput, ShadowAITool
+from governance.models import Risk, ShadowAITool, SharedZoneDecision
+from initiatives.models import PrioritisationInput
 
 SHADOW_AI = "/governance/shadow-ai/"
 RISKS = "/governance/risks/"

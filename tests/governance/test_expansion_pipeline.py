@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from initiatives.models import PrioritisationInput
-from initiatives.services.registers import PRIORITISATION_LABELS, PRIORITISATION_SCORES, prioritisation_input_save
+from initiatives.services.prioritisation import PRIORITISATION_LABELS, PRIORITISATION_SCORES, prioritisation_input_save
 from scoreboard.exco import dashboard
 from tests import factories
 from tests.governance.register_helpers import PIPELINE, _inputs, _section

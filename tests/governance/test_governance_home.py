@@ -5,8 +5,8 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from governance.models import DecisionRequest, MatrixVersion, Risk, SharedZoneDecision
-from initiatives.models import PrioritisationInput, ShadowAITool, Stage
+from governance.models import DecisionRequest, MatrixVersion, Risk, ShadowAITool, SharedZoneDecision
+from initiatives.models import PrioritisationInput, Stage
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from playwright.sync_api import expect
 
+from governance.services.shadow_ai import AlreadyPromoted, shadow_ai_tool_promote
 from initiatives.models import Initiative
-from initiatives.services.registers import AlreadyPromoted, shadow_ai_tool_promote
 from scoreboard.demo import DEMO_PASSWORD
 from tests import factories
 from tests.browser import sign_in_at

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from initiatives.models import ShadowAITool
-from initiatives.services.registers import SHADOW_AI_TOOL_FIELDS, shadow_ai_tool_save
+from governance.models import ShadowAITool
+from governance.services.shadow_ai import SHADOW_AI_TOOL_FIELDS, shadow_ai_tool_save
 from tests.governance.register_helpers import SHADOW_AI, _section, _tool
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,8 @@ from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from governance.models import DecisionRequest, MatrixVersion, Risk
-from initiatives.models import BacklogItem, Initiative, Milestone, ShadowAITool, WorkflowChange
+from governance.models import DecisionRequest, MatrixVersion, Risk, ShadowAITool
+from initiatives.models import BacklogItem, Initiative, Milestone, WorkflowChange
 from metrics.models import MonthlySnapshot
 from metrics.services.csv_import import csv_import_create
 from scoreboard.exco.services import review_sign

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from governance.models import DecisionRequest, MatrixDecision, MatrixVersion, Risk
-from initiatives.models import BacklogItem, Initiative, Milestone, ShadowAITool, WorkflowChange
+from governance.models import DecisionRequest, MatrixDecision, MatrixVersion, Risk, ShadowAITool
+from initiatives.models import BacklogItem, Initiative, Milestone, WorkflowChange
 from metrics.models import KPI, Annotation, CsvImport, Measurement, Target
 from scoreboard.models import MonthlyReview
 from tests.permissions.cases import (

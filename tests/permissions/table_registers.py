@@ -8,8 +8,7 @@ from datetime import date
 
 from django.apps import apps
 
-from governance.models import Risk
-from initiatives.models import ShadowAITool
+from governance.models import Risk, ShadowAITool
 from tests.permissions.cases import MAKERS, PAGE, Case, changed, created
 
 # --- The registers and the pipeline (governance/views/registers.py) ---------------------------------------------------

@@ -7,8 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from governance.models import DecisionRequest, MatrixVersion, Risk
-from initiatives.models import Initiative, ShadowAITool, Stage
+from governance.models import DecisionRequest, MatrixVersion, Risk, ShadowAITool
+from initiatives.models import Initiative, Stage
 from initiatives.vocabulary import MISMATCH_BELOW, shared_vocabulary
 from metrics.models import KPI, Family, Measurement, MonthlySnapshot
 from scoreboard import demo

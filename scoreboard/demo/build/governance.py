@@ -9,10 +9,12 @@ from governance.models import (
     MatrixDecision,
     MatrixVersion,
     Risk,
+    ShadowAIStatus,
+    ShadowAITool,
     SharedZoneDecision,
     VersionStatus,
 )
-from initiatives.models import Initiative, ShadowAIStatus, ShadowAITool
+from initiatives.models import Initiative
 from metrics.models import KPI
 
 from ..data.governance import DECISION_REQUESTS, RISKS, SHADOW_AI_TOOLS, SHARED_ZONE_DECISIONS

@@ -2,8 +2,15 @@
 CEO and the COO made together, the decision log (two requests overdue), the shadow-AI
 register and the risk register. Initiatives are named by code; people by username."""
 
-from governance.models import DecisionAnswer, GateKind, RiskCategory, RiskStatus, SharedZoneTopic
-from initiatives.models import DataSensitivity, ShadowAIStatus
+from governance.models import (
+    DataSensitivity,
+    DecisionAnswer,
+    GateKind,
+    RiskCategory,
+    RiskStatus,
+    ShadowAIStatus,
+    SharedZoneTopic,
+)
 
 from .when import DaysAgo, MonthsAgo
 

@@ -1,5 +1,6 @@
-"""The shadow-AI register (and promoting a tool to an initiative) and the expansion pipeline's
-prioritisation inputs: kept by admins. Pages: governance/views/registers.py."""
+"""The shadow-AI register: the AI tools teams already use without sanction, what data they see
+and what became of them, kept by admins; and promoting a tool to a new initiative (at stage
+Idea), prefilled from its facts. Pages: governance/views/registers.py."""
 
 from __future__ import annotations
 
@@ -7,16 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from initiatives.models import Initiative, Stage
+from initiatives.services.initiatives import code_taken
 from scoreboard import writes
 
-from ..models import (
-    Initiative,
-    PrioritisationInput,
-    ShadowAIStatus,
-    ShadowAITool,
-    Stage,
-)
-from .initiatives import code_taken
+from ..models import ShadowAIStatus, ShadowAITool
 
 
 class AlreadyPromoted(ValidationError):
@@ -49,16 +45,6 @@ PROMOTION_FIELDS = (
 # What became of a promoted tool: it is no longer under review.
 PROMOTED_STATUSES = (ShadowAIStatus.ADOPTED, ShadowAIStatus.REPLACED, ShadowAIStatus.BLOCKED)
 
-PRIORITISATION_LABELS = {
-    "management_bandwidth": "Management bandwidth",
-    "process_structure": "Process structure",
-    "data_availability": "Data availability",
-    "risk_profile": "Risk profile",
-    "roi_clarity": "ROI clarity",
-    "monthly_volume": "Monthly volume",
-}
-PRIORITISATION_SCORES = tuple(name for name in PRIORITISATION_LABELS if name != "monthly_volume")
-
 
 def shadow_ai_tool_save(*, by, tool: ShadowAITool | None = None, data: dict) -> ShadowAITool:
     """Register a shadow-AI tool (``tool=None``) or change one: admins only.
@@ -70,12 +56,12 @@ def shadow_ai_tool_save(*, by, tool: ShadowAITool | None = None, data: dict) -> 
     writes.unknown_fields(data, SHADOW_AI_TOOL_FIELDS)
     with transaction.atomic():
         if tool is None:
-            writes.refuse_unless(by, "initiatives.add_shadowaitool", None, "Only admins keep the shadow-AI register.")
+            writes.refuse_unless(by, "governance.add_shadowaitool", None, "Only admins keep the shadow-AI register.")
             current, reason = ShadowAITool(), "Registered on the shadow-AI register"
         else:
             current = ShadowAITool.objects.select_for_update().get(pk=tool.pk)
             writes.refuse_unless(
-                by, "initiatives.change_shadowaitool", current, "Only admins keep the shadow-AI register."
+                by, "governance.change_shadowaitool", current, "Only admins keep the shadow-AI register."
             )
             reason = "Edited on the shadow-AI register"
         for name, value in data.items():
@@ -131,7 +117,7 @@ def shadow_ai_tool_promote(*, tool: ShadowAITool, by, data: dict, status: str = 
     with transaction.atomic():
         current = ShadowAITool.objects.select_for_update(of=("self",)).select_related("promoted_to").get(pk=tool.pk)
         writes.refuse_unless(
-            by, "initiatives.promote_shadowaitool", current, "Only admins promote a shadow-AI tool to an initiative."
+            by, "governance.promote_shadowaitool", current, "Only admins promote a shadow-AI tool to an initiative."
         )
         if current.promoted_to is not None:
             became = current.promoted_to
@@ -172,53 +158,12 @@ def shadow_ai_tool_promote(*, tool: ShadowAITool, by, data: dict, status: str = 
     return initiative
 
 
-def prioritisation_input_save(*, initiative: Initiative, by, data: dict) -> PrioritisationInput:
-    """Set or change what ranks an initiative in the expansion pipeline: admins only.
-
-    Each score (PRIORITISATION_SCORES) is a whole number from 1 to 5 and the monthly volume a
-    whole number from 0; each refusal names its field, and nothing is stored."""
-    writes.unknown_fields(data, PRIORITISATION_LABELS)
-    with transaction.atomic():
-        locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
-        current = PrioritisationInput.objects.filter(initiative=locked).first()
-        perm = "initiatives.change_prioritisationinput" if current else "initiatives.add_prioritisationinput"
-        writes.refuse_unless(by, perm, current or locked, "Only admins set an initiative's prioritisation inputs.")
-        if current is None:
-            current, reason = PrioritisationInput(initiative=locked), "Prioritisation inputs set on the pipeline"
-        else:
-            reason = "Prioritisation inputs changed on the pipeline"
-        for name, value in data.items():
-            setattr(current, name, value)
-        errors: dict[str, list[str]] = {}
-        for name in PRIORITISATION_SCORES:
-            value = getattr(current, name)
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
-                writes.add_error(errors, name, f"{PRIORITISATION_LABELS[name]} is scored from 1 to 5.")
-        volume = current.monthly_volume
-        if not isinstance(volume, int) or isinstance(volume, bool) or volume < 0:
-            writes.add_error(errors, "monthly_volume", "Monthly volume is a whole number of cases a month, 0 or more.")
-        if errors:
-            raise ValidationError(errors)
-        writes.save(current, by=by, why=reason)
-    return current
-
-
-def prioritisation_input_delete(*, prioritisation: PrioritisationInput, by) -> None:
-    """Remove an initiative's prioritisation inputs (admins): it goes back among the unscored."""
-    with transaction.atomic():
-        current = PrioritisationInput.objects.select_for_update().get(pk=prioritisation.pk)
-        writes.refuse_unless(
-            by, "initiatives.delete_prioritisationinput", current, "Only admins remove prioritisation inputs."
-        )
-        writes.delete(current, by=by, why="Prioritisation inputs removed")
-
-
 def shadow_ai_tool_delete(*, tool: ShadowAITool, by) -> None:
     """Remove a tool from the shadow-AI register (admins). A tool promoted to an initiative is
     where that initiative came from, so it stays (refused on ``promoted_to``)."""
     with transaction.atomic():
         current = ShadowAITool.objects.select_for_update(of=("self",)).select_related("promoted_to").get(pk=tool.pk)
-        writes.refuse_unless(by, "initiatives.delete_shadowaitool", current, "Only admins keep the shadow-AI register.")
+        writes.refuse_unless(by, "governance.delete_shadowaitool", current, "Only admins keep the shadow-AI register.")
         if current.promoted_to is not None:
             raise ValidationError(
                 {
