@@ -14,6 +14,7 @@ from initiatives.models import BacklogItem, DeploymentBrief, Initiative, Milesto
 from metrics.models import KPI, MetricSource
 from scoreboard.models import MonthlyReview
 from tests import factories
+from tests.initiatives.page_helpers import edit_body as page_edit_body
 
 TODAY = timezone.localdate()
 FUTURE = TODAY + timedelta(days=30)
@@ -119,24 +120,7 @@ def backlog_item(initiative: Initiative) -> BacklogItem:
 def edit_body(initiative: Initiative, **changes) -> dict:
     """The initiative's edit page (/initiatives/<code>/edit/) sent back as shown, with ``changes``."""
     initiative.refresh_from_db()
-    body = {
-        "name": initiative.name,
-        "business_unit": initiative.business_unit,
-        "process": initiative.process,
-        "sourcing": initiative.sourcing,
-        "stage": initiative.stage,
-        "technology_owner_description": initiative.technology_owner_description,
-        "operations_owner_description": initiative.operations_owner_description,
-        "investment": str(initiative.investment),
-        "expected_annual_benefit": str(initiative.expected_annual_benefit),
-        "payback_months": "",
-        "started_on": initiative.started_on.isoformat() if initiative.started_on else "",
-        "planned_go_live": "",
-        "actual_go_live": "",
-        "read_at": initiative.updated_at.isoformat(),
-    }
-    body.update(changes)
-    return body
+    return page_edit_body(initiative, **changes)
 
 
 def formset(prefix: str, rows: list[dict], initial: int = 0) -> dict:
