@@ -19,7 +19,7 @@ from scoreboard.api import IDEMPOTENCY_PARAMETER, InstantFilter, RulesViewSetMix
 from scoreboard.api_views import ServiceModelViewSet
 from scoreboard.rules import is_admin, is_ops_lead
 
-from .models import KPI, Measurement, MetricSource, MonthlySnapshot, SourceKind, Target
+from .models import KPI, Measurement, MonthlySnapshot, Target
 from .serializers import (
     BatchInSerializer,
     BatchOutSerializer,
@@ -30,10 +30,9 @@ from .serializers import (
     TargetSerializer,
 )
 from .services import kpis as kpis_services
-from .services.ingest import measurements_record
+from .services.ingest import measurements_record, push_source
 
 MAX_BATCH = 10_000
-DEFAULT_SOURCE = "REST API"
 
 
 class KPIViewSet(ServiceModelViewSet):
@@ -146,7 +145,7 @@ class MeasurementViewSet(RulesViewSetMixin, mixins.ListModelMixin, mixins.Retrie
 
     def _store_checked(self, request, items: list, *, source_name, single: bool) -> Response:
         recorded = measurements_record(
-            by=request.user, items=items, source=lambda: _push_source(source_name), entered_via="api"
+            by=request.user, items=items, source=lambda: push_source(source_name), entered_via="api"
         )
         if recorded.errors:
             # Every row's verdict at once, each under its number.
@@ -155,16 +154,6 @@ class MeasurementViewSet(RulesViewSetMixin, mixins.ListModelMixin, mixins.Retrie
             {"received": len(items), "stored": recorded.stored, "unchanged": recorded.unchanged},
             status=status.HTTP_201_CREATED,
         )
-
-
-def _push_source(name) -> MetricSource:
-    if name is None:
-        source, _ = MetricSource.objects.get_or_create(name=DEFAULT_SOURCE, defaults={"kind": SourceKind.API_PUSH})
-        return source
-    source = MetricSource.objects.filter(name=name).first() if isinstance(name, str) else None
-    if source is None or source.kind != SourceKind.API_PUSH:
-        raise ValidationError({"source": [f"{name!r} is not the name of a REST push source."]})
-    return source
 
 
 class SnapshotFilter(filters.FilterSet):

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -265,6 +265,22 @@ def measurements_check_may_record(user, rows: list[Row]) -> None:
 
 
 # --- Checking and storing: the one way in ----------------------------------------------------
+
+
+# The source machines push to when they name none (POST /api/v1/measurements/).
+DEFAULT_PUSH_SOURCE = "REST API"
+
+
+def push_source(name) -> MetricSource:
+    """The REST push source a batch names, or the default one (made on first use). A name that is
+    not a push source's is refused on ``source``."""
+    if name is None:
+        source, _ = MetricSource.objects.get_or_create(name=DEFAULT_PUSH_SOURCE, defaults={"kind": SourceKind.API_PUSH})
+        return source
+    source = MetricSource.objects.filter(name=name).first() if isinstance(name, str) else None
+    if source is None or source.kind != SourceKind.API_PUSH:
+        raise ValidationError({"source": [f"{name!r} is not the name of a REST push source."]})
+    return source
 
 
 def people_source(kind: str) -> MetricSource:
