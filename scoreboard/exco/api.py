@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -80,20 +78,6 @@ def review_month(text: str) -> date:
     return date(int(year), int(month), 1)
 
 
-def review_signing(service, **kwargs) -> MonthlyReview:
-    """review_sign or review_unsign, their refusals as the API answers them: 403 with the
-    reason, or 400 naming the field."""
-    try:
-        return service(**kwargs)
-    except DjangoPermissionDenied as refusal:
-        raise exceptions.PermissionDenied(str(refusal)) from refusal
-    except DjangoValidationError as error:
-        if hasattr(error, "error_dict"):
-            raise exceptions.ValidationError(serializers.as_serializer_error(error)) from error
-        # Their other refusals are about the month itself: it is frozen.
-        raise exceptions.ValidationError({"month": error.messages}) from error
-
-
 @extend_schema_view(retrieve=extend_schema(parameters=[MONTH_PARAMETER]))
 class MonthlyReviewViewSet(RulesViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The ExCo's monthly reviews, looked up by month: read by everyone signed in; signed
@@ -132,7 +116,7 @@ class MonthlyReviewViewSet(RulesViewSetMixin, viewsets.ReadOnlyModelViewSet):
         body = ReviewSignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         month = review_month(kwargs["month"])
-        review = review_signing(review_sign, month=month, by=request.user, **body.validated_data)
+        review = review_sign(month=month, by=request.user, **body.validated_data)
         return Response(MonthlyReviewSerializer(review).data)
 
     @extend_schema(
@@ -145,7 +129,7 @@ class MonthlyReviewViewSet(RulesViewSetMixin, viewsets.ReadOnlyModelViewSet):
         body = ReviewWithdrawSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         month = review_month(kwargs["month"])
-        review = review_signing(review_unsign, month=month, by=request.user, **body.validated_data)
+        review = review_unsign(month=month, by=request.user, **body.validated_data)
         if review.pk is None:
             raise exceptions.NotFound(f"{month:%B %Y} has no review yet: there is no sign-off to withdraw.")
         return Response(MonthlyReviewSerializer(review).data)

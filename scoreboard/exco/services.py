@@ -31,7 +31,7 @@ def review_sign(*, month: date, by, slot: str, comment: str) -> MonthlyReview:
         # Locked, so the two executives signing at the same moment both land and freeze once.
         review = MonthlyReview.objects.select_for_update().get(month=month)
         if review.is_frozen:
-            raise ValidationError(f"{month:%B %Y} is frozen: both executives have signed it off.")
+            raise ValidationError({"month": f"{month:%B %Y} is frozen: both executives have signed it off."})
         now = timezone.now()
         already = getattr(review, f"{slot}_signed_by_id") == by.pk
         if already and getattr(review, f"{slot}_comment") == comment:
@@ -59,7 +59,7 @@ def review_unsign(*, month: date, by, slot: str) -> MonthlyReview:
         if review is None or getattr(review, f"{slot}_signed_at") is None:
             return review or MonthlyReview(month=month)  # nothing to withdraw: a retry is a no-op
         if review.is_frozen:
-            raise ValidationError(f"{month:%B %Y} is frozen: a sign-off can no longer be withdrawn.")
+            raise ValidationError({"month": f"{month:%B %Y} is frozen: a sign-off can no longer be withdrawn."})
         setattr(review, f"{slot}_signed_by", None)
         setattr(review, f"{slot}_signed_at", None)
         setattr(review, f"{slot}_comment", "")

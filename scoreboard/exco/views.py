@@ -70,7 +70,9 @@ def exco_sign_off(request, month: date):
     except ValidationError as error:
         for field, problems in error.message_dict.items() if hasattr(error, "error_dict") else [("", error.messages)]:
             for problem in problems:
-                messages.error(request, f"{field.capitalize()}: {problem}" if field else problem)
+                # The month's own refusals read as a sentence; a field's are named.
+                named = field not in ("", "month", "__all__")
+                messages.error(request, f"{field.capitalize()}: {problem}" if named else problem)
     except PermissionDenied as refusal:
         return HttpResponse(str(refusal), status=403, content_type="text/plain")
     return redirect("exco-month", month=month)
