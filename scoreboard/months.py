@@ -9,6 +9,23 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
+# The months the product speaks of: a month outside them in a URL or a parameter names nothing
+# (404), so month arithmetic and time zones never reach the calendar's edges (year 1, 9999).
+FIRST_MONTH = date(2000, 1, 1)
+LAST_MONTH = date(2099, 12, 1)
+
+
+def month_named(text: str) -> date:
+    """The month ``YYYY-MM`` (or its first day, ``YYYY-MM-01``) names, as its first day.
+    ValueError when it names none, or one outside FIRST_MONTH to LAST_MONTH."""
+    parts = str(text).split("-")
+    if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "01"):
+        raise ValueError(f"{text!r} is not a month written as YYYY-MM")
+    month = date(int(parts[0]), int(parts[1]), 1)
+    if not FIRST_MONTH <= month <= LAST_MONTH:
+        raise ValueError(f"{text!r} is outside {FIRST_MONTH:%Y-%m} to {LAST_MONTH:%Y-%m}")
+    return month
+
 
 def first_of_month(day: date) -> date:
     return day.replace(day=1)

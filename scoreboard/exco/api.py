@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from ..api import IDEMPOTENCY_PARAMETER, RulesViewSetMixin, idempotent
 from ..models import MonthlyReview
+from ..months import month_named
 from ..rules import is_executive
 from .services import SLOTS, review_sign, review_unsign
 
@@ -73,9 +74,12 @@ class MonthlyReviewFilter(filters.FilterSet):
 
 
 def review_month(text: str) -> date:
-    """The first day of the month a URL names (MONTH_PATTERN)."""
-    year, month = text.split("-")[:2]
-    return date(int(year), int(month), 1)
+    """The first day of the month a URL names (MONTH_PATTERN); a month outside the ones the
+    product speaks of (scoreboard.months) is no review: 404."""
+    try:
+        return month_named(text)
+    except ValueError as error:
+        raise exceptions.NotFound(f"No such month: {error}.") from error
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=[MONTH_PARAMETER]))
