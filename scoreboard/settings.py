@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A body over DATA_UPLOAD_MAX_MEMORY_SIZE is refused before anything reads it (413, JSON under /api/).
+    "scoreboard.middleware.body_size_limit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,6 +73,11 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "scoreboard.urls"
+
+# The largest request body read into memory: sized so that the API's documented batch, 10,000
+# measurements with 500-character notes, fits even with every note character escaped as \uXXXX
+# (about 31 MB); anything larger is refused with 413. Uploaded CSV files are streamed apart.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=32 * 1024 * 1024)
 WSGI_APPLICATION = "scoreboard.wsgi.application"
 
 TEMPLATES = [

@@ -51,4 +51,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "scoreboard.views.bad_request"
 handler404 = "scoreboard.views.not_found"
+handler500 = "scoreboard.views.server_error"

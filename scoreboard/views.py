@@ -1,13 +1,15 @@
-"""The shared base's pages: the health probes and the 404 answer. (Sign-in and sign-out are
+"""The shared base's pages: the health probes and the 400, 404 and 500 answers. (Sign-in and sign-out are
 Django's own views, routed in scoreboard/urls.py; the ExCo pages are scoreboard/exco/views.py.)"""
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import health
+from .middleware import too_large
 
 
 @login_not_required
@@ -28,6 +30,23 @@ def readyz(request):
     if problems:
         return JsonResponse({"status": "unavailable", "reasons": problems}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def bad_request(request, exception):
+    """A request Django refused before any view (a body over the limit: 413; a bad host or
+    header: 400): JSON under /api/, Django's own page elsewhere."""
+    if isinstance(exception, RequestDataTooBig):
+        return too_large(request)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "The request is not valid."}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def server_error(request):
+    """Under /api/, a JSON 500 like every other API error (the error itself goes to the log)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Something went wrong on our side; nothing was stored."}, status=500)
+    return defaults.server_error(request)
 
 
 def not_found(request, exception):
