@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from .schedules import source_crontab
+from .secrets import env_allowed, env_refusal
 
 
 class Family(models.TextChoices):
@@ -363,6 +364,8 @@ class MetricSource(models.Model):
         if self.kind == SourceKind.SQL:
             if not self.connection_env:
                 errors["connection_env"] = "A SQL source names the environment variable holding its database URL."
+            elif not env_allowed(self.connection_env):
+                errors["connection_env"] = env_refusal(self.connection_env)
             if not self.query.strip():
                 errors["query"] = "A SQL source needs a query."
         if not isinstance(self.headers, dict):
@@ -372,6 +375,8 @@ class MetricSource(models.Model):
                 is_env = isinstance(value, dict) and set(value) == {"env"} and isinstance(value["env"], str)
                 if not (is_env or isinstance(value, str)):
                     errors["headers"] = f'Header "{name}": a text value or {{"env": "NAME"}}.'
+                elif is_env and not env_allowed(value["env"]):
+                    errors["headers"] = f'Header "{name}": {env_refusal(value["env"])}'
                 elif not is_env and any(word in name.lower() for word in SECRET_HEADER_WORDS):
                     errors["headers"] = (
                         f'Header "{name}" carries a credential: write {{"env": "NAME"}} and set the variable '

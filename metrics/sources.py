@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import environ
 import psycopg2
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
@@ -29,6 +30,7 @@ from initiatives.models import Initiative
 
 from . import net
 from .models import KPI, MetricSource, SourceKind, SourceMapping, UndatedPeriod
+from .secrets import env_allowed, env_refusal
 from .services.upsert import Row
 
 # A SQL source returning more rows than this is misconfigured (a missing WHERE clause).
@@ -63,22 +65,26 @@ def read_source(source: MetricSource, *, now: datetime) -> Reading:
 # --- shared helpers ---------------------------------------------------------------------------
 
 
+# What a source answered stays out of the run's record (an admin reads it): a rejection names
+# the field and the reason, never the value.
+
+
 def _number(value, where: str) -> Decimal:
     if isinstance(value, bool) or value is None:
-        raise ValueError(f"{where}: {value!r} is not a number")
+        raise ValueError(f"{where}: not a number")
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise ValueError(f"{where}: {value!r} is not a number") from None
+        raise ValueError(f"{where}: not a number") from None
     if not number.is_finite():
-        raise ValueError(f"{where}: {value} is not a finite number")
+        raise ValueError(f"{where}: not a finite number")
     return number
 
 
 def _moment(value, where: str) -> datetime:
     """An observation time from ISO 8601 text or Unix seconds; naive times are the site's zone."""
     if isinstance(value, bool):
-        raise ValueError(f"{where}: {value!r} is not a time")
+        raise ValueError(f"{where}: not a time")
     if isinstance(value, int | float | Decimal):
         return datetime.fromtimestamp(float(value), tz=UTC)
     if isinstance(value, datetime):
@@ -86,7 +92,7 @@ def _moment(value, where: str) -> datetime:
     else:
         moment = parse_datetime(str(value).strip().replace("Z", "+00:00")) if value else None
         if moment is None:
-            raise ValueError(f"{where}: {value!r} is not a date and time")
+            raise ValueError(f"{where}: not a date and time")
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
@@ -102,6 +108,8 @@ def _headers(source: MetricSource) -> dict[str, str]:
     for name, value in (source.headers or {}).items():
         if isinstance(value, dict):
             variable = value.get("env", "")
+            if not env_allowed(variable):  # checked on save too; again here, in case the rule tightened
+                raise SourceError(f'header "{name}": {env_refusal(variable)}', transient=False)
             if variable not in os.environ:
                 raise SourceError(
                     f'header "{name}" reads the environment variable {variable}, which is not set on this server',
@@ -244,7 +252,7 @@ def _prometheus_series(series, mapping: SourceMapping, codes: dict[str, int], re
         code = labels.get(mapping.initiative_label)
         initiative_id = codes.get(code)
         if initiative_id is None:
-            problem = f"label {mapping.initiative_label}={code!r} names no initiative"
+            problem = f"label {mapping.initiative_label} names no initiative"
     for timestamp, value in samples:
         reading.read += 1
         number = reading.read
@@ -268,10 +276,17 @@ def _prometheus_series(series, mapping: SourceMapping, codes: dict[str, int], re
 
 
 def _read_sql(source: MetricSource, now: datetime) -> Reading:
+    if not env_allowed(source.connection_env):
+        raise SourceError(env_refusal(source.connection_env), transient=False)
     url = os.environ.get(source.connection_env, "")
     if not url:
         raise SourceError(
             f"the environment variable {source.connection_env or '(none named)'} holding the database URL is not set",
+            transient=False,
+        )
+    if _is_own_database(url):
+        raise SourceError(
+            "the SQL source points at the scoreboard's own database: a source reads another system's data",
             transient=False,
         )
     records = _query(url, source.query, timeout=source.timeout_seconds)
@@ -288,13 +303,14 @@ def _read_sql(source: MetricSource, now: datetime) -> Reading:
             )
         kpi_code, initiative_code, observed, value = record
         if kpi_code not in kpis:
-            reading.rejections.append((number, f"KPI code {kpi_code!r} does not exist"))
+            # The row's contents stay out of the run's record: the column and the reason only.
+            reading.rejections.append((number, "the KPI code (column 1) names no KPI"))
             continue
         initiative_id = None
         if initiative_code not in (None, ""):
             initiative_id = initiatives.get(initiative_code)
             if initiative_id is None:
-                reading.rejections.append((number, f"initiative code {initiative_code!r} does not exist"))
+                reading.rejections.append((number, "the initiative code (column 2) names no initiative"))
                 continue
         try:
             reading.rows.append(
@@ -303,6 +319,24 @@ def _read_sql(source: MetricSource, now: datetime) -> Reading:
         except ValueError as exc:
             reading.rejections.append((number, str(exc)))
     return reading
+
+
+def _is_own_database(url: str) -> bool:
+    """The URL names the database this app stores its own data in (same engine, host, port and
+    name, or the same SQLite file)."""
+    try:
+        theirs = environ.Env.db_url_config(url)
+    except Exception:  # noqa: BLE001 - a URL that does not parse is refused by the query's own error
+        return False
+    ours = connection.settings_dict  # the database this process uses (the test one, under tests)
+
+    def where(config) -> tuple:
+        host = (config.get("HOST") or "localhost").replace("127.0.0.1", "localhost")
+        return (config["ENGINE"].rsplit(".", 1)[-1], host, str(config.get("PORT") or ""), str(config.get("NAME")))
+
+    if theirs["ENGINE"].endswith("sqlite3") and ours["ENGINE"].endswith("sqlite3"):
+        return os.path.realpath(str(theirs["NAME"])) == os.path.realpath(str(ours["NAME"]))
+    return where(theirs) == where(ours)
 
 
 def _query(url: str, query: str, *, timeout: int) -> list[tuple]:

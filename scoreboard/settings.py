@@ -223,6 +223,11 @@ CELERY_TASK_PUBLISH_RETRY = False
 # Hosts that pulled sources may reach: names (exact or *.example.com) and IP networks.
 # Loopback, private and link-local addresses are refused unless a network entry covers them.
 METRIC_SOURCE_ALLOWED_HOSTS = env.list("METRIC_SOURCE_ALLOWED_HOSTS", default=[])
+# The environment variables a metric source may read (a credential header, a SQL source's
+# database URL): those whose names start with this prefix, and those the operator lists. Never
+# the app's own secrets (SECRET_KEY, DATABASE_URL...), which no source may name.
+METRIC_SOURCE_ENV_PREFIX = env.str("METRIC_SOURCE_ENV_PREFIX", default="SCOREBOARD_SOURCE_")
+METRIC_SOURCE_ENV_ALLOWED = env.list("METRIC_SOURCE_ENV_ALLOWED", default=[])
 # A pull that started longer ago than this and never finished lost its worker.
 METRIC_PULL_STALE_AFTER_SECONDS = env.int("METRIC_PULL_STALE_AFTER_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
 # Transient pull failures retry with exponential backoff from this base, up to the cap.

@@ -258,11 +258,12 @@ def test_a_worker_killed_while_storing_a_pull_leaves_no_partial_data(workers, ci
 
     kpi = factories.KPIFactory(accountable_executive=cio, co_accountable_executive=coo, unit="count", code="cases")
     rows = 150_000  # enough that storing them takes seconds, so the kill lands inside the transaction
-    monkeypatch.setenv("FEED_URL", _database_url())
+    # Another database on the same server (the app's own is refused as a source): the query needs no table.
+    monkeypatch.setenv("SCOREBOARD_SOURCE_FEED_URL", _database_url().rsplit("/", 1)[0] + "/postgres")
     source = MetricSource.objects.create(
         name="Feed",
         kind="sql",
-        connection_env="FEED_URL",
+        connection_env="SCOREBOARD_SOURCE_FEED_URL",
         query="SELECT 'cases', '', now() - make_interval(mins => g), g FROM generate_series(1, 150000) AS g",
         timeout_seconds=60,
     )

@@ -309,14 +309,14 @@ SOURCES = (
         "name": PROMETHEUS,
         "kind": SourceKind.PROMETHEUS,
         "url": "https://prometheus.prod.harbourline.example",
-        "headers": {"Authorization": {"env": "PROMETHEUS_TOKEN"}},
+        "headers": {"Authorization": {"env": "SCOREBOARD_SOURCE_PROMETHEUS_TOKEN"}},
         "schedule": "5 * * * *",
         "expected_interval_hours": 2,
     },
     {
         "name": WAREHOUSE,
         "kind": SourceKind.SQL,
-        "connection_env": "WAREHOUSE_DATABASE_URL",
+        "connection_env": "SCOREBOARD_SOURCE_WAREHOUSE_URL",
         "query": (
             "select kpi_code, initiative_code, observed_at, value\n"
             "from scoreboard_feed.daily_kpis\n"
@@ -330,7 +330,7 @@ SOURCES = (
         "name": CATALOGUE,
         "kind": SourceKind.HTTP_JSON,
         "url": "https://catalogue.harbourline.example/api/v2/quality/summary",
-        "headers": {"Authorization": {"env": "CATALOGUE_TOKEN"}, "Accept": "application/json"},
+        "headers": {"Authorization": {"env": "SCOREBOARD_SOURCE_CATALOGUE_TOKEN"}, "Accept": "application/json"},
         "timestamp_path": "$.summary.measured_at",
         "schedule": "0 */4 * * *",
         "expected_interval_hours": 24,
