@@ -10,6 +10,7 @@ read-only here to everyone but the person whose act it is.
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.forms.models import BaseInlineFormSet, construct_instance
 from django.utils.text import Truncator
 from rules.contrib.admin import ObjectPermissionsModelAdminMixin, ObjectPermissionsStackedInline
@@ -202,8 +203,9 @@ class MatrixVersionAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
         matrix_draft_delete(by=request.user, version=obj)
 
     def delete_queryset(self, request, queryset):
-        for version in queryset:
-            matrix_draft_delete(by=request.user, version=version)
+        with transaction.atomic():
+            for version in queryset:
+                matrix_draft_delete(by=request.user, version=version)
 
 
 @admin.register(MatrixDecision)
@@ -243,8 +245,9 @@ class MatrixDecisionAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
         matrix_decision_delete(by=request.user, decision=obj)
 
     def delete_queryset(self, request, queryset):
-        for decision in queryset:
-            matrix_decision_delete(by=request.user, decision=decision)
+        with transaction.atomic():
+            for decision in queryset:
+                matrix_decision_delete(by=request.user, decision=decision)
 
 
 @admin.register(SharedZoneDecision)

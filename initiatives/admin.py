@@ -7,7 +7,6 @@ may change, the gates, the stale edit, the rules of each row. Signatures on the 
 are read-only here: signing belongs to the executives.
 """
 
-from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from rules.contrib.admin import ObjectPermissionsTabularInline
@@ -18,7 +17,7 @@ from initiatives.services.prioritisation import (
     prioritisation_input_save,
 )
 from scoreboard.forms import rows_of
-from scoreboard.service_admin import ServiceAdmin, formset_for, row_values, stored
+from scoreboard.service_admin import ReadAtForm, ServiceAdmin, formset_for, row_values, stored
 from scoreboard.writes import Row
 
 from .models import (
@@ -62,16 +61,18 @@ class BacklogItemInline(ObjectPermissionsTabularInline):
     extra = 0
 
 
-class InitiativeAdminForm(forms.ModelForm):
-    """The admin's form for an initiative (its fields come from InitiativeAdmin.fieldsets), with
-    when it was read, so that an edit made on a stale copy is refused as on the page."""
+class InitiativeAdminForm(ReadAtForm):
+    """The admin's form for an initiative (its fields come from InitiativeAdmin.fieldsets)."""
 
-    read_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk is not None:
-            self.initial.setdefault("read_at", self.instance.updated_at)
+class WorkflowChangeAdminForm(ReadAtForm):
+    """The workflow change, read at a moment: a change made since refuses this save."""
+
+
+class BriefAdminForm(ReadAtForm):
+    """The brief, read at a revision: a newer one refuses this save (and its signatures)."""
+
+    stamp = "revised_at"
 
 
 @admin.register(Initiative)
@@ -186,6 +187,7 @@ class AffectedRoleInline(ObjectPermissionsTabularInline):
 
 @admin.register(WorkflowChange)
 class WorkflowChangeAdmin(ServiceAdmin):
+    form = WorkflowChangeAdminForm
     list_display = ("process_name", "initiative", "adoption_target_percent", "adoption_kpi", "updated_at")
     list_select_related = ("initiative", "adoption_kpi")
     list_filter = ("initiative__stage",)
@@ -198,7 +200,9 @@ class WorkflowChangeAdmin(ServiceAdmin):
     def service_save(self, request, obj, form, formsets, change):
         steps, roles = formset_for(formsets, WorkflowStep), formset_for(formsets, AffectedRole)
         data = row_values(form, WORKFLOW_CHANGE_FIELDS)
-        workflow = workflow_change_write(by=request.user, data=data, workflow=obj if change else None)
+        workflow = workflow_change_write(
+            by=request.user, data=data, workflow=obj if change else None, read_at=form.cleaned_data.get("read_at")
+        )
         if steps or roles:
             workflow_parts_save(by=request.user, workflow=workflow, steps=rows_of(steps), roles=rows_of(roles))
         return workflow
@@ -257,6 +261,7 @@ def _kept(obj, workflow, change: bool):
 
 @admin.register(DeploymentBrief)
 class DeploymentBriefAdmin(ServiceAdmin):
+    form = BriefAdminForm
     list_display = (
         "initiative",
         "investment",
@@ -275,7 +280,7 @@ class DeploymentBriefAdmin(ServiceAdmin):
     fieldsets = (
         (None, {"fields": ("initiative", "scope", "investment", "governance", "timeline")}),
         ("Signatures", {"fields": ("sponsor_signed_by", "sponsor_signed_at", "coo_signed_by", "coo_signed_at")}),
-        ("Record", {"fields": ("updated_at",)}),
+        ("Record", {"fields": ("updated_at", "read_at")}),
     )
     readonly_fields = ("sponsor_signed_by", "sponsor_signed_at", "coo_signed_by", "coo_signed_at", "updated_at")
 
@@ -284,7 +289,12 @@ class DeploymentBriefAdmin(ServiceAdmin):
         initiative = form.cleaned_data["initiative"]
         if change and initiative.pk != stored(obj).initiative_id:
             raise ValidationError({"initiative": "A brief stays with its initiative."})
-        return brief_save(initiative=initiative, by=request.user, data=row_values(form, BRIEF_CONTENT))
+        return brief_save(
+            initiative=initiative,
+            by=request.user,
+            data=row_values(form, BRIEF_CONTENT),
+            read_at=form.cleaned_data.get("read_at") if change else None,
+        )
 
     def service_delete(self, request, obj):
         brief_delete(by=request.user, brief=obj)

@@ -17,6 +17,7 @@ A subclass names its service in ``service_save`` and ``service_delete``.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -43,6 +44,19 @@ def words_of(refusal: Exception) -> str:
     if isinstance(refusal, ValidationError):
         return " ".join(refusal.messages)
     return str(refusal)
+
+
+class ReadAtForm(forms.ModelForm):
+    """An admin form that remembers when its object was read (its ``stamp`` field), so that a
+    save made on a stale copy is refused by the service, as on the page."""
+
+    stamp = "updated_at"
+    read_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial.setdefault("read_at", getattr(self.instance, self.stamp))
 
 
 class ServiceJudgedForm:
@@ -104,9 +118,19 @@ class ServiceAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
         obj._state.adding = False
 
     def save_related(self, request, form, formsets, change):
-        # Saved by the service with the object; the change message reads these.
+        # Saved by the service with the object; what each inline row asked for goes to the
+        # admin's change message (the history tables hold what was written, and by whom).
         for formset in formsets:
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            for row in formset.forms:
+                if formset._should_delete_form(row):
+                    if row.instance.pk is not None:
+                        formset.deleted_objects.append(row.instance)
+                elif row.has_changed():
+                    if row.instance.pk is None:
+                        formset.new_objects.append(row.instance)
+                    else:
+                        formset.changed_objects.append((row.instance, row.changed_data))
 
     # --- Deleting --------------------------------------------------------------------------------
 
@@ -129,8 +153,11 @@ class ServiceAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
             return HttpResponseRedirect(request.path.rsplit("delete/", 1)[0])
 
     def response_action(self, request, queryset):
+        # One transaction: "delete selected" logs its deletions before it deletes, so a refusal
+        # must take the log entries back with it.
         try:
-            return super().response_action(request, queryset)
+            with transaction.atomic():
+                return super().response_action(request, queryset)
         except Refused as refused:
             self.message_user(request, f"Nothing was deleted: {words_of(refused.refusal)}", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())

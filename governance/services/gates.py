@@ -99,7 +99,9 @@ def gate_define(*, by, data: dict, gate: GovernanceGate | None = None) -> Govern
             for name in ("initiative", "kind"):
                 if name in data and writes.changed_fields(current, {name: data[name]}):
                     writes.add_error(errors, name, "A gate stays with its initiative and kind: define another one.")
-            if current.is_done and writes.changed_fields(current, {"description": data.get("description")}):
+            if current.is_done and writes.changed_fields(
+                current, {"description": data.get("description", current.description)}
+            ):
                 writes.add_error(
                     errors,
                     "description",

@@ -222,7 +222,10 @@ def _prepare(*, by, version, decision, data, read_at, lock: bool) -> tuple[Matri
         raise ValueError(f"Not a decision's field: {', '.join(sorted(unknown))}")
     versions = MatrixVersion.objects.select_for_update() if lock else MatrixVersion.objects
     decisions = MatrixDecision.objects.select_for_update() if lock else MatrixDecision.objects
-    stored_version = versions.get(pk=version.pk if version is not None else decision.version_id)
+    # The version a decision is in, as stored: never as the caller's copy says (an admin's copy
+    # already carries what its form was sent).
+    version_id = version.pk if version is not None else MatrixDecision.objects.get(pk=decision.pk).version_id
+    stored_version = versions.get(pk=version_id)
     if decision is None:
         _refuse_unless_may_edit(by, stored_version, "governance.change_matrixversion", stored_version)
         current, before = MatrixDecision(version=stored_version), None
@@ -265,7 +268,8 @@ def matrix_decision_delete(*, by, decision: MatrixDecision, read_at: datetime | 
     """Remove a decision from the draft: admins, draft only, refused when it changed after
     ``read_at`` (as matrix_decision_save)."""
     with transaction.atomic():
-        locked_version = MatrixVersion.objects.select_for_update().get(pk=decision.version_id)
+        stored_version_id = MatrixDecision.objects.get(pk=decision.pk).version_id
+        locked_version = MatrixVersion.objects.select_for_update().get(pk=stored_version_id)
         current = MatrixDecision.objects.select_for_update().select_related("version").get(pk=decision.pk)
         _refuse_unless_may_edit(by, locked_version, "governance.delete_matrixdecision", current)
         _check_fresh(current, read_at)

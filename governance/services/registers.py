@@ -75,8 +75,8 @@ def risk_save(*, by, risk: Risk | None = None, data: dict, initiatives: Iterable
 
 
 def risk_delete(*, by, risk: Risk) -> None:
-    """Remove a risk from the register (admins). A risk is closed, not deleted, once it has
-    measures on record: deleting is for an entry made by mistake."""
+    """Remove a risk from the register (admins): for an entry made by mistake. A risk that was
+    real is closed (its status), not deleted; history keeps what it said either way."""
     with transaction.atomic():
         current = Risk.objects.select_for_update().get(pk=risk.pk)
         writes.refuse_unless(by, "governance.delete_risk", current, "Only admins keep the risk register.")
@@ -157,7 +157,7 @@ def shared_zone_decide(
 
     Refused: before both inputs are in (``joint_decision``, naming the missing one); an
     empty decision; a date after today (``decided_on``); a second recording (a decision
-    taken is the record: an admin corrects it in the Django admin if it was mistyped)."""
+    taken is the record, kept as it was said)."""
     with transaction.atomic():
         current = SharedZoneDecision.objects.select_for_update().get(pk=decision.pk)
         writes.refuse_unless(

@@ -127,6 +127,12 @@ def target_save(*, by, data: dict, target: Target | None = None) -> Target:
         writes.collect_errors(errors, current)
         if current.kpi_id and current.initiative_id and current.kpi.scope != "initiative":
             writes.add_error(errors, "initiative", f"{current.kpi.name} is company-wide: its target is too.")
+        elif (
+            current.kpi_id and current.initiative_id and not current.initiative.kpis.filter(pk=current.kpi_id).exists()
+        ):
+            writes.add_error(
+                errors, "initiative", f"{current.initiative.code} does not report {current.kpi.name}: no target for it."
+            )
         if current.kpi_id and current.effective_from and _same_start(current).exists():
             scope = "this initiative" if current.initiative_id else "the company"
             writes.add_error(

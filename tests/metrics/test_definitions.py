@@ -127,3 +127,23 @@ def test_thresholds_out_of_order_and_a_second_target_the_same_month_are_refused_
     assert set(refused.value.message_dict) == {"amber_threshold", "effective_from"}
     assert Target.objects.filter(kpi=measured).count() == 1
     assert _owed(measured) == set()
+
+
+def test_a_target_for_an_initiative_that_does_not_report_the_kpi_is_refused(admin_user, measured, initiative_a):
+    initiative_a.kpis.remove(measured)
+
+    with pytest.raises(ValidationError) as refused:
+        target_save(
+            by=admin_user,
+            data={
+                "kpi": measured,
+                "initiative": initiative_a,
+                "effective_from": FEBRUARY,
+                "target": 70,
+                "amber_threshold": 60,
+                "red_threshold": 50,
+            },
+        )
+
+    assert "does not report" in refused.value.message_dict["initiative"][0]
+    assert not Target.objects.filter(initiative=initiative_a).exists()
