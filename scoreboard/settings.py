@@ -134,9 +134,12 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- Failed logins: rate-limited and logged by django-axes ------------------------------
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-# Lock a username after repeated failures from anywhere, and an address after failures on
-# any username: stops both guessing one account and spraying many.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Lock a username *from one address* after repeated failures there: a stranger who guesses at
+# the CEO's account locks only their own address out of it, never the CEO signing in from
+# elsewhere. (Locking a username from anywhere let anyone lock out a named executive.) Guessing
+# spread over many addresses or many accounts is for the TLS proxy's rate limit; every failure
+# is logged with the username and the address, and admins see them in the admin.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_RESET_ON_SUCCESS = True
 # Security logs name the username and address tried (axes masks both by default); the
@@ -145,12 +148,11 @@ AXES_SENSITIVE_PARAMETERS = env.list("AXES_SENSITIVE_PARAMETERS", default=[])
 # Keep each failure as a row too, for the admin's "access failures" page.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
-if env.bool("BEHIND_TLS_PROXY", default=False):
-    # Behind one proxy every REMOTE_ADDR is the proxy's: lock out the client it forwarded.
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-    AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=1)
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Whose address a failure is: behind the TLS proxy docker-compose documents, every REMOTE_ADDR
+# is the proxy's, so the client is the address the nearest trusted proxy appended to
+# X-Forwarded-For (scoreboard/proxies.py). PROXY_COUNT: how many proxies of ours are in front.
+TRUSTED_PROXY_COUNT = env.int("PROXY_COUNT", default=1) if env.bool("BEHIND_TLS_PROXY", default=False) else 0
+AXES_CLIENT_IP_CALLABLE = "scoreboard.proxies.client_ip"
 
 # --- Internationalisation and time --------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
