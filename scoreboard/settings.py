@@ -258,6 +258,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["scoreboard.api.RulesPermission"],
     # The services' refusals (400 per field, 403 who may, 409 who changed it), for every view.
     "EXCEPTION_HANDLER": "scoreboard.api_errors.exception_handler",
+    # JSON as DRF reads it, refusing NUL characters, lone surrogates and absurd nesting (400).
+    "DEFAULT_PARSER_CLASSES": [
+        "scoreboard.api_parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "scoreboard.api.Pages",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

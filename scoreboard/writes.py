@@ -101,6 +101,17 @@ def raise_if(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
+def text_problem(text: str) -> str:
+    """Why ``text`` cannot be stored, or "" when it can."""
+    if "\x00" in text:
+        return "contains a NUL character, which cannot be stored"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid text: it holds a lone surrogate (half of a character)"
+    return ""
+
+
 def person(user) -> str:
     """A person as the product names them: their full name (and seat), or their username."""
     return str(user) if user is not None else "someone"

@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 
 from initiatives.models import Initiative
 from scoreboard.months import month_of
+from scoreboard.writes import text_problem
 
 from ..models import KPI, Measurement, MetricSource, SourceKind
 from .outbox import roll_ups_request
@@ -145,8 +146,8 @@ def read_rows(
     for item in items:
         if isinstance(item, dict):
             for name, found in codes.items():
-                if isinstance(item.get(name), str):
-                    found.add(item[name])
+                if isinstance(item.get(name), str) and not text_problem(item[name]):
+                    found.add(item[name])  # a code PostgreSQL could not even look up names nothing
     kpis = {k.code: k for k in KPI.objects.filter(code__in=codes["kpi"]).only("pk", "code", "name", "unit")}
     initiatives = dict(Initiative.objects.filter(code__in=codes["initiative"]).values_list("code", "pk"))
     rows, errors = [], {}
@@ -196,6 +197,8 @@ def _read_row(item: dict, kpis: dict, initiatives: dict, plain_dates: bool = Fal
     note = item.get("note", "")
     if not isinstance(note, str):
         problems["note"] = ["A note is text."]
+    elif problem := text_problem(note):
+        problems["note"] = [f"This note {problem}."]
     elif len(note) > _NOTE_LIMIT:
         problems["note"] = [f"A note is at most {_NOTE_LIMIT} characters; this one has {len(note)}."]
     if problems:

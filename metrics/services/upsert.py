@@ -71,7 +71,8 @@ def _stage(rows: list[Row]) -> None:
             cursor.execute(f"TRUNCATE {STAGE}")
             buffer = io.StringIO()
             for r in rows:
-                note = r.note.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
+                # COPY's text format: backslash escapes keep tabs and line breaks exactly as sent.
+                note = r.note.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
                 initiative = "\\N" if r.initiative_id is None else r.initiative_id
                 buffer.write(f"{r.kpi_id}\t{initiative}\t{r.observed_at.isoformat()}\t{r.value}\t{note}\n")
             buffer.seek(0)
