@@ -332,6 +332,9 @@ class MetricSource(models.Model):
     last_run_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # A person asked for a pull ("pull now") that has not started yet: the request itself is
+    # the promise, so a broker that is down when it is asked loses nothing (the sweeper sends it).
+    pull_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     history = HistoricalRecords(excluded_fields=["last_status", "last_run_at", "last_success_at", "last_error"])
 
     class Meta:

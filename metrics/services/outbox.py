@@ -84,8 +84,13 @@ _PATIENT = {"max_retries": 3, "interval_start": 0, "interval_step": 1, "interval
 
 
 def pull_enqueue(*, source_id: int, trigger: str) -> None:
-    """Ask a worker to pull a source (or pull it here, when jobs are in-process)."""
-    _task(_PULL_SOURCE).delay(source_id, trigger=trigger)
+    """Ask a worker to pull a source (or pull it here, when jobs are in-process). A web request
+    sends once and moves on: with the broker down the request stays recorded on the source
+    (``pull_requested_at``) and the sweeper sends it."""
+    try:
+        _task(_PULL_SOURCE).apply_async(args=[source_id], kwargs={"trigger": trigger}, retry=False)
+    except Exception:  # the recorded request is the promise; the sweeper keeps it
+        logger.warning("could not enqueue the pull of source %s; the sweeper will", source_id, exc_info=True)
 
 
 def csv_import_check_enqueue(*, import_id: int) -> None:
@@ -135,6 +140,15 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
     pull_grace = timedelta(seconds=settings.METRIC_PULL_GRACE_SECONDS)
     for source in MetricSource.objects.filter(enabled=True, kind__in=PULLED_KINDS):
         if source.pk in running:
+            continue
+        # "Pull now" asked and not started after a grace period: its message was lost.
+        if source.pull_requested_at is not None and source.pull_requested_at < now - pull_grace:
+            _enqueue(
+                lambda s=source: _task(_PULL_SOURCE).apply_async(
+                    args=[s.pk], kwargs={"trigger": PullTrigger.MANUAL}, retry=True, retry_policy=_PATIENT
+                )
+            )
+            result.pulls_enqueued.append(source.pk)
             continue
         last = latest_start.get(source.pk)
         try:

@@ -40,6 +40,8 @@ def source_pull(
     now = timezone.now()
     # Committed on its own, so a run cut short by a killed worker is still visible.
     run = PullRun.objects.create(source=source, trigger=trigger, attempt=attempt, started_at=now)
+    # A pull asked for before this one started is this one: the request is met.
+    MetricSource.objects.filter(pk=source.pk, pull_requested_at__lte=now).update(pull_requested_at=None)
     try:
         reading = read_source(source, now=now)
     except SourceError as exc:
@@ -134,7 +136,10 @@ def source_save(*, source: MetricSource, by=None) -> MetricSource:
 
 
 def source_pull_now(*, source: MetricSource, by) -> None:
-    """The admin's "pull now": queue a pull at once (or run it, when jobs are in-process).
+    """The admin's "pull now": recorded on the source, then queued at once (or run, when jobs are
+    in-process); a broker that is down loses nothing: the sweeper sends the recorded request.
     Admins only: a pull reaches outside the company's network, on their say."""
     writes.refuse_unless(by, "metrics.change_metricsource", source, "Only admins pull a metric source now.")
+    # Recorded first, in the caller's transaction: if the message is lost, the sweeper sends it.
+    MetricSource.objects.filter(pk=source.pk).update(pull_requested_at=timezone.now())
     transaction.on_commit(lambda: outbox.pull_enqueue(source_id=source.pk, trigger=PullTrigger.MANUAL))

@@ -23,6 +23,7 @@ from django.utils import timezone
 from metrics.models import Measurement, MetricSource, MonthlySnapshot, PullRun, RollUpDue, SourceMapping
 from metrics.services.ingest import measurements_ingest
 from metrics.services.outbox import sweep
+from metrics.services.pulls import source_pull_now
 from metrics.services.upsert import Row
 from metrics.tasks import pull_source
 from scoreboard.celery import app
@@ -241,6 +242,37 @@ def test_values_logged_while_redis_is_down_are_stored_and_rolled_up_once_it_retu
     wait_for(lambda: MonthlySnapshot.objects.filter(kpi=kpi, initiative=None).exists(), what="the caught-up roll-up")
     assert MonthlySnapshot.objects.get(kpi=kpi, initiative=None).value == Decimal(12)
     wait_for(lambda: not RollUpDue.objects.exists(), what="the owed roll-up to be cleared")
+
+
+def test_pull_now_while_redis_is_down_answers_at_once_and_the_sweeper_pulls_once_it_returns(
+    workers, slow_then_fast_source, fake_source, admin_user, settings
+):
+    # Issue 15, defect 6: "pull now" answered 500 with Redis down, and the request was lost.
+    source, state = slow_then_fast_source
+    state["hang"] = False
+    workers("steady")
+    _stop_redis()
+    try:
+        started = time.monotonic()
+        source_pull_now(source=source, by=admin_user)  # no transaction here: on_commit runs at once
+        took = time.monotonic() - started
+        assert took < 10, f"asking for a pull waited {took:.1f} s on a dead broker"
+        source.refresh_from_db()
+        assert source.pull_requested_at is not None
+        assert not PullRun.objects.exists()
+    finally:
+        _start_redis()
+
+    settings.METRIC_PULL_GRACE_SECONDS = 0
+    result = sweep(now=timezone.now() + timedelta(seconds=1))
+
+    assert result.pulls_enqueued == [source.pk]
+    wait_for(lambda: PullRun.objects.filter(status="succeeded").exists(), what="the asked-for pull to complete")
+    assert list(PullRun.objects.values_list("trigger", flat=True)) == ["manual"]
+    assert Measurement.objects.get().value == Decimal(64)
+    source.refresh_from_db()
+    assert source.pull_requested_at is None
+    assert sweep(now=timezone.now() + timedelta(seconds=1)).pulls_enqueued == []  # asked once, pulled once
 
 
 def _writing_measurements() -> bool:
