@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,17 +20,21 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from initiatives.models import Initiative
-from scoreboard.months import month_of
+from scoreboard.months import FIRST_MONTH, month_of, start_of_month
 from scoreboard.writes import text_problem
 
 from ..models import KPI, Measurement, MetricSource, SourceKind
 from .outbox import roll_ups_request
 from .upsert import Row, upsert
 
+# Observations before the months the product speaks of (scoreboard.months) are refused.
+EARLIEST_OBSERVATION = start_of_month(FIRST_MONTH)
 # Clock skew we tolerate before calling an observation "in the future".
 FUTURE_TOLERANCE = timedelta(minutes=5)
 # The largest magnitude a measurement column holds (20 digits, 6 of them decimals).
 VALUE_LIMIT = Decimal("1e14")
+VALUE_PLACES = 6
+VALUE_STEP = Decimal(1).scaleb(-VALUE_PLACES)  # the smallest non-zero value stored
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ def measurement_problem(
         return "value", f"value {value} is not a finite number"
     if abs(value) >= VALUE_LIMIT:
         return "value", f"value {value} is too large to store"
+    if value and abs(value) < VALUE_STEP:
+        return "value", f"value {value} is smaller than the {VALUE_PLACES} decimal places a value keeps"
     if kpi.unit == "percent" and not 0 <= value <= 100:
         return "value", f"{kpi.name} is a percentage: {value} is outside 0 to 100"
     if kpi.unit in ("count", "days", "hours", "minutes") and value < 0:
@@ -69,6 +75,11 @@ def measurement_problem(
         return "initiative", f"{kpi.name} is measured company-wide: it takes no initiative"
     if timezone.is_naive(observed_at):
         return "observed_at", "the observed time has no time zone"
+    if observed_at < EARLIEST_OBSERVATION:
+        return (
+            "observed_at",
+            f"the observed time is before {FIRST_MONTH:%B %Y}: the scoreboard keeps no earlier figures",
+        )
     if observed_at > now + FUTURE_TOLERANCE:
         return "observed_at", f"the observed time {timezone.localtime(observed_at):%Y-%m-%d %H:%M} is in the future"
     return None
@@ -94,7 +105,13 @@ _UNIT_WORDS = {
     "minute": "minutes",
     "minutes": "minutes",
 }
-_TYPED_VALUE = re.compile(r"(?P<pre>€)?\s*(?P<number>[+-]?(\d+(\.\d*)?|\.\d+))\s*(?P<unit>[^\d\s.+-]*)")
+# ASCII digits only (other scripts' digits are not read as numbers); any space, a non-breaking one too.
+_TYPED_VALUE = re.compile(r"(?P<pre>€)?\s*(?P<number>[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+))\s*(?P<unit>[^0-9\s.+-]*)")
+
+
+# A number as people and machines write it: ASCII digits, a point, an exponent; not "1_000",
+# not digits of other scripts, not "NaN" (which Decimal alone would all read).
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 
 def read_value(value, kpi: KPI | None) -> tuple[Decimal | None, str]:
@@ -107,10 +124,8 @@ def read_value(value, kpi: KPI | None) -> tuple[Decimal | None, str]:
     if not isinstance(value, str):
         return Decimal(str(value)), ""
     text = value.strip()
-    try:
-        return Decimal(text), ""  # the usual case, a plain number: no pattern to match
-    except InvalidOperation:
-        pass
+    if _PLAIN_NUMBER.fullmatch(text):
+        return Decimal(text), ""  # the usual case, a plain number
     if not text:
         return None, "Enter the value."
     if "," in text:

@@ -90,3 +90,11 @@ def test_the_apps_layering_holds():
     )
     assert linted.returncode == 0, linted.stdout[-3000:]
     assert "Contracts: 2 kept, 0 broken." in linted.stdout
+
+
+@pytest.mark.parametrize("weak", ["changeme", "x" * 60, "django-insecure-" + "abcdefghij" * 5])
+def test_production_refuses_to_start_with_a_weak_secret_key(weak):
+    result = _manage("check", **{**PRODUCTION, "SECRET_KEY": weak})
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak for production" in result.stderr
