@@ -53,11 +53,13 @@ system-packages:
 	    else echo "The tests need:$$missing. Install them: sudo apt-get install$$missing" >&2; exit 1; fi; \
 	  fi
 
-## ruff, the format, the layering of the apps (import-linter, pyproject.toml) and the migrations.
+## ruff, the format, the layering of the apps (import-linter), bandit against its reviewed baseline
+## (bandit-baseline.json: a new medium finding fails), and the migrations.
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/bandit -q -c pyproject.toml -r scoreboard initiatives metrics governance -ll -b bandit-baseline.json
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: $(VENV)/.dev
