@@ -194,7 +194,14 @@ def _find(document, path: str):
 
 def _read_prometheus(source: MetricSource, now: datetime) -> Reading:
     base = source.url.rstrip("/")
-    at = undated_moment(source, now).timestamp()
+    # What a pull observes: an instant query reads the value at the pull's own time, stored at the
+    # start of the source's period (its hour or day), so a later pull in the period corrects it
+    # with the current value. A range query reads its completed steps, on a grid that stays put
+    # from one pull to the next (so a resend stores nothing twice).
+    observed = undated_moment(source, now)
+    at = now.timestamp()
+    step = max(int(source.step_seconds or 1), 1)
+    grid_end = int(at) // step * step
     codes = dict(Initiative.objects.values_list("code", "pk"))
     reading = Reading()
     # One deadline for the whole pull, however many queries it takes, so the task's time
@@ -205,12 +212,12 @@ def _read_prometheus(source: MetricSource, now: datetime) -> Reading:
             url = f"{base}/api/v1/query_range"
             params = {
                 "query": mapping.expression,
-                "start": f"{at - source.lookback_hours * 3600:.0f}",
-                "end": f"{at:.0f}",
+                "start": str(grid_end - source.lookback_hours * 3600),
+                "end": str(grid_end),
                 "step": str(source.step_seconds),
             }
         else:
-            url, params = f"{base}/api/v1/query", {"query": mapping.expression, "time": f"{at:.0f}"}
+            url, params = f"{base}/api/v1/query", {"query": mapping.expression, "time": f"{at:.3f}"}
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise SourceError(f"timed out after {source.timeout_seconds} s across the queries", transient=True)
@@ -232,12 +239,22 @@ def _read_prometheus(source: MetricSource, now: datetime) -> Reading:
                 "or name the label that carries the initiative code",
                 transient=False,
             )
+        if not series:
+            # A misspelled metric or label matches nothing: that is a failure, not "no news".
+            raise SourceError(
+                f"the query for {mapping.kpi.code} matched no series: check the metric's and labels' names",
+                transient=False,
+            )
         for one in series:
-            _prometheus_series(one, mapping, codes, reading)
+            _prometheus_series(one, mapping, codes, reading, observed=None if source.lookback_hours else observed)
     return reading
 
 
-def _prometheus_series(series, mapping: SourceMapping, codes: dict[str, int], reading: Reading) -> None:
+def _prometheus_series(
+    series, mapping: SourceMapping, codes: dict[str, int], reading: Reading, *, observed: datetime | None = None
+) -> None:
+    """One series' samples as rows; ``observed``: the moment an instant query's value counts for
+    (its sample's own time is only when the query ran)."""
     if not isinstance(series, dict):
         raise SourceError(f"the answer for {mapping.kpi.code} holds a series that is not an object", transient=False)
     labels = series.get("metric") or {}
@@ -263,7 +280,7 @@ def _prometheus_series(series, mapping: SourceMapping, codes: dict[str, int], re
             row = Row(
                 mapping.kpi_id,
                 initiative_id,
-                _moment(timestamp, mapping.kpi.code),
+                observed or _moment(timestamp, mapping.kpi.code),
                 _number(value, f"{mapping.kpi.code} sample"),
             )
         except ValueError as exc:
