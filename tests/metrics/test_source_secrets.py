@@ -54,10 +54,13 @@ def test_a_variable_the_operator_lists_may_be_read(admin_user, fake_source):
     assert source.headers == {"Authorization": {"env": "LEGACY_REPORTING_TOKEN"}}
 
 
-def test_a_source_stored_before_the_rule_sends_nothing_and_fails_in_words(fake_source, kpi, initiative_a, monkeypatch):
+@pytest.mark.parametrize("kind", ["http_json", "prometheus"])
+def test_a_source_stored_before_the_rule_sends_nothing_and_fails_in_words(
+    fake_source, kpi, initiative_a, monkeypatch, kind
+):
     # Written straight to the table, as a source saved before the rule existed would be.
     monkeypatch.setenv("SECRET_KEY", "the-servers-own-secret")
-    source = MetricSource.objects.create(**_http_source(fake_source, "SECRET_KEY"))
+    source = MetricSource.objects.create(**_http_source(fake_source, "SECRET_KEY") | {"kind": kind})
     SourceMapping.objects.create(source=source, kpi=kpi, initiative=initiative_a, expression="$.score")
     fake_source.json("/quality", {"measured_at": OBSERVED, "score": 1})
 
