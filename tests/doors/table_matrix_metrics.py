@@ -4,6 +4,8 @@ the metric sources)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from governance.models import MatrixDecision, MatrixVersion
 from initiatives.models import WorkflowChange
 from metrics.models import KPI, Measurement, MetricSource, SourceMapping, Target
@@ -18,6 +20,8 @@ DATES = "dates out of range"
 KPI_EXECUTIVES = "a KPI is answered for by executives"
 TARGET_ORDER = "a target's thresholds run in order"
 SECRETS = "a source's credentials are never stored"
+SERVER_SECRETS = "a source reads only the variables meant for sources"
+VALUES = "a value is a number as people write it"
 
 # --- Stale edits of a matrix decision ----------------------------------------------------------------------------
 
@@ -213,7 +217,47 @@ NOT_REPORTED_DOORS = [
          what="source mapping, inline on the source's page"),
 ]  # fmt: skip
 
+BEFORE_2000 = date(1999, 12, 1)
+TOO_EARLY = "before January 2000"
+
+
+def _typed(value):
+    """A measurement of initiative A's KPI, the value as given, on each people's and machines' path."""
+    day = m.RECENT
+    return {
+        "page": lambda w, c: Send(
+            "POST", f"/my/{w.initiative_a.code}/log/",
+            {"kpi": w.kpi.code, "period": day.isoformat(), "value": value, "note": ""},
+        ),
+        "api": lambda w, c: Send(
+            "POST", "/api/v1/measurements/",
+            {"kpi": w.kpi.code, "initiative": w.initiative_a.code, "observed_at": m.moment(day), "value": value},
+            json=True,
+        ),
+        "csv": lambda w, c: Send(
+            "POST", f"/my/{w.initiative_a.code}/csv/upload/",
+            file=f"{CSV_HEADER}\n{w.kpi.code},{day.isoformat()},{value},\n".encode(),
+        ),
+    }  # fmt: skip
+
+
+VALUE_DOORS = [
+    Door(VALUES, "page", "ops_lead_a", Measurement, _typed("1_000")["page"], 400, "is not a number", what="1_000"),
+    Door(VALUES, "api", "ops_lead_a", Measurement, _typed("1_000")["api"], 400, "is not a number", what="1_000"),
+    Door(VALUES, "csv", "ops_lead_a", Measurement, _typed("1_000")["csv"], 409, "is not a number", what="1_000",
+         note=CSV_NOTE),
+    Door(VALUES, "api", "ops_lead_a", Measurement, _typed("NaN")["api"], 400, "is not a number", what="NaN"),
+    Door(VALUES, "api", "ops_lead_a", Measurement, _typed("1e-999999")["api"], 400, "smaller than the 6 decimal",
+         what="a value too small to keep"),
+]  # fmt: skip
+
 FUTURE_DOORS = [
+    Door(DATES, "page", "ops_lead_a", Measurement, _log(_its_kpi, BEFORE_2000), 400, TOO_EARLY,
+         what="measurement before 2000, the quick form"),
+    Door(DATES, "api", "ops_lead_a", Measurement, _push(_its_kpi, BEFORE_2000), 400, TOO_EARLY,
+         what="measurement before 2000"),
+    Door(DATES, "csv", "ops_lead_a", Measurement, _csv(_its_kpi, BEFORE_2000), 409, TOO_EARLY,
+         what="measurement before 2000", note=CSV_NOTE),
     Door(DATES, "page", "ops_lead_a", Measurement, _log(_its_kpi, m.FUTURE), 400, "is in the future",
          what="measurement, the quick form"),
     Door(DATES, "api", "ops_lead_a", Measurement, _push(_its_kpi, m.FUTURE), 400, "is in the future",
@@ -273,6 +317,25 @@ def _source_admin(w, c):
     return Send("POST", url, data)
 
 
+def _server_secret_header(w, c):
+    url = "/admin/metrics/metricsource/add/"
+    data = admin_form(
+        c,
+        url,
+        name="Claims system",
+        kind="http_json",
+        url="https://claims.example.com/metrics",
+        headers='{"Authorization": {"env": "SECRET_KEY"}}',
+    )
+    return Send("POST", url, data)
+
+
+def _own_database(w, c):
+    url = "/admin/metrics/metricsource/add/"
+    data = admin_form(c, url, name="Warehouse", kind="sql", connection_env="DATABASE_URL", query="select 1")
+    return Send("POST", url, data)
+
+
 DEFINITION_DOORS = [
     Door(KPI_EXECUTIVES, "api", "admin_user", KPI, _kpi_api, 400, "is not an active executive"),
     Door(KPI_EXECUTIVES, "admin", "admin_user", KPI, _kpi_admin, 200, "is not an active executive"),
@@ -281,7 +344,11 @@ DEFINITION_DOORS = [
     Door(TARGET_ORDER, "admin", "admin_user", KPI, _target_inline, 200, "Thresholds must run",
          what="inline on the KPI's page"),
     Door(SECRETS, "admin", "admin_user", MetricSource, _source_admin, 200, "carries a credential"),
+    Door(SERVER_SECRETS, "admin", "admin_user", MetricSource, _server_secret_header, 200,
+         "SECRET_KEY is not a variable metric sources may read", what="a credential header"),
+    Door(SERVER_SECRETS, "admin", "admin_user", MetricSource, _own_database, 200,
+         "DATABASE_URL is not a variable metric sources may read", what="a SQL source's database URL"),
 ]  # fmt: skip
 
 
-DOORS = [*STALE_DOORS, *PUBLISHED_DOORS, *NOT_REPORTED_DOORS, *FUTURE_DOORS, *DEFINITION_DOORS]
+DOORS = [*STALE_DOORS, *PUBLISHED_DOORS, *NOT_REPORTED_DOORS, *FUTURE_DOORS, *VALUE_DOORS, *DEFINITION_DOORS]

@@ -51,6 +51,8 @@ RULES = [
     table_matrix_metrics.KPI_EXECUTIVES,
     table_matrix_metrics.TARGET_ORDER,
     table_matrix_metrics.SECRETS,
+    table_matrix_metrics.SERVER_SECRETS,
+    table_matrix_metrics.VALUES,
 ]
 DOORS: list[Door] = sorted(
     [*table_initiatives.DOORS, *table_registers.DOORS, *table_matrix_metrics.DOORS],
