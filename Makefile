@@ -42,11 +42,14 @@ pytest:
 	  if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 # What the tests drive for real: Debian's Chromium (Playwright's own browser download fails on
-# closed networks), PostgreSQL, Redis and Prometheus. Installed when missing and we may (root).
+# closed networks), PostgreSQL, Redis, Prometheus, and nginx with openssl (the TLS proxy).
+# Installed when missing and we may (root).
 system-packages:
 	@missing=""; \
 	  command -v chromium >/dev/null || missing="$$missing chromium"; \
 	  command -v prometheus >/dev/null || missing="$$missing prometheus"; \
+	  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing="$$missing nginx"; \
+	  command -v openssl >/dev/null || missing="$$missing openssl"; \
 	  ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	  command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	  if [ -n "$$missing" ]; then \

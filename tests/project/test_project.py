@@ -1,12 +1,15 @@
 """Project-level guarantees: production settings are safe, migrations match the models."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+
+from tests.proxied_site import compose_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,6 +34,20 @@ PRODUCTION = {
 def test_production_settings_pass_the_deploy_check_at_warning_level():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_docker_composes_environment_passes_the_deploy_check():
+    # What `web` runs with, its ${VAR:-default}s at their defaults and only the secret ours.
+    environment = compose_environment("web") | {"SECRET_KEY": PRODUCTION["SECRET_KEY"]}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **environment)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("service", ["web", "worker", "beat"])
+def test_every_variable_docker_compose_sets_is_one_the_settings_read(service):
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', (ROOT / "scoreboard" / "settings.py").read_text()))
+
+    assert set(compose_environment(service)) - read == set()
 
 
 def test_production_refuses_to_start_without_a_secret_key():

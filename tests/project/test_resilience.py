@@ -27,6 +27,7 @@ from metrics.services.pulls import source_pull_now
 from metrics.services.upsert import Row
 from metrics.tasks import pull_source
 from scoreboard.celery import app
+from tests.worker import shared_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,18 +44,13 @@ def _real_stack_only():
     app.conf.task_always_eager = previous
 
 
-def _database_url() -> str:
-    s = connection.settings_dict  # the test database, which the worker must share
-    return f"postgres://{s['USER']}:{s['PASSWORD'] or ''}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-
-
 class Worker:
     """A `celery worker` process with one pool child, as in production but smaller."""
 
     def __init__(self, name: str):
         env = {
             **os.environ,
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": shared_database_url(),
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "METRIC_SOURCE_ALLOWED_HOSTS": "127.0.0.1",
             "CELERY_TASK_ALWAYS_EAGER": "false",
@@ -291,7 +287,7 @@ def test_a_worker_killed_while_storing_a_pull_leaves_no_partial_data(workers, ci
     kpi = factories.KPIFactory(accountable_executive=cio, co_accountable_executive=coo, unit="count", code="cases")
     rows = 150_000  # enough that storing them takes seconds, so the kill lands inside the transaction
     # Another database on the same server (the app's own is refused as a source): the query needs no table.
-    monkeypatch.setenv("SCOREBOARD_SOURCE_FEED_URL", _database_url().rsplit("/", 1)[0] + "/postgres")
+    monkeypatch.setenv("SCOREBOARD_SOURCE_FEED_URL", shared_database_url().rsplit("/", 1)[0] + "/postgres")
     source = MetricSource.objects.create(
         name="Feed",
         kind="sql",
