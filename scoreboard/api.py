@@ -158,7 +158,8 @@ class Pages(PageNumberPagination):
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    type=str,
+    # The bounds idempotent() holds it to, so a client reading the schema is not refused by surprise.
+    type={"type": "string", "minLength": 1, "maxLength": 255},
     location=OpenApiParameter.HEADER,
     required=False,
     description="Any unique string up to 255 characters. A retry with the same key and body stores nothing "
