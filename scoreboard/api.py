@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from .models import IdempotencyRecord, IntegrationToken
 from .services import TOKEN_ROLES, token_hash
+from .writes import text_problem
 
 # --- Signing in -------------------------------------------------------------------------------
 
@@ -180,6 +181,9 @@ def idempotent(handler):
             return Response(
                 {"detail": f"{IDEMPOTENCY_HEADER} must be 1 to 255 characters."}, status=status.HTTP_400_BAD_REQUEST
             )
+        if problem := text_problem(key):
+            # The key is looked up and kept in PostgreSQL, which refuses such text mid-request (a 500).
+            return Response({"detail": f"{IDEMPOTENCY_HEADER} {problem}."}, status=status.HTTP_400_BAD_REQUEST)
         # Read before the body is parsed; the parser then reads this copy.
         body = request._request.body
         digest = hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(), body])).hexdigest()
