@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from .models import IdempotencyRecord, IntegrationToken
 from .services import TOKEN_ROLES, token_hash
+from .writes import text_problem
 
 # --- Signing in -------------------------------------------------------------------------------
 
@@ -158,7 +159,8 @@ class Pages(PageNumberPagination):
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    type=str,
+    # The bounds idempotent() holds it to, so a client reading the schema is not refused by surprise.
+    type={"type": "string", "minLength": 1, "maxLength": 255},
     location=OpenApiParameter.HEADER,
     required=False,
     description="Any unique string up to 255 characters. A retry with the same key and body stores nothing "
@@ -179,6 +181,9 @@ def idempotent(handler):
             return Response(
                 {"detail": f"{IDEMPOTENCY_HEADER} must be 1 to 255 characters."}, status=status.HTTP_400_BAD_REQUEST
             )
+        if problem := text_problem(key):
+            # The key is looked up and kept in PostgreSQL, which refuses such text mid-request (a 500).
+            return Response({"detail": f"{IDEMPOTENCY_HEADER} {problem}."}, status=status.HTTP_400_BAD_REQUEST)
         # Read before the body is parsed; the parser then reads this copy.
         body = request._request.body
         digest = hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(), body])).hexdigest()
@@ -234,6 +239,7 @@ _ERRORS = {
     "403": ("Signed in, but this role or person may not do this.", "Error"),
     "404": ("No such object.", "Error"),
     "409": ("It changed since you read it (or the Idempotency-Key was used with another request).", "Error"),
+    "415": ("The body is not in a media type the API reads (its Content-Type is missing or another).", "Error"),
 }
 
 
@@ -254,6 +260,8 @@ def document_errors(result, generator, request, public):
                 codes += ["400", "409"]
             if method in ("put", "patch", "delete"):
                 codes.append("409")  # changed since it was read, or still needed by other records
+            if "requestBody" in operation:
+                codes.append("415")  # DRF picks a parser by Content-Type: none, or one it lacks, is refused
             responses = operation.setdefault("responses", {})
             for code in codes:
                 description, schema = _ERRORS[code]
