@@ -239,6 +239,7 @@ _ERRORS = {
     "403": ("Signed in, but this role or person may not do this.", "Error"),
     "404": ("No such object.", "Error"),
     "409": ("It changed since you read it (or the Idempotency-Key was used with another request).", "Error"),
+    "413": ("The body is larger than the server reads (MAX_REQUEST_BODY_BYTES); the answer says the limit.", "Error"),
     "415": ("The body is not in a media type the API reads (its Content-Type is missing or another).", "Error"),
 }
 
@@ -261,6 +262,7 @@ def document_errors(result, generator, request, public):
             if method in ("put", "patch", "delete"):
                 codes.append("409")  # changed since it was read, or still needed by other records
             if "requestBody" in operation:
+                codes.append("413")  # a body over the limit (scoreboard/middleware.py)
                 codes.append("415")  # DRF picks a parser by Content-Type: none, or one it lacks, is refused
             responses = operation.setdefault("responses", {})
             for code in codes:

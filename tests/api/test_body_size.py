@@ -57,6 +57,16 @@ def test_a_body_over_the_limit_is_refused_with_a_json_413_saying_the_limit(clien
     assert not Measurement.objects.exists()
 
 
+def test_the_schema_documents_the_413_on_every_operation_that_takes_a_body(client, admin_user):
+    client.force_login(admin_user)
+    paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
+
+    operations = [op for ops in paths.values() for op in ops.values() if "requestBody" in op]
+
+    assert operations
+    assert all("MAX_REQUEST_BODY_BYTES" in op["responses"]["413"]["description"] for op in operations)
+
+
 def test_a_body_too_large_found_while_reading_is_a_json_413_under_the_api():
     request = RequestFactory().post(BULK)
 
