@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 
@@ -81,8 +81,17 @@ def measurement_problem(
             f"the observed time is before {FIRST_MONTH:%B %Y}: the scoreboard keeps no earlier figures",
         )
     if observed_at > now + FUTURE_TOLERANCE:
-        return "observed_at", f"the observed time {timezone.localtime(observed_at):%Y-%m-%d %H:%M} is in the future"
+        return "observed_at", f"the observed time {_shown(observed_at)} is in the future"
     return None
+
+
+def _shown(moment: datetime) -> str:
+    """A moment as a person reads it, in the site's time zone; at the calendar's edge (9999-12-31
+    in UTC is the year 10000 east of it) in UTC, said so."""
+    try:
+        return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+    except OverflowError:
+        return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 # --- Reading a value as people and machines send it: the same on every path ------------------
@@ -230,14 +239,24 @@ def _read_row(item: dict, kpis: dict, initiatives: dict, plain_dates: bool = Fal
 _NAIVE = object()  # a date and time without its time zone
 
 
-@lru_cache(maxsize=4096)
 def _start_of_day(text: str):
     """YYYY-MM-DD as the first moment of that day in the company's time zone (in UTC)."""
+    return _start_of_day_in(text, timezone.get_current_timezone())
+
+
+@lru_cache(maxsize=4096)  # a file repeats its days: each read once (per time zone)
+def _start_of_day_in(text: str, zone: tzinfo):
     try:
         day = date.fromisoformat(text)
     except ValueError:
         return None
-    return timezone.make_aware(datetime.combine(day, datetime.min.time())).astimezone(UTC)
+    midnight = datetime.combine(day, datetime.min.time())
+    try:
+        return timezone.make_aware(midnight, zone).astimezone(UTC)
+    except OverflowError:
+        # Year 1 east of Greenwich (or 9999 west of it) is beyond the calendar in UTC: its midnight
+        # in UTC, refused by the rules (before 2000, in the future) in their own words.
+        return midnight.replace(tzinfo=UTC)
 
 
 @lru_cache(maxsize=65_536)  # a batch repeats its observation times: parse each once
