@@ -53,22 +53,24 @@ class IngestResult:
 
 
 def measurement_problem(
-    *, kpi: KPI, initiative_id: int | None, observed_at: datetime, value, now: datetime
+    *, kpi: KPI, initiative_id: int | None, observed_at: datetime, value, now: datetime, echo_values: bool = True
 ) -> tuple[str, str] | None:
     """The field at fault and why this value cannot be stored for this KPI, in words a
-    person can act on; None if it can."""
+    person can act on; None if it can. Without ``echo_values`` the words never quote the value
+    or the time (a pull's run record: an admin reads it, and a source's data is not theirs)."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int | float):
-        return "value", f"value {value!r} is not a number"
+        return "value", f"value {value!r} is not a number" if echo_values else "the value is not a number"
     if not isinstance(value, Decimal):
         value = Decimal(str(value))
+    shown = f"value {value}" if echo_values else "the value"
     if not value.is_finite():
-        return "value", f"value {value} is not a finite number"
+        return "value", f"{shown} is not a finite number"
     if abs(value) >= VALUE_LIMIT:
-        return "value", f"value {value} is too large to store"
+        return "value", f"{shown} is too large to store"
     if value and abs(value) < VALUE_STEP:
-        return "value", f"value {value} is smaller than the {VALUE_PLACES} decimal places a value keeps"
+        return "value", f"{shown} is smaller than the {VALUE_PLACES} decimal places a value keeps"
     if kpi.unit == "percent" and not 0 <= value <= 100:
-        return "value", f"{kpi.name} is a percentage: {value} is outside 0 to 100"
+        return "value", f"{kpi.name} is a percentage: {value if echo_values else 'the value'} is outside 0 to 100"
     if kpi.unit in ("count", "days", "hours", "minutes") and value < 0:
         return "value", f"{kpi.name} is measured in {kpi.get_unit_display()}: it cannot be negative"
     if kpi.scope == "company" and initiative_id is not None:
@@ -81,7 +83,8 @@ def measurement_problem(
             f"the observed time is before {FIRST_MONTH:%B %Y}: the scoreboard keeps no earlier figures",
         )
     if observed_at > now + FUTURE_TOLERANCE:
-        return "observed_at", f"the observed time {_shown(observed_at)} is in the future"
+        when = f" {_shown(observed_at)}" if echo_values else ""
+        return "observed_at", f"the observed time{when} is in the future"
     return None
 
 
@@ -329,8 +332,11 @@ def people_source(kind: str) -> MetricSource:
     return source
 
 
-def measurements_validate(rows: list[Row], *, now: datetime | None = None) -> tuple[list[Row], list[Rejection]]:
-    """Split rows into those that can be stored and those that cannot, with reasons."""
+def measurements_validate(
+    rows: list[Row], *, now: datetime | None = None, echo_values: bool = True
+) -> tuple[list[Row], list[Rejection]]:
+    """Split rows into those that can be stored and those that cannot, with reasons (quoting the
+    values unless ``echo_values`` is False: see measurement_problem)."""
     now = now or timezone.now()
     kpis = KPI.objects.in_bulk({r.kpi_id for r in rows})
     reported = _reported_kpis({r.initiative_id for r in rows if r.initiative_id is not None})
@@ -341,7 +347,12 @@ def measurements_validate(rows: list[Row], *, now: datetime | None = None) -> tu
             ("kpi", f"KPI #{row.kpi_id} does not exist")
             if kpi is None
             else measurement_problem(
-                kpi=kpi, initiative_id=row.initiative_id, observed_at=row.observed_at, value=row.value, now=now
+                kpi=kpi,
+                initiative_id=row.initiative_id,
+                observed_at=row.observed_at,
+                value=row.value,
+                now=now,
+                echo_values=echo_values,
             )
         )
         if problem is None and row.initiative_id is not None:
@@ -385,6 +396,7 @@ def measurements_ingest(
     entered_via: str,
     now: datetime | None = None,
     all_or_nothing: bool = False,
+    echo_values: bool = True,
 ) -> IngestResult:
     """Store measurements idempotently: a key (KPI, initiative, source, observed time) seen
     before updates its value (recorded in history) or, unchanged, stores nothing.
@@ -395,7 +407,7 @@ def measurements_ingest(
     stopped broker delays a snapshot but never loses it.
     """
     now = now or timezone.now()
-    valid, rejected = measurements_validate(rows, now=now)
+    valid, rejected = measurements_validate(rows, now=now, echo_values=echo_values)
     # The same key twice in one batch: the later row wins, as a second send would.
     latest = {row.key: row for row in valid}
     result = IngestResult(rejected=rejected)
@@ -493,6 +505,7 @@ def measurements_record(
     all_or_nothing: bool = True,
     check_only: bool = False,
     now: datetime | None = None,
+    echo_values: bool = True,
 ) -> Recorded:
     """Record measurements as they are sent: the form's one value, a CSV file's rows, an API
     body. Every path reads them here, the same way (codes, dates, a value with or without its
@@ -505,7 +518,8 @@ def measurements_record(
     given as a function, called once the sender may record (its own refusal comes second).
 
     ``rows`` instead of ``items``: rows already read (a pull's, a CSV file's checked at preview),
-    judged and stored the same way. ``by`` None: the system itself (a pull), no person to check."""
+    judged and stored the same way. ``by`` None: the system itself (a pull), no person to check.
+    ``echo_values`` False: reasons that never quote a value or a time (a pull's run record)."""
     if rows is None:
         numbered, errors = read_rows(items, plain_dates=plain_dates)
         rows = [row for _, row in numbered]
@@ -517,11 +531,17 @@ def measurements_record(
         source = source()
     recorded = Recorded(errors=errors, numbered=numbered)
     if check_only or (errors and all_or_nothing):
-        _, recorded.rejected = measurements_validate(rows, now=now)
+        _, recorded.rejected = measurements_validate(rows, now=now, echo_values=echo_values)
         add_rejections(errors, recorded.rejected, numbered)
         return recorded
     result = measurements_ingest(
-        rows=rows, source=source, entered_by=by, entered_via=entered_via, all_or_nothing=all_or_nothing, now=now
+        rows=rows,
+        source=source,
+        entered_by=by,
+        entered_via=entered_via,
+        all_or_nothing=all_or_nothing,
+        now=now,
+        echo_values=echo_values,
     )
     recorded.rejected = result.rejected
     add_rejections(errors, result.rejected, numbered)
