@@ -105,7 +105,8 @@ class Record:
 
 
 def decode(data: bytes) -> str:
-    """The file's text: UTF-8, with or without a byte-order mark."""
+    """The file's text: UTF-8, with or without a byte-order mark. What cannot be read is refused
+    naming the row and the column it is in, so the person can find it."""
     if not data.strip():
         raise CsvRefused("The file is empty.")
     if len(data) > MAX_BYTES:
@@ -115,12 +116,37 @@ def decode(data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        where = _where(data[: error.start].decode("utf-8-sig", errors="replace"))
         raise CsvRefused(
-            f"The file is not UTF-8 text (byte {error.start + 1} cannot be read): save it as “CSV UTF-8”."
+            f"{where}: byte {error.start + 1} of the file is not UTF-8 text. Nothing was kept: save the file as "
+            "“CSV UTF-8” and upload it again."
         ) from error
     if "\x00" in text:
-        raise CsvRefused("This is not a CSV text file (it holds binary data).")
+        where = _where(text[: text.index("\x00")])
+        if where.startswith("The header"):  # a binary file, or text in another encoding (UTF-16)
+            raise CsvRefused("This is not a CSV text file (it holds binary data).")
+        raise CsvRefused(
+            f"{where}: the cell holds a NUL character, which cannot be stored. Nothing was kept: remove it and "
+            "upload the file again."
+        )
     return text
+
+
+def _where(before: str) -> str:
+    """Where in the file the text ``before`` ends: "Row 4 · value", as the preview names cells."""
+    if "\n" not in before:
+        return "The header (row 1)"
+    header = before.split("\n", 1)[0]
+    delimiter = max(DELIMITERS, key=header.count)
+    try:
+        names = [h.strip().lower() for h in next(csv.reader(io.StringIO(header), delimiter=delimiter), [])]
+        # A mark where the text ends: the row and the cell it falls in.
+        rows = list(csv.reader(io.StringIO(before + "\uffff"), delimiter=delimiter))
+    except csv.Error:
+        return "A row"
+    at = len(rows[-1]) - 1
+    column = names[at] if at < len(names) and names[at] else f"column {at + 1}"
+    return f"Row {len(rows)} · {column}"
 
 
 def layout(text: str) -> Layout:

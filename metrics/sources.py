@@ -14,7 +14,7 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 import environ
@@ -31,6 +31,7 @@ from initiatives.models import Initiative
 from . import net
 from .models import KPI, MetricSource, SourceKind, SourceMapping, UndatedPeriod
 from .secrets import env_allowed, env_refusal
+from .services.ingest import read_value
 from .services.upsert import Row
 
 # A SQL source returning more rows than this is misconfigured (a missing WHERE clause).
@@ -46,8 +47,18 @@ class SourceError(Exception):
 @dataclass
 class Reading:
     rows: list[Row] = field(default_factory=list)
-    rejections: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
+    numbers: list[int] = field(default_factory=list)  # each row's number in what the source sent
+    # (row number, field, reason): the field of a measurement at fault (kpi, initiative, observed_at,
+    # value) and why, never the value itself.
+    rejections: list[tuple[int, str, str]] = field(default_factory=list)
     read: int = 0
+
+    def add(self, number: int, row: Row) -> None:
+        self.rows.append(row)
+        self.numbers.append(number)
+
+    def reject(self, number: int, field_name: str, reason: str) -> None:
+        self.rejections.append((number, field_name, reason))
 
 
 def read_source(source: MetricSource, *, now: datetime) -> Reading:
@@ -70,30 +81,39 @@ def read_source(source: MetricSource, *, now: datetime) -> Reading:
 
 
 def _number(value, where: str) -> Decimal:
-    if isinstance(value, bool) or value is None:
+    """A value read as the intake reads one (ingest.read_value): a number, or text in plain
+    digits; not "1_000", other scripts' digits, NaN or Infinity (Decimal alone reads them all)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise ValueError(f"{where}: not a number")
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValueError(f"{where}: not a number") from None
+    number, _ = read_value(value.strip() if isinstance(value, str) else value, None)
+    if number is None:
+        raise ValueError(f"{where}: not a number")
     if not number.is_finite():
         raise ValueError(f"{where}: not a finite number")
     return number
 
 
 def _moment(value, where: str) -> datetime:
-    """An observation time from ISO 8601 text or Unix seconds; naive times are the site's zone."""
+    """An observation time from ISO 8601 text or Unix seconds, in UTC (PostgreSQL refuses offsets
+    beyond ±15:59 that Python reads); naive times are the site's zone. A time the calendar does not
+    have (year 10000 in UTC, a timestamp of 10**15 s) is refused like one that is not a time."""
     if isinstance(value, bool):
         raise ValueError(f"{where}: not a time")
-    if isinstance(value, int | float | Decimal):
-        return datetime.fromtimestamp(float(value), tz=UTC)
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        moment = parse_datetime(str(value).strip().replace("Z", "+00:00")) if value else None
-        if moment is None:
-            raise ValueError(f"{where}: not a date and time")
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+    try:
+        if isinstance(value, int | float | Decimal):
+            return datetime.fromtimestamp(float(value), tz=UTC)
+        if isinstance(value, datetime):
+            moment = value
+        else:
+            moment = parse_datetime(str(value).strip().replace("Z", "+00:00")) if value else None
+            if moment is None:
+                raise ValueError(f"{where}: not a date and time")
+        moment = moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+        return moment.astimezone(UTC)
+    except (OverflowError, OSError, ValueError) as error:
+        if str(error).startswith(where):
+            raise
+        raise ValueError(f"{where}: not a date and time the calendar has") from None
 
 
 def undated_moment(source: MetricSource, now: datetime) -> datetime:
@@ -138,12 +158,14 @@ def _fetch(source: MetricSource, url: str, *, params: dict | None = None, timeou
 
 
 def _json(body: bytes, url: str):
+    # Scheme, host and path only: a query string may carry a key.
+    shown = urlsplit(url)._replace(query="", fragment="").geturl()
     try:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
-        # Scheme, host and path only: a query string may carry a key.
-        shown = urlsplit(url)._replace(query="", fragment="").geturl()
         raise SourceError(f"the answer from {shown} is not JSON", transient=False) from None
+    except RecursionError:
+        raise SourceError(f"the answer from {shown} nests deeper than any answer is read", transient=False) from None
 
 
 def _mappings(source: MetricSource) -> list[SourceMapping]:
@@ -173,7 +195,7 @@ def _read_http_json(source: MetricSource, now: datetime) -> Reading:
         except ValueError as exc:
             raise SourceError(str(exc), transient=False) from None
         reading.read += 1
-        reading.rows.append(Row(mapping.kpi_id, mapping.initiative_id, observed_at, number))
+        reading.add(reading.read, Row(mapping.kpi_id, mapping.initiative_id, observed_at, number))
     return reading
 
 
@@ -182,6 +204,8 @@ def _find(document, path: str):
         matches = jsonpath(path).find(document)
     except (JsonPathParserError, JsonPathLexerError) as exc:
         raise SourceError(f"the JSONPath {path} is not valid: {exc}", transient=False) from None
+    except RecursionError:
+        raise SourceError(f"the answer nests too deep to follow the JSONPath {path}", transient=False) from None
     if not matches:
         raise SourceError(f"the JSONPath {path} matched nothing in the answer", transient=False)
     if len(matches) > 1:
@@ -223,13 +247,16 @@ def _read_prometheus(source: MetricSource, now: datetime) -> Reading:
             raise SourceError(f"timed out after {source.timeout_seconds} s across the queries", transient=True)
         answer = _json(_fetch(source, url, params=params, timeout=remaining), url)
         if not isinstance(answer, dict) or answer.get("status") != "success":
-            error = answer.get("error", "no reason given") if isinstance(answer, dict) else "unexpected answer"
+            error = answer.get("error") if isinstance(answer, dict) else None
+            error = error if isinstance(error, str) and error.strip() else "no reason given"
             raise SourceError(f"Prometheus refused the query for {mapping.kpi.code}: {error}", transient=False)
         data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
         series = data.get("result")
-        if data.get("resultType") not in ("vector", "matrix") or not isinstance(series, list):
+        kind = data.get("resultType")
+        if kind not in ("vector", "matrix") or not isinstance(series, list):
+            kind = kind if kind in ("scalar", "string") else "result"  # what Prometheus may say, not what anyone sent
             raise SourceError(
-                f"the query for {mapping.kpi.code} answered a {data.get('resultType') or 'result'} that is not "
+                f"the query for {mapping.kpi.code} answered a {kind} that is not "
                 "a vector or matrix of series; write it so it returns series",
                 transient=False,
             )
@@ -259,7 +286,12 @@ def _prometheus_series(
         raise SourceError(f"the answer for {mapping.kpi.code} holds a series that is not an object", transient=False)
     labels = series.get("metric") or {}
     samples = series.get("values") or ([series["value"]] if "value" in series else [])
-    if not isinstance(labels, dict) or not all(isinstance(s, list) and len(s) == 2 for s in samples):
+    if (
+        not isinstance(labels, dict)
+        or not isinstance(samples, list)
+        or not samples  # Prometheus answers no series without a sample: this is not its answer
+        or not all(isinstance(s, list) and len(s) == 2 for s in samples)
+    ):
         raise SourceError(
             f"the answer for {mapping.kpi.code} has samples that are not [time, value] pairs", transient=False
         )
@@ -267,26 +299,26 @@ def _prometheus_series(
     problem = None
     if mapping.initiative_label:
         code = labels.get(mapping.initiative_label)
-        initiative_id = codes.get(code)
+        initiative_id = codes.get(code) if isinstance(code, str) else None  # a list or an object names none
         if initiative_id is None:
             problem = f"label {mapping.initiative_label} names no initiative"
     for timestamp, value in samples:
         reading.read += 1
         number = reading.read
         if problem:
-            reading.rejections.append((number, f"{mapping.kpi.code}: {problem}"))
+            reading.reject(number, "initiative", f"{mapping.kpi.code}: {problem}")
             continue
         try:
-            row = Row(
-                mapping.kpi_id,
-                initiative_id,
-                observed or _moment(timestamp, mapping.kpi.code),
-                _number(value, f"{mapping.kpi.code} sample"),
+            moment = observed or _moment(timestamp, f"{mapping.kpi.code} sample time")
+        except ValueError as exc:
+            reading.reject(number, "observed_at", str(exc))
+            continue
+        try:
+            reading.add(
+                number, Row(mapping.kpi_id, initiative_id, moment, _number(value, f"{mapping.kpi.code} sample"))
             )
         except ValueError as exc:
-            reading.rejections.append((number, str(exc)))
-            continue
-        reading.rows.append(row)
+            reading.reject(number, "value", str(exc))
 
 
 # --- SQL --------------------------------------------------------------------------------------
@@ -319,22 +351,25 @@ def _read_sql(source: MetricSource, now: datetime) -> Reading:
                 transient=False,
             )
         kpi_code, initiative_code, observed, value = record
-        if kpi_code not in kpis:
+        if not isinstance(kpi_code, str) or kpi_code not in kpis:  # an array or JSON cell names none either
             # The row's contents stay out of the run's record: the column and the reason only.
-            reading.rejections.append((number, "the KPI code (column 1) names no KPI"))
+            reading.reject(number, "kpi", "the KPI code (column 1) names no KPI")
             continue
         initiative_id = None
         if initiative_code not in (None, ""):
-            initiative_id = initiatives.get(initiative_code)
+            initiative_id = initiatives.get(initiative_code) if isinstance(initiative_code, str) else None
             if initiative_id is None:
-                reading.rejections.append((number, "the initiative code (column 2) names no initiative"))
+                reading.reject(number, "initiative", "the initiative code (column 2) names no initiative")
                 continue
         try:
-            reading.rows.append(
-                Row(kpis[kpi_code], initiative_id, _moment(observed, "observed time"), _number(value, "value"))
-            )
+            moment = _moment(observed, "observed time")
         except ValueError as exc:
-            reading.rejections.append((number, str(exc)))
+            reading.reject(number, "observed_at", str(exc))
+            continue
+        try:
+            reading.add(number, Row(kpis[kpi_code], initiative_id, moment, _number(value, "value")))
+        except ValueError as exc:
+            reading.reject(number, "value", str(exc))
     return reading
 
 
@@ -387,6 +422,9 @@ def _query(url: str, query: str, *, timeout: int) -> list[tuple]:
                 connection.close()
         elif engine.endswith("sqlite3"):
             connection = sqlite3.connect(f"file:{config['NAME']}?mode=ro", uri=True, timeout=timeout)
+            # Text that is not UTF-8 reads with replacement characters: its row is then refused like
+            # any other, where SQLite's own error would fail the pull quoting the text.
+            connection.text_factory = lambda data: data.decode("utf-8", errors="replace")
             try:
                 rows = connection.execute(query).fetchmany(SQL_MAX_ROWS + 1)
             finally:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, timedelta
 from functools import wraps
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
@@ -132,16 +135,24 @@ class RulesViewSetMixin:
         return f"Nothing was stored: only {self.who_writes} {action} a {obj._meta.verbose_name}."
 
 
+class InstantField(IsoDateTimeField):
+    """A moment in a query, read in UTC: an offset that pushes it past the calendar's edge
+    (9999-12-31T23:59-01:00) is refused on the parameter that sent it."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is not None and timezone.is_aware(moment):
+            try:
+                moment = moment.astimezone(UTC)
+            except OverflowError as error:
+                raise DjangoValidationError("That date and time is out of range.", code="invalid") from error
+        return moment
+
+
 class InstantFilter(filters.IsoDateTimeFilter):
     """A moment in a query (?observed_at__gte=...), sent to the database in UTC."""
 
-    def filter(self, qs, value):
-        if value is not None and timezone.is_aware(value):
-            try:
-                value = value.astimezone(UTC)
-            except OverflowError as error:
-                raise ValidationError({self.field_name: ["That date and time is out of range."]}) from error
-        return super().filter(qs, value)
+    field_class = InstantField
 
 
 # For a FilterSet's Meta-generated filters on moments: ``filter_overrides = INSTANT_FILTERS``.
@@ -149,9 +160,29 @@ INSTANT_FILTERS = {models.DateTimeField: {"filter_class": InstantFilter}}
 
 
 class Pages(PageNumberPagination):
+    """Pages of 100 (``page_size``, up to 1000). A page or a size that is not a whole number in
+    plain digits is a 400 naming the parameter; a page past the last, a 404."""
+
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_page_number(self, request, paginator):
+        number = request.query_params.get(self.page_query_param)
+        if number is not None and number not in self.last_page_strings and not _WHOLE.fullmatch(number):
+            raise ValidationError({self.page_query_param: ["A page is a whole number from 1, e.g. page=2."]})
+        return super().get_page_number(request, paginator)
+
+    def get_page_size(self, request):
+        size = request.query_params.get(self.page_size_query_param)
+        if size is not None and not _WHOLE.fullmatch(size):
+            raise ValidationError(
+                {self.page_size_query_param: [f"A page size is a whole number from 1 to {self.max_page_size:,}."]}
+            )
+        return super().get_page_size(request)
+
+
+_WHOLE = re.compile(r"[1-9][0-9]*", re.ASCII)
 
 
 # --- Idempotent writes -------------------------------------------------------------------------

@@ -1,16 +1,50 @@
 """How the API reads a JSON body (settings.REST_FRAMEWORK's DEFAULT_PARSER_CLASSES): as DRF does,
 but refusing with a 400 naming where, before any view sees it, what no field could store:
 
-- text holding a NUL character or a lone surrogate (PostgreSQL refuses both, mid-write);
+- text holding a NUL character or a lone surrogate (PostgreSQL refuses both, mid-write), or a
+  control character no one types (scoreboard.writes.text_problem);
+- a number that is no number: NaN, Infinity (or 1e400, which reads as it), an integer longer
+  than Python reads (DRF would answer a bare "JSON parse error", naming no field);
 - JSON nested deeper than any body of ours is (Python's parser would overflow its stack).
 """
 
 from __future__ import annotations
 
+import codecs
+import json
+import math
+
 from rest_framework.exceptions import ParseError, ValidationError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, get_encoding
 
 from .writes import text_problem
+
+
+class _NotANumber:
+    """Where a body had a number no field keeps; body_problems names the place."""
+
+    def __init__(self, why: str):
+        self.why = why
+
+
+def _constant(name: str) -> _NotANumber:
+    return _NotANumber(f"{name} is not a number: send a finite number, or text")
+
+
+def _integer(digits: str):
+    try:
+        return int(digits)
+    except ValueError:  # beyond sys.get_int_max_str_digits()
+        return _NotANumber(f"This number has {len(digits.lstrip('-')):,} digits: no field keeps it")
+
+
+def _number_problem(value) -> str:
+    if isinstance(value, _NotANumber):
+        return value.why
+    if isinstance(value, float) and not math.isfinite(value):
+        return "This number is too large for any field (it reads as infinity)"
+    return ""
+
 
 # The deepest a body of ours nests is 4 (a batch: {"measurements": [{"note": ...}]}).
 MAX_DEPTH = 32
@@ -31,6 +65,8 @@ def body_problems(data) -> dict[str, list[str]]:
         if isinstance(value, str):
             if problem := text_problem(value):
                 problems.setdefault(where or "non_field_errors", []).append(f"This text {problem}.")
+        elif problem := _number_problem(value):
+            problems.setdefault(where or "non_field_errors", []).append(f"{problem}.")
         elif isinstance(value, dict):
             for key, item in value.items():
                 place = f"{where}.{key}" if where else str(key)
@@ -45,10 +81,14 @@ def body_problems(data) -> dict[str, list[str]]:
 
 class StrictJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
+        encoding = get_encoding(parser_context or {})
         try:
-            data = super().parse(stream, media_type, parser_context)
+            # NaN, Infinity and overlong integers read as markers, so that the refusal names where.
+            data = json.load(codecs.getreader(encoding)(stream), parse_constant=_constant, parse_int=_integer)
         except RecursionError as error:
             raise ParseError(f"JSON parse error - the body nests deeper than {MAX_DEPTH} levels.") from error
+        except ValueError as error:
+            raise ParseError(f"JSON parse error - {error}") from error
         problems = body_problems(data)
         if problems:
             raise ValidationError(problems)

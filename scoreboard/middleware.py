@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
+
+from .writes import text_problem
 
 
 def too_large(request, size: int | None = None) -> HttpResponse:
@@ -31,3 +36,47 @@ def body_size_limit(get_response):
         return get_response(request)
 
     return middleware
+
+
+# The admin's date drill-down (?observed_at__year=2026&...__month=3&...__day=14): Django reads each
+# part as a C long, and a longer number is a 500 there (OverflowError), not its "invalid lookup".
+_ADMIN_DATE_PART = re.compile(r".+__(year|month|day)")
+_DATE_PART = re.compile(r"[0-9]{1,4}", re.ASCII)
+
+
+def query_problems(query, *, admin: bool = False) -> dict[str, list[str]]:
+    """Each parameter of a query string that no view can read, and why: text no one types (a
+    NUL character, which no query to PostgreSQL may hold; a control character), and in the
+    admin, a date drill-down part that is no year, month or day."""
+    problems: dict[str, list[str]] = {}
+    for name, values in query.lists():
+        if problem := text_problem(name):
+            problems.setdefault("query", []).append(f"A parameter's name {problem}.")
+            continue
+        for value in values:
+            if problem := text_problem(value):
+                problems.setdefault(name, []).append(f"This parameter {problem}.")
+            elif admin and _ADMIN_DATE_PART.fullmatch(name) and not _DATE_PART.fullmatch(value):
+                problems.setdefault(name, []).append("A year, month or day is a number of at most 4 digits.")
+    return problems
+
+
+def query_guard(get_response):
+    """Refuse (400, naming each parameter and why) a query string holding what no view can read,
+    before any view or filter sends it to the database: JSON under /api/, text elsewhere."""
+
+    def middleware(request):
+        problems = query_problems(request.GET, admin=request.path.startswith(_admin_prefix())) if request.GET else {}
+        if not problems:
+            return get_response(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse(problems, status=400)
+        lines = [f"{name}: {' '.join(reasons)}" for name, reasons in problems.items()]
+        text = "The address's query cannot be read; nothing was done.\n" + "\n".join(lines)
+        return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+
+    return middleware
+
+
+def _admin_prefix() -> str:
+    return reverse("admin:index")

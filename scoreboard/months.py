@@ -5,6 +5,7 @@ TruncMonth takes it.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from django.utils import timezone
@@ -13,15 +14,15 @@ from django.utils import timezone
 # (404), so month arithmetic and time zones never reach the calendar's edges (year 1, 9999).
 FIRST_MONTH = date(2000, 1, 1)
 LAST_MONTH = date(2099, 12, 1)
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}(-01)?", re.ASCII)
 
 
 def month_named(text: str) -> date:
     """The month ``YYYY-MM`` (or its first day, ``YYYY-MM-01``) names, as its first day.
     ValueError when it names none, or one outside FIRST_MONTH to LAST_MONTH."""
-    parts = str(text).split("-")
-    if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "01"):
+    if not _MONTH.fullmatch(str(text)):  # int() alone would read "2_026" and other scripts' digits
         raise ValueError(f"{text!r} is not a month written as YYYY-MM")
-    month = date(int(parts[0]), int(parts[1]), 1)
+    month = date(int(text[:4]), int(text[5:7]), 1)
     if not FIRST_MONTH <= month <= LAST_MONTH:
         raise ValueError(f"{text!r} is outside {FIRST_MONTH:%Y-%m} to {LAST_MONTH:%Y-%m}")
     return month

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A body over DATA_UPLOAD_MAX_MEMORY_SIZE is refused before anything reads it (413, JSON under /api/).
     "scoreboard.middleware.body_size_limit",
+    # A query string holding a NUL or a control character is refused (400 naming the parameter).
+    "scoreboard.middleware.query_guard",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

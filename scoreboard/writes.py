@@ -14,13 +14,16 @@ its words, the model's own validation keyed by field, the stale-edit message.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
+
+from .months import FIRST_MONTH, LAST_MONTH, last_day
 
 # django-simple-history keeps a change reason of at most 100 characters.
 REASON_MAX = 100
@@ -86,7 +89,8 @@ def add_error(errors: dict[str, list[str]], key: str, message: str) -> None:
 
 def collect_errors(errors: dict[str, list[str]], obj: models.Model, *, prefix: str = "", exclude=None) -> None:
     """The model's own field and ``clean()`` checks, keyed by field (``"<prefix>.<field>"`` for a
-    row of a list). Table constraints back them up, and would only speak of the row."""
+    row of a list), and what no field keeps (``value_errors``). Table constraints back them up,
+    and would only speak of the row."""
     try:
         obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
@@ -94,6 +98,32 @@ def collect_errors(errors: dict[str, list[str]], obj: models.Model, *, prefix: s
             key = name if not prefix else prefix if name == "__all__" else f"{prefix}.{name}"
             for message in messages:
                 add_error(errors, key, message)
+    for name, messages in value_errors(obj, exclude=exclude).items():
+        key = f"{prefix}.{name}" if prefix else name
+        if key not in errors:  # one reason per field: the model's own comes first
+            for message in messages:
+                add_error(errors, key, message)
+
+
+def value_errors(obj: models.Model, *, exclude=None) -> dict[str, list[str]]:
+    """What no field of ``obj`` keeps, keyed by field, whatever door it came through: text no one
+    types (``text_problem``), and a date outside the years the product speaks of (``date_problem``).
+    For a service that runs the model's own checks itself: ``raise_if(value_errors(obj))``."""
+    errors: dict[str, list[str]] = {}
+    for model_field in obj._meta.concrete_fields:
+        if exclude and model_field.name in exclude:
+            continue
+        value = getattr(obj, model_field.attname)
+        if isinstance(value, str) and (problem := text_problem(value)):
+            add_error(errors, model_field.name, f"This text {problem}.")
+        elif (
+            isinstance(model_field, models.DateField)
+            and isinstance(value, date)
+            and not (model_field.auto_now or model_field.auto_now_add)
+            and (problem := date_problem(value))
+        ):
+            add_error(errors, model_field.name, problem)
+    return errors
 
 
 def raise_if(errors: dict[str, list[str]]) -> None:
@@ -101,14 +131,40 @@ def raise_if(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
+# Control characters no one types: C0 and C1, and DEL. Tab, line feed and carriage return are text.
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def text_problem(text: str) -> str:
-    """Why ``text`` cannot be stored, or "" when it can."""
+    """Why ``text`` cannot be stored, or is not text a person means; "" when it is fine."""
     if "\x00" in text:
         return "contains a NUL character, which cannot be stored"
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return "is not valid text: it holds a lone surrogate (half of a character)"
+    if control := _CONTROL.search(text):
+        return f"holds a control character (U+{ord(control.group()):04X}), which is not text anyone types"
+    return ""
+
+
+# The days the product speaks of (scoreboard.months): a date outside them is no one's.
+FIRST_DAY, LAST_DAY = FIRST_MONTH, last_day(LAST_MONTH)
+
+
+def date_problem(value: date | datetime) -> str:
+    """Why a date or a moment someone gave is not one the product speaks of (before 2000, after
+    2099: year 1 and 9999 are typing slips or probes), or "" when it is."""
+    try:  # a moment's day in the site's time zone, as its month is counted
+        day = timezone.localtime(value) if isinstance(value, datetime) and timezone.is_aware(value) else value
+        day = day.date() if isinstance(day, datetime) else day
+    except OverflowError:  # an offset pushed it past the calendar's edge
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        return (
+            f"{value.isoformat()} is outside the years the scoreboard speaks of: "
+            f"give a date from {FIRST_DAY.year} to {LAST_DAY.year}."
+        )
     return ""
 
 

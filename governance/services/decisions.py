@@ -80,7 +80,9 @@ def decision_request_create(
         errors["executive"] = f"{who} is not an active executive: only executives are asked for decisions."
     if not question:
         errors["question"] = QUESTION_EMPTY
-    if due_at is not None and due_at <= now:
+    if due_at is not None and (problem := writes.date_problem(due_at)):
+        errors["due_at"] = problem
+    elif due_at is not None and due_at <= now:
         errors["due_at"] = (
             f"The due time {_when(due_at)} has already passed: choose a later time, "
             f"or leave it empty for 24 hours from now."
@@ -113,6 +115,7 @@ def decision_request_create(
             due_at=due_at or now + ANSWER_WITHIN,
         )
         request.full_clean()
+        writes.raise_if(writes.value_errors(request))
         writes.save(request, by=by, why=f"Asked of {executive}, due {_when(request.due_at)}")
     return request
 
@@ -137,6 +140,7 @@ def decision_answer(*, decision_request: DecisionRequest, by, answer: str, note:
         request.note = note.strip()
         request.answered_at = timezone.now()
         request.full_clean()
+        writes.raise_if(writes.value_errors(request))
         writes.save(request, by=by, why=f"Answered: {answer}")
     return request
 

@@ -73,6 +73,7 @@ def gate_record(*, initiative: Initiative, kind: str, by, description: str | Non
             gate.description = description.strip()
         gate.done_by, gate.done_at = by, timezone.now()
         gate.full_clean(exclude=["initiative"])
+        writes.raise_if(writes.value_errors(gate))
         writes.save(gate, by=by, why=f"{GateKind(kind).label} recorded done")
     return gate
 

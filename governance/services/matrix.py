@@ -254,6 +254,8 @@ def _validate(decision: MatrixDecision) -> None:
         decision.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         errors = error.message_dict
+    for name, messages in writes.value_errors(decision).items():
+        errors.setdefault(name, messages)
     if decision.key and "key" not in errors:
         taken = MatrixDecision.objects.filter(version_id=decision.version_id, key=decision.key)
         if decision.pk is not None:

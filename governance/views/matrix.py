@@ -60,10 +60,10 @@ def _standing(version: MatrixVersion, effective: MatrixVersion | None, today) ->
 @require_GET
 def matrix(request):
     if "version" in request.GET:  # the version picker, without script
-        try:
-            return redirect("governance:matrix-version", number=int(request.GET["version"]))
-        except ValueError:
+        number = request.GET["version"].strip()
+        if not (number.isascii() and number.isdigit()):  # int() would read "-1", "1_0" and "١"
             return _grid(request, None, status=400, errors=["The “version” parameter is a version's number."])
+        return redirect("governance:matrix-version", number=int(number))
     return _grid(request, None)
 
 

@@ -50,6 +50,7 @@ def brief_save(*, initiative: Initiative, by, data: dict, read_at: datetime | No
         for name, value in data.items():
             setattr(brief, name, value)
         brief.full_clean(exclude=["initiative"])
+        writes.raise_if(writes.value_errors(brief))
         # History keeps a change reason of at most 100 characters: the fields, not the names.
         reason = "Brief written" if brief.pk is None else f"Brief edited ({', '.join(changed)})"
         if brief.sponsor_signed_at or brief.coo_signed_at:

@@ -7,6 +7,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 
 from scoreboard.months import first_of_month
+from scoreboard.writes import text_problem
 
 from ..models import KPI, Annotation
 
@@ -17,6 +18,8 @@ def annotation_add(*, kpi: KPI, month: date, initiative, text: str, author) -> A
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": "Write what moved the figure; an empty note says nothing."})
+    if problem := text_problem(text):
+        raise ValidationError({"text": f"This note {problem}."})
     if len(text) > 1000:
         raise ValidationError({"text": f"Keep it under 1000 characters (this one has {len(text)})."})
     return Annotation.objects.create(

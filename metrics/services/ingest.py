@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 
@@ -53,22 +53,24 @@ class IngestResult:
 
 
 def measurement_problem(
-    *, kpi: KPI, initiative_id: int | None, observed_at: datetime, value, now: datetime
+    *, kpi: KPI, initiative_id: int | None, observed_at: datetime, value, now: datetime, echo_values: bool = True
 ) -> tuple[str, str] | None:
     """The field at fault and why this value cannot be stored for this KPI, in words a
-    person can act on; None if it can."""
+    person can act on; None if it can. Without ``echo_values`` the words never quote the value
+    or the time (a pull's run record: an admin reads it, and a source's data is not theirs)."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int | float):
-        return "value", f"value {value!r} is not a number"
+        return "value", f"value {value!r} is not a number" if echo_values else "the value is not a number"
     if not isinstance(value, Decimal):
         value = Decimal(str(value))
+    shown = f"value {value}" if echo_values else "the value"
     if not value.is_finite():
-        return "value", f"value {value} is not a finite number"
+        return "value", f"{shown} is not a finite number"
     if abs(value) >= VALUE_LIMIT:
-        return "value", f"value {value} is too large to store"
+        return "value", f"{shown} is too large to store"
     if value and abs(value) < VALUE_STEP:
-        return "value", f"value {value} is smaller than the {VALUE_PLACES} decimal places a value keeps"
+        return "value", f"{shown} is smaller than the {VALUE_PLACES} decimal places a value keeps"
     if kpi.unit == "percent" and not 0 <= value <= 100:
-        return "value", f"{kpi.name} is a percentage: {value} is outside 0 to 100"
+        return "value", f"{kpi.name} is a percentage: {value if echo_values else 'the value'} is outside 0 to 100"
     if kpi.unit in ("count", "days", "hours", "minutes") and value < 0:
         return "value", f"{kpi.name} is measured in {kpi.get_unit_display()}: it cannot be negative"
     if kpi.scope == "company" and initiative_id is not None:
@@ -81,8 +83,18 @@ def measurement_problem(
             f"the observed time is before {FIRST_MONTH:%B %Y}: the scoreboard keeps no earlier figures",
         )
     if observed_at > now + FUTURE_TOLERANCE:
-        return "observed_at", f"the observed time {timezone.localtime(observed_at):%Y-%m-%d %H:%M} is in the future"
+        when = f" {_shown(observed_at)}" if echo_values else ""
+        return "observed_at", f"the observed time{when} is in the future"
     return None
+
+
+def _shown(moment: datetime) -> str:
+    """A moment as a person reads it, in the site's time zone; at the calendar's edge (9999-12-31
+    in UTC is the year 10000 east of it) in UTC, said so."""
+    try:
+        return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+    except OverflowError:
+        return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 # --- Reading a value as people and machines send it: the same on every path ------------------
@@ -230,14 +242,24 @@ def _read_row(item: dict, kpis: dict, initiatives: dict, plain_dates: bool = Fal
 _NAIVE = object()  # a date and time without its time zone
 
 
-@lru_cache(maxsize=4096)
 def _start_of_day(text: str):
     """YYYY-MM-DD as the first moment of that day in the company's time zone (in UTC)."""
+    return _start_of_day_in(text, timezone.get_current_timezone())
+
+
+@lru_cache(maxsize=4096)  # a file repeats its days: each read once (per time zone)
+def _start_of_day_in(text: str, zone: tzinfo):
     try:
         day = date.fromisoformat(text)
     except ValueError:
         return None
-    return timezone.make_aware(datetime.combine(day, datetime.min.time())).astimezone(UTC)
+    midnight = datetime.combine(day, datetime.min.time())
+    try:
+        return timezone.make_aware(midnight, zone).astimezone(UTC)
+    except OverflowError:
+        # Year 1 east of Greenwich (or 9999 west of it) is beyond the calendar in UTC: its midnight
+        # in UTC, refused by the rules (before 2000, in the future) in their own words.
+        return midnight.replace(tzinfo=UTC)
 
 
 @lru_cache(maxsize=65_536)  # a batch repeats its observation times: parse each once
@@ -310,8 +332,11 @@ def people_source(kind: str) -> MetricSource:
     return source
 
 
-def measurements_validate(rows: list[Row], *, now: datetime | None = None) -> tuple[list[Row], list[Rejection]]:
-    """Split rows into those that can be stored and those that cannot, with reasons."""
+def measurements_validate(
+    rows: list[Row], *, now: datetime | None = None, echo_values: bool = True
+) -> tuple[list[Row], list[Rejection]]:
+    """Split rows into those that can be stored and those that cannot, with reasons (quoting the
+    values unless ``echo_values`` is False: see measurement_problem)."""
     now = now or timezone.now()
     kpis = KPI.objects.in_bulk({r.kpi_id for r in rows})
     reported = _reported_kpis({r.initiative_id for r in rows if r.initiative_id is not None})
@@ -322,7 +347,12 @@ def measurements_validate(rows: list[Row], *, now: datetime | None = None) -> tu
             ("kpi", f"KPI #{row.kpi_id} does not exist")
             if kpi is None
             else measurement_problem(
-                kpi=kpi, initiative_id=row.initiative_id, observed_at=row.observed_at, value=row.value, now=now
+                kpi=kpi,
+                initiative_id=row.initiative_id,
+                observed_at=row.observed_at,
+                value=row.value,
+                now=now,
+                echo_values=echo_values,
             )
         )
         if problem is None and row.initiative_id is not None:
@@ -366,6 +396,7 @@ def measurements_ingest(
     entered_via: str,
     now: datetime | None = None,
     all_or_nothing: bool = False,
+    echo_values: bool = True,
 ) -> IngestResult:
     """Store measurements idempotently: a key (KPI, initiative, source, observed time) seen
     before updates its value (recorded in history) or, unchanged, stores nothing.
@@ -376,7 +407,7 @@ def measurements_ingest(
     stopped broker delays a snapshot but never loses it.
     """
     now = now or timezone.now()
-    valid, rejected = measurements_validate(rows, now=now)
+    valid, rejected = measurements_validate(rows, now=now, echo_values=echo_values)
     # The same key twice in one batch: the later row wins, as a second send would.
     latest = {row.key: row for row in valid}
     result = IngestResult(rejected=rejected)
@@ -474,6 +505,7 @@ def measurements_record(
     all_or_nothing: bool = True,
     check_only: bool = False,
     now: datetime | None = None,
+    echo_values: bool = True,
 ) -> Recorded:
     """Record measurements as they are sent: the form's one value, a CSV file's rows, an API
     body. Every path reads them here, the same way (codes, dates, a value with or without its
@@ -486,7 +518,8 @@ def measurements_record(
     given as a function, called once the sender may record (its own refusal comes second).
 
     ``rows`` instead of ``items``: rows already read (a pull's, a CSV file's checked at preview),
-    judged and stored the same way. ``by`` None: the system itself (a pull), no person to check."""
+    judged and stored the same way. ``by`` None: the system itself (a pull), no person to check.
+    ``echo_values`` False: reasons that never quote a value or a time (a pull's run record)."""
     if rows is None:
         numbered, errors = read_rows(items, plain_dates=plain_dates)
         rows = [row for _, row in numbered]
@@ -498,11 +531,17 @@ def measurements_record(
         source = source()
     recorded = Recorded(errors=errors, numbered=numbered)
     if check_only or (errors and all_or_nothing):
-        _, recorded.rejected = measurements_validate(rows, now=now)
+        _, recorded.rejected = measurements_validate(rows, now=now, echo_values=echo_values)
         add_rejections(errors, recorded.rejected, numbered)
         return recorded
     result = measurements_ingest(
-        rows=rows, source=source, entered_by=by, entered_via=entered_via, all_or_nothing=all_or_nothing, now=now
+        rows=rows,
+        source=source,
+        entered_by=by,
+        entered_via=entered_via,
+        all_or_nothing=all_or_nothing,
+        now=now,
+        echo_values=echo_values,
     )
     recorded.rejected = result.rejected
     add_rejections(errors, result.rejected, numbered)

@@ -50,8 +50,9 @@ def source_pull(
             raise TransientPullError(str(exc)) from exc
         return run
     except Exception as exc:  # an answer of a shape no reader expected: fail the run, say why
+        # Its type only: an exception's words may quote what the source answered (the log has them).
         logger.exception("pull of source %s failed unexpectedly", source.pk)
-        _pull_failed(run, source, f"the answer could not be read ({type(exc).__name__}: {exc})", will_retry=False)
+        _pull_failed(run, source, f"the answer could not be read ({type(exc).__name__})", will_retry=False)
         return run
     try:
         with transaction.atomic():
@@ -62,16 +63,20 @@ def source_pull(
                 entered_via=f"pull:{source.name}"[:120],
                 all_or_nothing=False,
                 now=now,
+                echo_values=False,
             )
-            rejections = [(n, reason) for n, reason in reading.rejections] + [
-                (r.row, r.reason) for r in result.rejected
-            ]
+            # The intake counts the rows it was given; the run names each as the source sent it.
+            rejections = sorted(
+                [*reading.rejections, *((reading.numbers[r.row - 1], r.field, r.reason) for r in result.rejected)]
+            )
             run.status = PullStatus.SUCCEEDED
             run.finished_at = timezone.now()
             run.rows_read = reading.read
             run.rows_stored, run.rows_unchanged = result.stored, result.unchanged
             run.rows_rejected = len(rejections)
-            run.rejections = [{"row": n, "reason": reason} for n, reason in rejections[:_REJECTIONS_KEPT]]
+            run.rejections = [
+                {"row": n, "field": name, "reason": reason} for n, name, reason in rejections[:_REJECTIONS_KEPT]
+            ]
             run.save()
             MetricSource.objects.filter(pk=source.pk).update(
                 last_status=RunStatus.OK, last_run_at=now, last_success_at=now, last_error=""
@@ -86,9 +91,19 @@ def source_pull(
 
 
 _REJECTIONS_KEPT = 100
+_ERROR_KEPT = 1_000  # characters of a failure's reason: a source's own error text can be long
+
+
+def _storable(text: str) -> str:
+    """A failure's reason as the run and the source keep it: a source's own words (Prometheus'
+    error) may hold what PostgreSQL refuses (NUL, half a surrogate pair) or control characters."""
+    text = text.encode("utf-8", errors="replace").decode("utf-8")
+    text = "".join("?" if writes.text_problem(c) else c for c in text)
+    return text if len(text) <= _ERROR_KEPT else text[: _ERROR_KEPT - 1] + "…"
 
 
 def _pull_failed(run: PullRun, source: MetricSource, error: str, *, will_retry: bool) -> None:
+    error = _storable(error)
     now = timezone.now()
     run.status, run.finished_at, run.error, run.will_retry = PullStatus.FAILED, now, error, will_retry
     run.save(update_fields=["status", "finished_at", "error", "will_retry"])

@@ -13,6 +13,7 @@ from metrics.services.rollup import month_freeze
 
 from ..models import MonthlyReview
 from ..months import first_of_month
+from ..writes import text_problem
 
 SLOTS = ("cio", "coo")
 
@@ -26,6 +27,8 @@ def review_sign(*, month: date, by, slot: str, comment: str) -> MonthlyReview:
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": "A sign-off needs a comment: what you are answering for this month."})
+    if problem := text_problem(comment):
+        raise ValidationError({"comment": f"This comment {problem}."})
     with transaction.atomic():
         _open_review(month)
         # Locked, so the two executives signing at the same moment both land and freeze once.

@@ -11,7 +11,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from governance.models import MatrixVersion, Risk
+from governance.models import DecisionRequest, MatrixVersion, Risk, ShadowAITool
+from initiatives.models import Milestone
 from metrics.models import Measurement
 from scoreboard.models import IdempotencyRecord
 
@@ -128,3 +129,88 @@ def test_any_text_in_a_note_is_stored_or_refused_by_field_never_a_500(client, op
         assert not Measurement.objects.exists()
     else:
         assert Measurement.objects.get().note == note
+
+
+# --- What the generated suite (test_hostile_writes.py) found -------------------------------------------
+
+
+@pytest.mark.parametrize("raw", ["NaN", "Infinity", "-Infinity", "1e400", "9" * 5_000])
+def test_a_number_no_field_keeps_is_a_400_naming_the_field_not_a_bare_parse_error(
+    client, ops_lead_a, initiative_a, kpi, raw
+):
+    client.force_login(ops_lead_a)
+    body = json.dumps(_measurement(initiative_a, value="@")).replace('"@"', raw)
+
+    response = _post(client, "/api/v1/measurements/", body)
+
+    assert response.status_code == 400
+    assert "value" in response.json()  # it was {"detail": "JSON parse error - ..."}
+    assert not Measurement.objects.exists()
+
+
+@pytest.mark.parametrize("text", ["bell\x07", "\x1b[31mred", "del\x7f", "c1\x85"])
+def test_a_control_character_in_any_text_of_the_api_is_a_400_naming_its_field(
+    client, ops_lead_a, initiative_a, kpi, text
+):
+    client.force_login(ops_lead_a)
+
+    response = _post(client, "/api/v1/measurements/", json.dumps(_measurement(initiative_a, note=text)))
+
+    assert response.status_code == 400
+    assert "control character" in response.json()["note"][0]
+    assert not Measurement.objects.exists()
+
+
+def test_tabs_and_line_breaks_are_still_text(client, ops_lead_a, initiative_a, kpi):
+    client.force_login(ops_lead_a)
+
+    response = _post(client, "/api/v1/measurements/", json.dumps(_measurement(initiative_a, note="a\tb\r\nc")))
+
+    assert response.status_code == 201
+    assert Measurement.objects.get().note == "a\tb\r\nc"
+
+
+def test_a_control_character_typed_into_a_page_is_refused_on_its_field(client, admin_user):
+    client.force_login(admin_user)
+    form = {
+        "tool": "Gem\x1bini",
+        "team": "Underwriting",
+        "use": "Summarising broker emails",
+        "why_it_helps": "Faster quotes",
+        "data_sensitivity": "confidential",
+        "status": "under_review",
+        "discovered_on": "2026-02-01",
+        "promoted_to": "",
+    }
+
+    response = client.post("/governance/shadow-ai/new/", form)
+
+    assert response.status_code == 400
+    assert "control character" in response.context["form"].errors["tool"][0]
+    assert not ShadowAITool.objects.exists()
+
+
+@pytest.mark.parametrize("due_on", ["0001-01-01", "1999-12-31", "2100-01-01", "9999-12-31"])
+def test_a_date_outside_the_years_the_scoreboard_speaks_of_is_refused_on_its_field(
+    client, ops_lead_a, initiative_a, due_on
+):
+    client.force_login(ops_lead_a)
+    body = {"initiative": initiative_a.code, "title": "Pilot in Ghent", "due_on": due_on}
+
+    response = _post(client, "/api/v1/milestones/", json.dumps(body))
+
+    assert response.status_code == 400
+    assert "from 2000 to 2099" in response.json()["due_on"][0]  # year 1 and 9999 were stored
+    assert not Milestone.objects.exists()
+
+
+@pytest.mark.parametrize("due_at", ["9999-12-31T23:59:59Z", "2100-01-01T00:00:00Z"])
+def test_a_decision_due_past_the_years_the_scoreboard_speaks_of_is_refused_on_due_at(client, ops_lead_a, coo, due_at):
+    client.force_login(ops_lead_a)
+    body = {"question": "Some day?", "executive": coo.username, "due_at": due_at}
+
+    response = _post(client, "/api/v1/decision-requests/", json.dumps(body))
+
+    assert response.status_code == 400  # it was stored: in any zone east of UTC, a page saying it was a 500
+    assert "from 2000 to 2099" in response.json()["due_at"][0]
+    assert not DecisionRequest.objects.exists()
