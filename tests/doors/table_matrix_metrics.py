@@ -11,6 +11,7 @@ from initiatives.models import WorkflowChange
 from metrics.models import KPI, Measurement, MetricSource, SourceMapping, Target
 
 from . import makers as m
+from . import table_registers as r
 from .harness import Door, Send, admin_form
 
 STALE = "stale edits"
@@ -251,6 +252,33 @@ VALUE_DOORS = [
          what="a value too small to keep"),
 ]  # fmt: skip
 
+
+def _noted(note: str):
+    """A measurement of initiative A's KPI with ``note``, on the quick form, the API and a CSV file."""
+    day = m.RECENT
+
+    def page(w, c):
+        form = {"kpi": w.kpi.code, "period": day.isoformat(), "value": "64", "note": note}
+        return Send("POST", f"/my/{w.initiative_a.code}/log/", form)
+
+    def api(w, c):
+        body = {"kpi": w.kpi.code, "initiative": w.initiative_a.code, "observed_at": m.moment(day), "value": 64}
+        return Send("POST", "/api/v1/measurements/", {**body, "note": note}, json=True)
+
+    def csv(w, c):
+        content = f"{CSV_HEADER}\n{w.kpi.code},{day.isoformat()},64,{note}\n"
+        return Send("POST", f"/my/{w.initiative_a.code}/csv/upload/", file=content.encode())
+
+    return {"page": page, "api": api, "csv": csv}
+
+
+BELL_NOTE = "Checked\x07 twice"
+NOTE_DOORS = [
+    Door(r.TEXT, path, "ops_lead_a", Measurement, _noted(BELL_NOTE)[path], status, "control character (U+0007)",
+         what="measurement note", note=CSV_NOTE if path == "csv" else "")
+    for path, status in (("page", 400), ("api", 400), ("csv", 409))
+]  # fmt: skip
+
 FUTURE_DOORS = [
     Door(DATES, "page", "ops_lead_a", Measurement, _log(_its_kpi, BEFORE_2000), 400, TOO_EARLY,
          what="measurement before 2000, the quick form"),
@@ -351,4 +379,12 @@ DEFINITION_DOORS = [
 ]  # fmt: skip
 
 
-DOORS = [*STALE_DOORS, *PUBLISHED_DOORS, *NOT_REPORTED_DOORS, *FUTURE_DOORS, *VALUE_DOORS, *DEFINITION_DOORS]
+DOORS = [
+    *STALE_DOORS,
+    *PUBLISHED_DOORS,
+    *NOT_REPORTED_DOORS,
+    *FUTURE_DOORS,
+    *VALUE_DOORS,
+    *NOTE_DOORS,
+    *DEFINITION_DOORS,
+]

@@ -17,11 +17,16 @@ DATES = "dates out of range"
 EXECUTIVES = "executive-only inputs"
 SCORES = "prioritisation scores run from 1 to 5"
 RATING = "a risk is rated from 1 to 5"
+TEXT = "text no one types is refused"
+YEARS = "dates outside 2000 to 2099"
 
 OWNERS_DIFFER = "must be a different person from the technology owner"
 ADOPTED = "A tool is adopted by becoming an initiative"
 UNDER_REVIEW = "A tool that became an initiative is no longer under review"
 DISCOVERED = "A tool is discovered on or before today, not in the future"
+CONTROL = "holds a control character (U+001B)"
+OUTSIDE_YEARS = "outside the years the scoreboard speaks of"
+ESCAPED_TITLE = "Model drift \x1b[31mred\x1b[0m"  # a terminal's colour codes pasted into a title
 
 # --- One person in both owner seats: a risk ---------------------------------------------------------------------
 
@@ -60,6 +65,36 @@ OWNER_DOORS = [
     Door(OWNERS, "page", "admin_user", Risk, _risk_page, 400, OWNERS_DIFFER, what="risk"),
     Door(OWNERS, "api", "admin_user", Risk, _risk_api, 400, OWNERS_DIFFER, what="risk"),
     Door(OWNERS, "admin", "admin_user", Risk, _risk_admin, 200, OWNERS_DIFFER, what="risk"),
+]
+
+
+# --- Text no one types: control characters (NUL and lone surrogates are refused before any view) ---------------
+
+
+def _risk_titled(path: str, title: str):
+    def attempt(w, c):
+        owners = {"technology_owner": w.cio, "operations_owner": w.coo, "initiatives": [w.initiative_a]}
+        if path == "page":
+            body = {
+                **m.RISK_FORM,
+                "title": title,
+                **{k: _page_value(v) for k, v in owners.items() if k != "initiatives"},
+            }
+            return Send("POST", "/governance/risks/new/", {**body, "initiatives": [w.initiative_a.pk]})
+        if path == "api":
+            body = {name: value for name, value in m.RISK_FORM.items() if name != "description"}
+            body |= {"title": title, "likelihood": 3, "impact": 4, "technology_owner": w.cio.username}
+            body |= {"operations_owner": w.coo.username, "initiatives": [w.initiative_a.code]}
+            return Send("POST", "/api/v1/risks/", body, json=True)
+        url = "/admin/governance/risk/add/"
+        return Send("POST", url, admin_form(c, url, **{**m.RISK_FORM, "title": title}, **owners))
+
+    return attempt
+
+
+TEXT_DOORS = [
+    Door(TEXT, path, "admin_user", Risk, _risk_titled(path, ESCAPED_TITLE), status, CONTROL, what="risk title")
+    for path, status in (("page", 400), ("api", 400), ("admin", 200))
 ]
 
 
@@ -143,6 +178,9 @@ DATE_DOORS = [
                            {"joint_decision": "Pilot in spring.", "decided_on": m.FUTURE.isoformat()}),
          400, "A decision is dated the day it was taken, today or earlier", what="joint decision dated in the future"),
 ]  # fmt: skip
+YEAR_DOORS = _tool_doors(
+    YEARS, OUTSIDE_YEARS, "shadow-AI tool discovered in year 1", lambda w: {"discovered_on": "0001-01-01"}
+)
 
 
 # --- Executive-only inputs ------------------------------------------------------------------------------------
@@ -295,4 +333,13 @@ SCORE_DOORS = [
 ]  # fmt: skip
 
 
-DOORS = [*OWNER_DOORS, *RATING_DOORS, *TOOL_DOORS, *DATE_DOORS, *EXECUTIVE_DOORS, *SCORE_DOORS]
+DOORS = [
+    *OWNER_DOORS,
+    *TEXT_DOORS,
+    *RATING_DOORS,
+    *TOOL_DOORS,
+    *DATE_DOORS,
+    *YEAR_DOORS,
+    *EXECUTIVE_DOORS,
+    *SCORE_DOORS,
+]

@@ -53,6 +53,8 @@ RULES = [
     table_matrix_metrics.SECRETS,
     table_matrix_metrics.SERVER_SECRETS,
     table_matrix_metrics.VALUES,
+    table_registers.TEXT,
+    table_registers.YEARS,
 ]
 DOORS: list[Door] = sorted(
     [*table_initiatives.DOORS, *table_registers.DOORS, *table_matrix_metrics.DOORS],
