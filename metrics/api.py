@@ -102,9 +102,11 @@ class MeasurementFilter(filters.FilterSet):
 
 class MeasurementViewSet(RulesViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Measurements: read by everyone signed in; stored by an initiative's ops leads (for
-    that initiative) and by admins (any, and company-wide ones). Storing is idempotent: a
-    measurement is keyed by KPI, initiative, source and observed time, and a resent key
-    stores nothing (or, with a new value, replaces the old one in history)."""
+    that initiative) and by admins (any, and company-wide ones). A value sent stands for its
+    KPI's period (a day, a week or a month): one for the same KPI, initiative and period, sent
+    at any time of it or through any people's path (the form, CSV), is the same measurement.
+    Resent, it stores nothing; with a new value, it replaces the old one, kept in history. A
+    batch giving one period two values is refused."""
 
     queryset = Measurement.objects.select_related("kpi", "initiative", "source", "entered_by").order_by(
         "-observed_at", "-pk"

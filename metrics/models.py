@@ -58,6 +58,14 @@ class KPIRole(models.TextChoices):
     ROI = "roi", "ROI against the business case (the ROI trajectory)"
 
 
+class Period(models.TextChoices):
+    # What one value a person enters stands for: entering it again for the same period corrects
+    # it (metrics.periods). A week is Monday to Sunday, cut at a month's end.
+    DAY = "day", "Day"
+    WEEK = "week", "Week"
+    MONTH = "month", "Month"
+
+
 class Status(models.TextChoices):
     # The ExCo's own words; the page adds a shape so colour is never the only signal.
     GREEN = "green", "Green"
@@ -97,6 +105,15 @@ class KPI(models.Model):
     expected_interval_days = models.PositiveSmallIntegerField(
         default=31, help_text="A KPI with no measurement for longer than this is stale."
     )
+    period = models.CharField(
+        max_length=5,
+        choices=Period.choices,
+        default=Period.DAY,
+        help_text=(
+            "What one value entered by a person stands for: entering another for the same initiative and "
+            "period corrects it (a week runs Monday to Sunday, cut at a month's end). Pulled values keep their time."
+        ),
+    )
     display_order = models.PositiveSmallIntegerField(default=100)
     role = models.CharField(
         max_length=10,
@@ -116,6 +133,7 @@ class KPI(models.Model):
             models.CheckConstraint(condition=Q(direction__in=Direction.values), name="kpi_direction_valid"),
             models.CheckConstraint(condition=Q(aggregation__in=Aggregation.values), name="kpi_aggregation_valid"),
             models.CheckConstraint(condition=Q(scope__in=Scope.values), name="kpi_scope_valid"),
+            models.CheckConstraint(condition=Q(period__in=Period.values), name="kpi_period_valid"),
             models.CheckConstraint(
                 condition=~Q(accountable_executive=F("co_accountable_executive")),
                 name="kpi_accountable_executives_differ",
@@ -505,8 +523,10 @@ class RollUpDue(models.Model):
 class Measurement(models.Model):
     """One observed value of a KPI, for an initiative or company-wide, from one source.
 
-    Its natural key is (KPI, initiative, source, observed time): re-sending the same
-    measurement updates it, never duplicates it.
+    A value a person entered (the quick form, a CSV file, the API) stands for its KPI's period:
+    its natural key is (KPI, initiative, period), whichever of those paths brought it, so
+    entering the same period again corrects it. A pulled value keeps its exact time: its key is
+    (KPI, initiative, source, observed time). Either way re-sending updates, never duplicates.
     """
 
     kpi = models.ForeignKey(KPI, on_delete=models.PROTECT, related_name="measurements")
@@ -528,23 +548,47 @@ class Measurement(models.Model):
         max_length=120, help_text="What entered it: 'form', 'csv:<file>', 'api', 'pull:<source>'."
     )
     note = models.CharField(max_length=500, blank=True)
+    period_start = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="A value a person entered: the first day of its KPI's period (day, week or month) it stands "
+        "for, the key a correction finds it by. Empty for a pulled value, keyed by its exact time.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-observed_at"]
+        # Each pair is two partial constraints because NULL initiatives (company-wide) are never
+        # equal in a plain unique constraint. They are the upsert's conflict targets (services/upsert.py).
         constraints = [
+            # Pulled values: one per source and exact time.
             models.UniqueConstraint(
                 fields=["kpi", "initiative", "source", "observed_at"],
+                condition=Q(period_start__isnull=True),
                 name="measurement_unique_per_initiative",
                 violation_error_message="This source already has a value for this KPI and initiative at that time.",
             ),
             models.UniqueConstraint(
                 fields=["kpi", "source", "observed_at"],
-                condition=Q(initiative__isnull=True),
+                condition=Q(initiative__isnull=True, period_start__isnull=True),
                 name="measurement_unique_company_wide",
                 violation_error_message="This source already has a company-wide value for this KPI at that time.",
+            ),
+            # People's values: one per period, whichever path (form, CSV, API) brought it.
+            models.UniqueConstraint(
+                fields=["kpi", "initiative", "period_start"],
+                condition=Q(period_start__isnull=False),
+                name="measurement_one_per_period",
+                violation_error_message="This KPI already has a value for this initiative and period.",
+            ),
+            models.UniqueConstraint(
+                fields=["kpi", "period_start"],
+                condition=Q(initiative__isnull=True, period_start__isnull=False),
+                name="measurement_one_company_wide_per_period",
+                violation_error_message="This KPI already has a company-wide value for this period.",
             ),
         ]
         indexes = [

@@ -79,7 +79,10 @@ class MeasurementInSerializer(serializers.Serializer):
     initiative = serializers.SlugField(
         required=False, allow_null=True, help_text="The initiative's code; null or absent for a company-wide KPI."
     )
-    observed_at = serializers.DateTimeField(help_text="When the value was observed, with its time zone.")
+    observed_at = serializers.DateTimeField(
+        help_text="When the value was observed, with its time zone. The value stands for the KPI's period "
+        "(its day, week or month): another value for that period corrects it."
+    )
     value = serializers.DecimalField(max_digits=20, decimal_places=6)
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 

@@ -12,6 +12,7 @@ from initiatives.models import Initiative
 from scoreboard.templatetags.scoreboard import figure
 
 from .forms import LogForm
+from .periods import period_named, period_start
 from .services.quick_log import measurement_log
 from .workspace import kpis_due, recent_entries, workspace_initiatives
 
@@ -84,8 +85,10 @@ def log_value(request, code: str):
 
 
 def _logged_message(logged, initiative) -> str:
-    kpi, day = logged.kpi, timezone.localtime(logged.observed_at).date()
-    what = f"{kpi.name} for {initiative.name} on {day:%-d %b %Y}"
+    kpi = logged.kpi
+    # The value stands for the KPI's period: "on 5 Mar 2026", "for the week of 2 Mar 2026", "for March 2026".
+    period = period_named(kpi.period, period_start(kpi.period, logged.observed_at))
+    what = f"{kpi.name} for {initiative.name} {'on' if kpi.period == 'day' else 'for'} {period}"
     if not logged.stored:
         return f"{what} already had {figure(logged.value, kpi)}: nothing changed."
     if logged.previous is not None:

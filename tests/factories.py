@@ -12,10 +12,13 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Group
+from django.utils.dateparse import parse_datetime
 
 from governance import models as gov
 from initiatives import models as ini
 from metrics import models as met
+from metrics.periods import period_start
+from metrics.services.ingest import PEOPLE_KINDS
 from scoreboard import models as sb
 from scoreboard.models import Role, User
 from scoreboard.services import token_hash
@@ -231,6 +234,12 @@ class MetricSourceFactory(factory.django.DjangoModelFactory):
     kind = met.SourceKind.MANUAL
 
 
+def _period_of(kpi, source, observed_at) -> date | None:
+    if source.kind not in PEOPLE_KINDS:
+        return None
+    return period_start(kpi.period, parse_datetime(observed_at) if isinstance(observed_at, str) else observed_at)
+
+
 class MeasurementFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = met.Measurement
@@ -240,6 +249,8 @@ class MeasurementFactory(factory.django.DjangoModelFactory):
     observed_at = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
     value = Decimal("50")
     entered_via = "form"
+    # A value people entered stands for its KPI's period, as the intake stores it; a pulled one has none.
+    period_start = factory.LazyAttribute(lambda m: _period_of(m.kpi, m.source, m.observed_at))
 
 
 class TargetFactory(factory.django.DjangoModelFactory):

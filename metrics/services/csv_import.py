@@ -73,6 +73,7 @@ def check_records(batch: list[Record], *, initiative_code: str, file_layout: Lay
         entered_via="csv",
         plain_dates=True,
         check_only=True,
+        refuse_repeats=False,  # until the file reports its repeats itself
     )
     numbered, errors = recorded.numbered, recorded.errors
     for index, fields in errors.items():
@@ -230,6 +231,7 @@ def _store(import_id: int) -> None:
         source=lambda: people_source(SourceKind.CSV),
         entered_via=f"csv:{csv_import.file_name}"[:120],
         all_or_nothing=not csv_import.store_valid_only,
+        refuse_repeats=False,
     )
     if result.rejected and not csv_import.store_valid_only:
         reason = result.rejected[0].reason

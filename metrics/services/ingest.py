@@ -3,13 +3,19 @@ through here. Rows are read as people and machines send them, checked with reaso
 can act on, refused when the sender may not record them, and stored idempotently, a changed
 value keeping its history; the months they fall in become owed roll-ups (outbox.py) in the
 same transaction.
+
+What "the same value" is depends on who sends it. A value a person sends (the quick form, a
+CSV file, the API: a source of a kind in PEOPLE_KINDS) is the KPI's figure for its period
+(metrics.periods: its day, week or month): a second one for the same KPI, initiative and period
+corrects the first, whichever of those paths brought either. A pulled value keeps its exact
+time: each source and time is its own value.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import lru_cache
@@ -24,8 +30,12 @@ from scoreboard.months import FIRST_MONTH, month_of, start_of_month
 from scoreboard.writes import text_problem
 
 from ..models import KPI, Measurement, MetricSource, SourceKind
+from ..periods import WORDS, period_start
 from .outbox import roll_ups_request
 from .upsert import Row, upsert
+
+# The sources people enter values through: their values stand for their KPI's period.
+PEOPLE_KINDS = frozenset({SourceKind.MANUAL, SourceKind.CSV, SourceKind.API_PUSH})
 
 # Observations before the months the product speaks of (scoreboard.months) are refused.
 EARLIEST_OBSERVATION = start_of_month(FIRST_MONTH)
@@ -175,7 +185,7 @@ def read_rows(
             for name, found in codes.items():
                 if isinstance(item.get(name), str) and not text_problem(item[name]):
                     found.add(item[name])  # a code PostgreSQL could not even look up names nothing
-    kpis = {k.code: k for k in KPI.objects.filter(code__in=codes["kpi"]).only("pk", "code", "name", "unit")}
+    kpis = {k.code: k for k in KPI.objects.filter(code__in=codes["kpi"]).only("pk", "code", "name", "unit", "period")}
     initiatives = dict(Initiative.objects.filter(code__in=codes["initiative"]).values_list("code", "pk"))
     rows, errors = [], {}
     for number, item in enumerate(items, start=1):
@@ -236,7 +246,16 @@ def _read_row(item: dict, kpis: dict, initiatives: dict, plain_dates: bool = Fal
         observed_at=parsed,
         value=number,
         note=note,
+        # What a person sends stands for its period: known here, so the row is built once.
+        period_start=_period_or_none(kpis[kpi].period, parsed),
     )
+
+
+def _period_or_none(period: str, moment: datetime):
+    try:
+        return period_start(period, moment)
+    except OverflowError:  # a time at the calendar's edge, which the rules refuse in their own words
+        return None
 
 
 _NAIVE = object()  # a date and time without its time zone
@@ -333,10 +352,11 @@ def people_source(kind: str) -> MetricSource:
 
 
 def measurements_validate(
-    rows: list[Row], *, now: datetime | None = None, echo_values: bool = True
+    rows: list[Row], *, now: datetime | None = None, echo_values: bool = True, by_period: bool = False
 ) -> tuple[list[Row], list[Rejection]]:
     """Split rows into those that can be stored and those that cannot, with reasons (quoting the
-    values unless ``echo_values`` is False: see measurement_problem)."""
+    values unless ``echo_values`` is False: see measurement_problem). With ``by_period`` (values
+    people sent) each valid row comes back with the period it stands for (its KPI's period)."""
     now = now or timezone.now()
     kpis = KPI.objects.in_bulk({r.kpi_id for r in rows})
     reported = _reported_kpis({r.initiative_id for r in rows if r.initiative_id is not None})
@@ -360,8 +380,13 @@ def measurements_validate(
         if problem:
             field_name, reason = problem
             rejected.append(Rejection(index, reason, field_name))
+        elif by_period:
+            # read_rows gave a person's row its period as it read it; rows handed in get it here.
+            valid.append(
+                row if row.period_start else replace(row, period_start=period_start(kpi.period, row.observed_at))
+            )
         else:
-            valid.append(row)
+            valid.append(row if row.period_start is None else replace(row, period_start=None))
     return valid, rejected
 
 
@@ -398,8 +423,10 @@ def measurements_ingest(
     all_or_nothing: bool = False,
     echo_values: bool = True,
 ) -> IngestResult:
-    """Store measurements idempotently: a key (KPI, initiative, source, observed time) seen
-    before updates its value (recorded in history) or, unchanged, stores nothing.
+    """Store measurements idempotently on their natural key: for a source people enter values
+    through (PEOPLE_KINDS), the KPI, initiative and period, whichever such source stored it
+    before; for a pulled source, the KPI, initiative, source and observed time. A key seen before
+    updates its value (recorded in history) or, unchanged, stores nothing.
 
     Rows that cannot be stored are returned as rejections, never half-written; with
     `all_or_nothing`, one rejected row means none is stored. In the same transaction the
@@ -407,8 +434,10 @@ def measurements_ingest(
     stopped broker delays a snapshot but never loses it.
     """
     now = now or timezone.now()
-    valid, rejected = measurements_validate(rows, now=now, echo_values=echo_values)
-    # The same key twice in one batch: the later row wins, as a second send would.
+    by_period = source.kind in PEOPLE_KINDS
+    valid, rejected = measurements_validate(rows, now=now, echo_values=echo_values, by_period=by_period)
+    # The same key twice in one batch: the later row wins, as a second send would. (People's
+    # paths say so first: the API refuses such a batch, a CSV file reports each repeat.)
     latest = {row.key: row for row in valid}
     result = IngestResult(rejected=rejected)
     if not latest or (all_or_nothing and rejected):
@@ -419,6 +448,7 @@ def measurements_ingest(
             source_id=source.pk,
             entered_by_id=entered_by.pk if entered_by else None,
             entered_via=entered_via,
+            by_period=by_period,
         )
         _record_changes_in_history(outcome.changed, entered_by=entered_by, reason=entered_via, now=now)
         months_of: dict[datetime, date] = {}  # time-zone arithmetic once per distinct time
@@ -426,7 +456,7 @@ def measurements_ingest(
             month = months_of.get(observed_at) or months_of.setdefault(observed_at, month_of(observed_at))
             result.months.setdefault(month, set()).add(kpi_id)
         roll_ups_request(result.months, now=now)
-    result.stored = len(outcome.written)
+    result.stored = outcome.stored
     result.unchanged = len(latest) - result.stored
     return result
 
@@ -444,22 +474,20 @@ def _record_changes_in_history(changed, *, entered_by, reason: str, now: datetim
             records.append(
                 historical(
                     **{f: getattr(before, f) for f in _HISTORY_FIELDS},
-                    source_id=current[before.id].source_id,
                     history_date=before.updated_at,
                     history_type="+",
                     history_user_id=before.entered_by_id,
-                    history_change_reason=before.entered_via,
+                    history_change_reason=before.entered_via[:100],
                 )
             )
         after = current[before.id]
         records.append(
             historical(
                 **{f: getattr(after, f) for f in _HISTORY_FIELDS},
-                source_id=after.source_id,
                 history_date=now,
                 history_type="~",
                 history_user=entered_by,
-                history_change_reason=reason,
+                history_change_reason=reason[:100],
             )
         )
     historical.objects.bulk_create(records)
@@ -469,7 +497,9 @@ _HISTORY_FIELDS = (
     "id",
     "kpi_id",
     "initiative_id",
+    "source_id",
     "observed_at",
+    "period_start",
     "value",
     "entered_by_id",
     "entered_via",
@@ -477,6 +507,45 @@ _HISTORY_FIELDS = (
     "created_at",
     "updated_at",
 )
+
+
+# --- Repeats: two values for one KPI, initiative and period in what one person sent -----------
+
+
+def kpi_periods(kpi_ids) -> dict[int, str]:
+    """Each KPI's period, by id (one query)."""
+    return dict(KPI.objects.filter(pk__in=set(kpi_ids)).values_list("pk", "period"))
+
+
+def repeats_of(keyed: Iterable[tuple[int, tuple]], seen: dict) -> dict[int, int]:
+    """Of rows given as (number, key), each whose key an earlier row has: its number → the first
+    such row's. ``seen`` (key → number) carries the keys of the batches read before, so a file
+    checked chunk by chunk finds a repeat of a row many chunks back."""
+    found = {}
+    for number, key in keyed:
+        first = seen.setdefault(key, number)
+        if first != number:
+            found[number] = first
+    return found
+
+
+def repeat_reason(first: int, period: str) -> str:
+    """Why a row is not stored: it repeats another (a CSV file prefixes its own row number)."""
+    return f"repeats row {first}: same KPI, initiative and {WORDS[period]}"
+
+
+def _repeats_in_batch(numbered: list[tuple[int, Row]]) -> dict[str, dict[str, list[str]]]:
+    """A batch's repeats, as errors on the later row's observed time, by the period read_rows
+    gave each row (a row with none, at the calendar's edge, is refused by the rules instead)."""
+    found = repeats_of(((n, row.key) for n, row in numbered if row.period_start is not None), {})
+    if not found:
+        return {}
+    rows = dict(numbered)
+    periods = kpi_periods(rows[n].kpi_id for n in found)
+    return {
+        str(n): {"observed_at": [f"This row {repeat_reason(first, periods[rows[n].kpi_id])}; send one value for each."]}
+        for n, first in found.items()
+    }
 
 
 # --- The one intake: what the form, the CSV import and the API call ----------------------------
@@ -506,6 +575,7 @@ def measurements_record(
     check_only: bool = False,
     now: datetime | None = None,
     echo_values: bool = True,
+    refuse_repeats: bool = True,
 ) -> Recorded:
     """Record measurements as they are sent: the form's one value, a CSV file's rows, an API
     body. Every path reads them here, the same way (codes, dates, a value with or without its
@@ -514,8 +584,13 @@ def measurements_record(
     Refused (PermissionDenied, nothing stored) when ``by`` may not record a row: an ops lead
     records only for the initiatives they lead. Otherwise each row that cannot be stored is
     named with its fields and reasons; with ``all_or_nothing`` one such row means none is
-    stored. ``check_only`` reads and judges without storing (a CSV preview). ``source`` may be
-    given as a function, called once the sender may record (its own refusal comes second).
+    stored. ``check_only`` reads and judges without storing (a CSV preview, whose rows are judged
+    as a person's: ``source`` None). ``source`` may be given as a function, called once the
+    sender may record (its own refusal comes second).
+
+    A person's batch holding two values for one KPI, initiative and period is ambiguous: each
+    later one is refused naming the row it repeats, unless ``refuse_repeats`` is False (a CSV
+    file, which reports its repeats itself and lets the person keep the last).
 
     ``rows`` instead of ``items``: rows already read (a pull's, a CSV file's checked at preview),
     judged and stored the same way. ``by`` None: the system itself (a pull), no person to check.
@@ -529,11 +604,19 @@ def measurements_record(
         measurements_check_may_record(by, rows)
     if callable(source):
         source = source()
+    by_period = source is None or source.kind in PEOPLE_KINDS
+    if by_period and refuse_repeats and len(numbered) > 1:
+        for number, problems in _repeats_in_batch(numbered).items():
+            errors.setdefault(number, {}).update(problems)
     recorded = Recorded(errors=errors, numbered=numbered)
     if check_only or (errors and all_or_nothing):
-        _, recorded.rejected = measurements_validate(rows, now=now, echo_values=echo_values)
+        _, recorded.rejected = measurements_validate(rows, now=now, echo_values=echo_values, by_period=by_period)
         add_rejections(errors, recorded.rejected, numbered)
         return recorded
+    if errors:  # only the valid ones, as chosen: what read and was not refused before storing
+        refused = set(errors)
+        numbered = [(n, row) for n, row in numbered if str(n) not in refused]
+        rows = [row for _, row in numbered]
     result = measurements_ingest(
         rows=rows,
         source=source,

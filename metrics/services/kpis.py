@@ -20,6 +20,7 @@ from scoreboard import writes
 from scoreboard.months import add_months, first_of_month
 
 from ..models import KPI, Measurement, MonthlySnapshot, Target
+from ..periods import WORDS, period_named, period_start
 from .outbox import roll_ups_request
 
 KPI_FIELDS = (
@@ -37,6 +38,7 @@ KPI_FIELDS = (
     "co_accountable_executive",
     "is_primary",
     "expected_interval_days",
+    "period",
     "display_order",
     "role",
 )
@@ -85,11 +87,39 @@ def kpi_save(*, by, data: dict, kpi: KPI | None = None) -> KPI:
                 "scope",
                 "Initiatives report this KPI as their own: remove it from them before making it company-wide.",
             )
+        periods = _periods_under(current) if kpi and "period" in changed and "period" not in errors else []
+        if isinstance(periods, str):
+            writes.add_error(errors, "period", periods)
         writes.raise_if(errors)
         writes.save(current, by=by, why=why)
+        if periods:
+            Measurement.objects.bulk_update(periods, ["period_start"], batch_size=2000)
         if kpi is not None and set(changed) & set(KPI_FIGURE_FIELDS):
             _months_owed(current.pk, since=None)
     return current
+
+
+def _periods_under(kpi: KPI) -> list[Measurement] | str:
+    """The values people entered for ``kpi`` whose period its new period changes (each with
+    its new ``period_start``), or why the change is refused: two values that would become one.
+    A definition's change never merges stored figures silently; a finer period never does."""
+    moved, seen = [], {}
+    entered = Measurement.objects.filter(kpi=kpi, period_start__isnull=False).select_related("initiative")
+    for m in entered.order_by("observed_at", "pk").iterator(chunk_size=2000):
+        start = period_start(kpi.period, m.observed_at)
+        other = seen.setdefault((m.initiative_id, start), m)
+        if other is not m:
+            whose = m.initiative.code if m.initiative else "the company"
+            return (
+                f"Values of {whose} entered for {timezone.localtime(other.observed_at):%-d %b %Y} and "
+                f"{timezone.localtime(m.observed_at):%-d %b %Y} would become one value for "
+                f"{period_named(kpi.period, start)}: a {WORDS[kpi.period]} holds one value. Keep the period, "
+                "or define a new KPI with this one."
+            )
+        if start != m.period_start:
+            m.period_start = start
+            moved.append(m)
+    return moved
 
 
 def kpi_delete(*, by, kpi: KPI) -> None:

@@ -14,6 +14,7 @@ from django.db import transaction
 from initiatives.models import Initiative
 
 from ..models import KPI, Measurement, SourceKind
+from ..periods import period_start
 from .ingest import _start_of_day, measurements_record, people_source
 
 
@@ -22,7 +23,7 @@ class Logged:
     kpi: KPI
     observed_at: datetime
     value: Decimal
-    previous: Decimal | None  # the value this replaced, if the same KPI and period had one
+    previous: Decimal | None  # the value this replaced, if the same KPI, initiative and period had one
     stored: bool  # False: the same value was already there, nothing changed
 
 
@@ -33,8 +34,9 @@ _FORM_FIELDS = {"observed_at": "period", "initiative": "kpi", "non_field_errors"
 def measurement_log(*, by, initiative: Initiative, kpi_code: str, period, value: str, note: str = "") -> Logged:
     """One value logged through the quick form, through the one intake (ingest.measurements_record)
     as every other path: the value may carry its unit ("85 %"). Logging the same KPI and period
-    again replaces the value, and the replaced one stays in history. Refusals: PermissionDenied,
-    or ValidationError naming the form's field (kpi, period, value, note) and the reason."""
+    again (the KPI's period: the same day, week or month) replaces the value, whichever path
+    brought it, and the replaced one stays in history. Refusals: PermissionDenied, or
+    ValidationError naming the form's field (kpi, period, value, note) and the reason."""
     if not by.has_perm("metrics.record_measurement", initiative):
         raise PermissionDenied(f"You do not lead {initiative.name}: only its ops leads and admins log its values.")
     kpi = KPI.objects.filter(code=kpi_code).first()
@@ -47,13 +49,7 @@ def measurement_log(*, by, initiative: Initiative, kpi_code: str, period, value:
     with transaction.atomic():
         source = people_source(SourceKind.MANUAL)
         observed_at = _start_of_day(day)
-        previous = (
-            Measurement.objects.filter(kpi=kpi, initiative=initiative, source=source, observed_at=observed_at)
-            .values_list("value", flat=True)
-            .first()
-            if observed_at
-            else None
-        )
+        previous = _stored_for_period(kpi, initiative, observed_at) if observed_at else None
         recorded = measurements_record(
             by=by, items=[item], source=source, entered_via="form", plain_dates=True, all_or_nothing=True
         )
@@ -62,3 +58,17 @@ def measurement_log(*, by, initiative: Initiative, kpi_code: str, period, value:
             raise ValidationError({_FORM_FIELDS.get(name, name): reasons for name, reasons in errors.items()})
     row = recorded.numbered[0][1]
     return Logged(kpi=kpi, observed_at=row.observed_at, value=row.value, previous=previous, stored=recorded.stored > 0)
+
+
+def _stored_for_period(kpi: KPI, initiative: Initiative, observed_at: datetime) -> Decimal | None:
+    """The value stored for the KPI, initiative and period ``observed_at`` falls in, whichever path
+    brought it: the one a new value replaces."""
+    try:
+        stands_for = period_start(kpi.period, observed_at)
+    except OverflowError:  # a day at the calendar's edge, which the rules refuse anyway
+        return None
+    return (
+        Measurement.objects.filter(kpi=kpi, initiative=initiative, period_start=stands_for)
+        .values_list("value", flat=True)
+        .first()
+    )

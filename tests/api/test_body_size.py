@@ -11,21 +11,24 @@ from django.utils import timezone
 
 from metrics.models import Measurement
 from scoreboard import views
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 BULK = "/api/v1/measurements/bulk/"
 
 
-def _batch(initiative, rows: int, note: str) -> str:
-    start = timezone.now() - timedelta(days=30)
+def _batch(initiative, rows: int, note: str, kpis=("fixture-kpi",)) -> str:
+    """``rows`` measurements, one a day for each KPI (a person's value stands for its day: two
+    for one day in one batch would be refused)."""
+    start = timezone.now() - timedelta(days=1)
     return json.dumps(
         {
             "measurements": [
                 {
-                    "kpi": "fixture-kpi",
+                    "kpi": kpis[n % len(kpis)],
                     "initiative": initiative.code,
-                    "observed_at": (start + timedelta(seconds=n)).isoformat(),
+                    "observed_at": (start - timedelta(days=n // len(kpis))).isoformat(),
                     "value": 50,
                     "note": note,
                 }
@@ -36,7 +39,11 @@ def _batch(initiative, rows: int, note: str) -> str:
 
 
 def test_the_documented_batch_of_ten_thousand_with_full_notes_is_stored(client, ops_lead_a, initiative_a, kpi):
-    body = _batch(initiative_a, 10_000, "n" * 500)
+    more = factories.KPIFactory.create_batch(
+        9, accountable_executive=kpi.accountable_executive, co_accountable_executive=kpi.co_accountable_executive
+    )
+    initiative_a.kpis.add(*more)
+    body = _batch(initiative_a, 10_000, "n" * 500, kpis=[kpi.code, *(k.code for k in more)])
     assert len(body) > 2_621_440  # more than Django's default 2.5 MiB
     client.force_login(ops_lead_a)
 

@@ -4,14 +4,14 @@ history a real write would leave where the row needs it (who changed it last).""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
 from governance.models import DecisionRequest, GovernanceGate, MatrixVersion, Risk, SharedZoneDecision
 from initiatives.models import BacklogItem, DeploymentBrief, Initiative, Milestone, WorkflowChange, WorkflowStep
-from metrics.models import KPI, MetricSource
+from metrics.models import KPI, Measurement, MetricSource
 from scoreboard.models import MonthlyReview
 from tests import factories
 from tests.initiatives.page_helpers import edit_body as page_edit_body
@@ -206,6 +206,15 @@ def risk(w) -> Risk:
     )
     made.initiatives.add(w.initiative_a)
     return made
+
+
+def entered(kpi: KPI, initiative: Initiative, source: MetricSource, day, hour: int, value: Decimal) -> Measurement:
+    """A value a person entered earlier, at ``hour`` (UTC) of ``day``, keyed by its period as the
+    intake keys it (the factory gives a person's source's value its period)."""
+    when = datetime.combine(day, time(hour), tzinfo=UTC)
+    return factories.MeasurementFactory(
+        kpi=kpi, initiative=initiative, source=source, observed_at=when, value=value, entered_via="api"
+    )
 
 
 def http_source() -> MetricSource:

@@ -1,9 +1,9 @@
 """Each business rule, tried on every door that can write it: the page, the API, the admin and the
 CSV import. One test per row, ``<rule> via <path> [<what>]``.
 
-The rows are in table_initiatives.py, table_registers.py and table_matrix_metrics.py (harness.py
-says what a row is). The persona trying is one who may write the object, so only the rule can
-refuse it; each row asserts:
+The rows are in table_initiatives.py, table_registers.py, table_matrix_metrics.py and
+table_corrections.py (harness.py says what a row is). The persona trying is one who may write the
+object, so only the rule can refuse it; each row asserts:
 
 - the answer: the page's or the API's status (400 a broken rule, 403 not this person's to do, 409
   a stale edit), the admin's change form shown again with the error (200) or its outright 403, or
@@ -25,7 +25,7 @@ from django.urls import resolve
 from tests import factories
 from tests.db_rows import rows
 
-from . import table_initiatives, table_matrix_metrics, table_registers
+from . import table_corrections, table_initiatives, table_matrix_metrics, table_registers
 from .harness import PATHS, Door, World, send, words
 
 pytestmark = pytest.mark.django_db
@@ -55,9 +55,12 @@ RULES = [
     table_matrix_metrics.VALUES,
     table_registers.TEXT,
     table_registers.YEARS,
+    table_corrections.CORRECTS,
+    table_corrections.ONE_A_PERIOD,
+    table_corrections.PERIOD_CHANGE,
 ]
 DOORS: list[Door] = sorted(
-    [*table_initiatives.DOORS, *table_registers.DOORS, *table_matrix_metrics.DOORS],
+    [*table_initiatives.DOORS, *table_registers.DOORS, *table_matrix_metrics.DOORS, *table_corrections.DOORS],
     key=lambda door: (RULES.index(door.rule), PATHS.index(door.path)),
 )
 # The CSV import keeps a record of each upload (its file and verdicts): not a measurement.
@@ -105,6 +108,10 @@ def test_the_table_has_a_row_on_each_path_of_the_issues_rules():
         table_registers.EXECUTIVES: ("page", "api", "admin"),
         table_matrix_metrics.PUBLISHED: ("page", "api", "admin"),
         table_registers.TOOL: ("page", "api", "admin"),
+        # Measurements have no admin that writes; the quick form sends one value, never two.
+        table_corrections.CORRECTS: ("page", "api", "csv"),
+        table_corrections.ONE_A_PERIOD: ("api",),
+        table_corrections.PERIOD_CHANGE: ("api", "admin"),
     }.items():
         assert {(rule, path) for path in paths} <= tried, rule
 

@@ -1,6 +1,7 @@
-"""Migrations that move data keep it: the shadow-AI register's move from initiatives to governance."""
+"""Migrations that move data keep it: the shadow-AI register's move from initiatives to governance, and
+the values people entered twice for one day, collapsed to the latest with the other kept in history."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection
@@ -65,3 +66,47 @@ def test_the_shadow_ai_register_moves_to_governance_with_its_rows_and_history():
 def _latest():
     executor = MigrationExecutor(connection)
     return executor.loader.graph.leaf_nodes()
+
+
+PERIODS_BEFORE = [("metrics", "0007_source_pull_requested_at")]
+PERIODS_AFTER = [("metrics", "0010_one_value_per_period")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_values_people_entered_twice_for_one_day_collapse_to_the_latest_with_history():
+    old = _migrate(PERIODS_BEFORE)
+    people = old.get_model("scoreboard", "User").objects
+    cio, coo = people.create(username="cio-m"), people.create(username="coo-m")
+    kpi = old.get_model("metrics", "KPI").objects.create(
+        code="adoption", name="Adoption", family="shared_outcome", unit="percent", direction="higher",
+        aggregation="mean", scope="company", accountable_executive=cio, co_accountable_executive=coo,
+    )  # fmt: skip
+    sources = old.get_model("metrics", "MetricSource").objects
+    form, api, warehouse = (sources.create(name=k, kind=k) for k in ("manual", "api_push", "sql"))
+    measurements = old.get_model("metrics", "Measurement").objects
+
+    def value(source, day, hour, number):
+        return measurements.create(
+            kpi=kpi, source=source, observed_at=datetime(2026, 3, day, hour, tzinfo=UTC), value=number, entered_via="x"
+        )
+
+    first = value(form, 9, 9, 80)  # the day's value...
+    corrected = value(api, 9, 15, 85)  # ...corrected in the afternoon through another path: two values, the bug
+    next_day = value(form, 10, 9, 70)
+    pulled = [value(warehouse, 9, 9, 1), value(warehouse, 9, 15, 2)]  # a pull's two times are two values
+    new = _migrate(PERIODS_AFTER)
+
+    kept = new.get_model("metrics", "Measurement").objects
+    assert sorted(kept.values_list("pk", "value", "period_start")) == sorted(
+        [
+            (corrected.pk, 85, date(2026, 3, 9)),
+            (next_day.pk, 70, date(2026, 3, 10)),
+            *((p.pk, p.value, None) for p in pulled),
+        ]
+    )
+    gone = new.get_model("metrics", "HistoricalMeasurement").objects.get(id=first.pk)
+    assert (gone.history_type, gone.value) == ("-", 80)
+    assert f"#{corrected.pk}, written later" in gone.history_change_reason
+    owed = new.get_model("metrics", "RollUpDue").objects.values_list("kpi_id", "month")
+    assert list(owed) == [(kpi.pk, date(2026, 3, 1))]
+    _migrate(_latest())

@@ -13,6 +13,8 @@ from tqdm import tqdm
 
 from initiatives.models import Initiative, WorkflowChange
 from metrics.models import KPI, Measurement, MetricSource, Target
+from metrics.periods import period_start
+from metrics.services.ingest import PEOPLE_KINDS
 from scoreboard.months import last_day
 
 from ..data.metrics import (
@@ -46,14 +48,19 @@ def _towards(pair: tuple[float, float], progress: float) -> float:
 
 
 class _Writer:
-    """Buffers measurements and writes them in batches, ticking a progress bar."""
+    """Buffers measurements and writes them in batches, ticking a progress bar. A value people
+    entered (the form, a CSV file, the API) gets the period it stands for, as the intake gives it."""
 
-    def __init__(self, bar):
+    def __init__(self, bar, *, kpis: dict[str, KPI], sources: dict[str, MetricSource]):
         self.buffer: list[Measurement] = []
         self.written = 0
         self.bar = bar
+        self.periods = {kpi.pk: kpi.period for kpi in kpis.values()}
+        self.people = {source.pk for source in sources.values() if source.kind in PEOPLE_KINDS}
 
     def add(self, **fields) -> None:
+        if fields["source_id"] in self.people:
+            fields["period_start"] = period_start(self.periods[fields["kpi_id"]], fields["observed_at"])
         self.buffer.append(Measurement(**fields))
         if len(self.buffer) >= MEASUREMENT_BATCH:
             self.flush()
@@ -78,7 +85,7 @@ def build_measurements(
     with tqdm(
         total=len(measured) + 1, desc="measurements", unit="initiative", leave=False, disable=not progress
     ) as bar:
-        writer = _Writer(bar)
+        writer = _Writer(bar, kpis=kpis, sources=sources)
         _company_measurements(ctx, kpis, sources, writer, [plan for plan, _ in built])
         bar.update()
         for plan, initiative in measured:
