@@ -232,12 +232,50 @@ def read_file(data: bytes) -> ReadFile:
 class Verdict:
     record: Record
     problems: list[tuple[str, str]]  # (column, reason)
-    state: str  # ok, problem, unknown (reasons not kept), unchecked
+    # ok; problem; unknown (reasons not kept); unchecked; repeat (of row `other`, left out);
+    # replaced (by the later row `other`, the person having chosen to keep the last); kept_last (of `other`'s rows)
+    state: str
+    other: int | None = None
+    period: str = ""  # what the repeated rows share: "day", "week" or "month"
+
+
+class Repeats:
+    """A file's rows that repeat an earlier row's KPI, initiative and period, from its verdicts:
+    row → (the first row of its group, the period's word)."""
+
+    def __init__(self, csv_import: CsvImport):
+        self.of = {int(n): (first, word) for n, (first, word) in csv_import.verdicts.get("repeats", {}).items()}
+        self.keep_last = csv_import.keep_last and csv_import.status == CsvImportStatus.STORED
+        self.last: dict[int, int] = {}  # the first row of a group → its last row
+        for number, (first, _) in self.of.items():
+            self.last[first] = max(number, self.last.get(first, number))
+        self.words = {first: word for first, word in self.of.values()}
+
+    def verdict(self, record: Record) -> Verdict | None:
+        number = record.number
+        first, word = self.of.get(number, (number, self.words.get(number, "")))
+        if first == number and number not in self.last:
+            return None  # in no group
+        if not self.keep_last:
+            return Verdict(record, [], "repeat", first, word) if first != number else None
+        last = self.last[first]
+        return (
+            Verdict(record, [], "kept_last", first, word)
+            if number == last
+            else Verdict(record, [], "replaced", last, word)
+        )
+
+    def left_out(self) -> list[int]:
+        """The rows not stored for repeating another: the repeats, or, keeping the last, all but the last."""
+        if not self.keep_last:
+            return list(self.of)
+        return [n for n in [*self.of, *self.last] if n not in self.last.values()]
 
 
 def verdicts_of(csv_import: CsvImport, batch: Iterable[Record]) -> list[Verdict]:
     kept = csv_import.verdicts.get("problems", {})
     more = set(csv_import.verdicts.get("more_problem_rows", ()))
+    repeats = Repeats(csv_import)
     checked = csv_import.status != CsvImportStatus.CHECKING
     out = []
     for record in batch:
@@ -247,14 +285,17 @@ def verdicts_of(csv_import: CsvImport, batch: Iterable[Record]) -> list[Verdict]
             out.append(Verdict(record, pairs, "problem"))
         elif record.number in more:
             out.append(Verdict(record, [], "unknown"))
+        elif repeated := repeats.verdict(record):
+            out.append(repeated)
         else:
             out.append(Verdict(record, [], "ok" if checked else "unchecked"))
     return out
 
 
 class PreviewRows:
-    """An import's rows as a sequence a Paginator pages through: all rows, or only those
-    with problems. The file is re-read for each page, never held as objects."""
+    """An import's rows as a sequence a Paginator pages through: all rows, or only those left
+    out (with problems, or repeating another). The file is re-read for each page, never held as
+    objects."""
 
     def __init__(self, csv_import: CsvImport, *, problems_only: bool):
         self.csv_import = csv_import
@@ -262,7 +303,8 @@ class PreviewRows:
         self.problem_rows = None
         if problems_only:
             kept = [int(n) for n in csv_import.verdicts.get("problems", {})]
-            self.problem_rows = sorted(kept + list(csv_import.verdicts.get("more_problem_rows", ())))
+            more = list(csv_import.verdicts.get("more_problem_rows", ()))
+            self.problem_rows = sorted({*kept, *more, *Repeats(csv_import).left_out()})
 
     def __len__(self) -> int:
         return self.csv_import.rows_total if self.problem_rows is None else len(self.problem_rows)
@@ -280,6 +322,33 @@ class PreviewRows:
             if record.number in wanted:
                 picked.append(record)
         return verdicts_of(self.csv_import, picked)
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str  # stored, unchanged, refused, repeated
+    words: str
+    number: int
+
+
+def accounted(csv_import: CsvImport) -> list[Count]:
+    """Where every row of the file went, adding up to the rows read: once stored, what storing
+    did; before, what storing would do (as the database stood when the file was checked)."""
+    if csv_import.status == CsvImportStatus.STORED:
+        repeated = "replaced by a later row (you kept the last)" if csv_import.keep_last else "repeated in the file"
+        return [
+            Count("stored", "stored", csv_import.stored_count),
+            Count("unchanged", "unchanged (already stored as they are)", csv_import.unchanged_count),
+            Count("refused", "refused", csv_import.rejected_count),
+            Count("repeated", repeated, csv_import.repeated_count),
+        ]
+    distinct = csv_import.rows_valid - csv_import.rows_repeated
+    return [
+        Count("stored", "to store (new or changed)", distinct - csv_import.rows_unchanged),
+        Count("unchanged", "unchanged (already stored as they are)", csv_import.rows_unchanged),
+        Count("refused", "refused (problems below)", csv_import.rows_checked - csv_import.rows_valid),
+        Count("repeated", "repeated in the file (each names the row it repeats)", csv_import.rows_repeated),
+    ]
 
 
 def stored_before(csv_import: CsvImport) -> CsvImport | None:
@@ -305,8 +374,11 @@ def progress(csv_import: CsvImport) -> dict:
         "rows_total": csv_import.rows_total,
         "rows_checked": csv_import.rows_checked,
         "rows_valid": csv_import.rows_valid,
+        "rows_repeated": csv_import.rows_repeated,
+        "rows_unchanged": csv_import.rows_unchanged,
         "stored": csv_import.stored_count,
         "unchanged": csv_import.unchanged_count,
         "rejected": csv_import.rejected_count,
+        "repeated": csv_import.repeated_count,
         "error": csv_import.error,
     }

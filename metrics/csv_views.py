@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from initiatives.models import Initiative
@@ -107,6 +108,8 @@ def _render_preview(request, csv_import: CsvImport, *, error: str = "", status: 
         "page": page,
         "problems_only": problems_only,
         "invalid": csv_import.rows_checked - csv_import.rows_valid,
+        "distinct": csv_import.rows_valid - csv_import.rows_repeated,  # what storing the valid rows stores
+        "counts": csv_io.accounted(csv_import),
         "stored_before": csv_io.stored_before(csv_import),
         "progress": csv_io.progress(csv_import),
         "error": error,
@@ -116,7 +119,8 @@ def _render_preview(request, csv_import: CsvImport, *, error: str = "", status: 
 
 @require_POST
 def csv_store(request, uuid):
-    """POST choice=all (every row valid) or choice=valid with confirm=yes (only the valid rows)."""
+    """POST choice=all (every row valid) or choice=valid with confirm=yes (only the valid rows);
+    keep_last=yes to store the last of rows repeating one KPI, initiative and period."""
     csv_import = _import(request, uuid)
     choice = request.POST.get("choice")
     if choice not in ("all", "valid"):
@@ -127,16 +131,20 @@ def csv_store(request, uuid):
         error = "Tick the box to confirm that the rows with problems are left out."
         return _render_preview(request, csv_import, error=error, status=400)
     try:
-        csv_imports.csv_import_request_store(csv_import=csv_import, by=request.user, valid_only=choice == "valid")
+        csv_imports.csv_import_request_store(
+            csv_import=csv_import,
+            by=request.user,
+            valid_only=choice == "valid",
+            keep_last=request.POST.get("keep_last") == "yes",
+        )
     except csv_imports.StoreRefused as refusal:
         return _render_preview(request, csv_import, error=str(refusal), status=409)
     csv_import.refresh_from_db()
     if csv_import.status == CsvImport.Status.STORED:
-        messages.success(
-            request,
-            f"Stored {csv_import.stored_count:,}, unchanged {csv_import.unchanged_count:,}, "
-            f"rejected {csv_import.rejected_count:,}.",
-        )
+        counts = " · ".join(f"{count.words} {count.number:,}" for count in csv_io.accounted(csv_import))
+        total = csv_import.rows_total
+        read = ngettext("%(n)s row read", "%(n)s rows read", total) % {"n": f"{total:,}"}
+        messages.success(request, f"{read}: {counts}.")
     return redirect("workspace:csv-preview", uuid=csv_import.uuid)
 
 

@@ -5,6 +5,12 @@ Rows are checked and stored by the one intake (ingest.measurements_record), exac
 API and the quick form do: this module only turns a file (read by metrics.csv_io) into the
 intake's items, and its verdicts back into rows and columns.
 
+Every row is accounted for, in the preview and in the result: stored + unchanged + refused +
+repeated in the file = the rows read. A row repeating an earlier row's KPI, initiative and
+period (metrics.periods) is one figure given twice: by default the first stands and each repeat
+is refused, naming the row it repeats; the person may choose to keep the last of each instead,
+and the earlier ones are then counted as replaced by it.
+
 Row numbers are those a spreadsheet shows: the header is row 1, the first value row 2.
 """
 
@@ -18,11 +24,14 @@ from itertools import islice
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from ..csv_io import Layout, Record, layout, read_file, records
 from ..models import CsvImport, CsvImportStatus, SourceKind
+from ..periods import WORDS
 from . import outbox
-from .ingest import measurements_record, people_source
+from .ingest import kpi_periods, measurements_record, measurements_stored_as_they_are, people_source, repeats_of
+from .upsert import Row
 
 # Files up to this many rows are checked (and stored) in the request; larger ones by a job.
 IN_REQUEST_ROWS = 5_000
@@ -53,12 +62,12 @@ class Checked:
 
     valid: int
     problems: dict[int, dict[str, list[str]]]
-    numbered: list[tuple[int, object]]  # (spreadsheet row, Row) of the rows that read
-    read_errors: int
+    storable: list[tuple[int, Row]]  # (spreadsheet row, Row) of the valid rows, each with its period
 
 
 def check_records(batch: list[Record], *, initiative_code: str, file_layout: Layout) -> Checked:
-    """Read and validate rows through the ingestion service, reasons keyed by column."""
+    """Read and validate rows through the ingestion service, reasons keyed by column. Repeats
+    are left to the caller, who sees the whole file."""
     problems: dict[int, dict[str, list[str]]] = {}
     sent = []
     for record in batch:
@@ -73,21 +82,33 @@ def check_records(batch: list[Record], *, initiative_code: str, file_layout: Lay
         entered_via="csv",
         plain_dates=True,
         check_only=True,
-        refuse_repeats=False,  # until the file reports its repeats itself
+        refuse_repeats=False,
     )
-    numbered, errors = recorded.numbered, recorded.errors
-    for index, fields in errors.items():
+    for index, fields in recorded.errors.items():
         number = sent[int(index) - 1].number
         by_column = problems.setdefault(number, {})
         for field, reasons in fields.items():
             by_column.setdefault(_column_of(field, file_layout), []).extend(reasons)
-    good = [(sent[i - 1].number, row) for i, row in numbered]
     return Checked(
         valid=len(batch) - len(problems),
         problems=problems,
-        numbered=good,
-        read_errors=len(batch) - len(numbered),
+        storable=[(sent[i - 1].number, row) for i, row in recorded.valid],
     )
+
+
+def _repeats(storable: list[tuple[int, Row]], seen: dict) -> dict[int, list]:
+    """The rows repeating an earlier row's KPI, initiative and period: row → [the first such
+    row, the period's word]. ``seen`` holds the keys of the rows before these (of the whole file)."""
+    found = repeats_of(((number, row.key) for number, row in storable), seen)
+    if not found:
+        return {}
+    kpi_of = {number: row.kpi_id for number, row in storable if number in found}
+    periods = kpi_periods(kpi_of.values())
+    return {number: [first, WORDS[periods[kpi_of[number]]]] for number, first in found.items()}
+
+
+def _as_verdicts(repeats: dict[int, list]) -> dict[str, list]:
+    return {str(number): repeat for number, repeat in repeats.items()}  # JSON keys are text
 
 
 # --- The import: create, check, store -----------------------------------------------------------
@@ -118,18 +139,21 @@ def csv_import_create(*, initiative, by, file_name: str, data: bytes) -> CsvImpo
 
 
 def csv_import_check(*, import_id: int) -> None:
-    """Check every row of an import, chunk by chunk, recording progress as it goes; the
-    import is then ready for a choice. Does nothing unless the import is being checked, so
-    a retried job is harmless."""
+    """Check every row of an import, chunk by chunk, recording progress as it goes: each row's
+    problems, the rows repeating an earlier one (however many chunks back), and how many valid
+    rows are already stored as they are. The import is then ready for a choice. Does nothing
+    unless the import is being checked, so a retried job is harmless."""
     csv_import = CsvImport.objects.select_related("initiative").filter(pk=import_id).first()
     if csv_import is None or csv_import.status != CsvImportStatus.CHECKING:
         return
     file_layout = layout(csv_import.content)
     code = csv_import.initiative.code
     checking = CsvImport.objects.filter(pk=import_id, status=CsvImportStatus.CHECKING)
-    checked = valid = 0
+    checked = valid = unchanged = 0
     kept: dict[str, dict] = {}
     more: list[int] = []
+    seen: dict = {}  # the keys of the rows checked so far → the first row with each
+    repeats: dict[str, list] = {}
     stream = records(csv_import.content, file_layout)
     while batch := list(islice(stream, CHUNK_ROWS)):
         result = check_records(batch, initiative_code=code, file_layout=file_layout)
@@ -140,6 +164,10 @@ def csv_import_check(*, import_id: int) -> None:
                 kept[str(number)] = by_column
             else:
                 more.append(number)
+        found = _repeats(result.storable, seen)
+        repeats.update(_as_verdicts(found))
+        firsts = [row for n, row in result.storable if n not in found] if found else [r for _, r in result.storable]
+        unchanged += measurements_stored_as_they_are(firsts)
         # Committed as it goes (outside a request's transaction), so the page can show it.
         checking.update(rows_checked=min(checked, csv_import.rows_total))
     checking.update(
@@ -147,7 +175,9 @@ def csv_import_check(*, import_id: int) -> None:
         rows_checked=checked,
         rows_total=checked,
         rows_valid=valid,
-        verdicts={"problems": kept, "more_problem_rows": more},
+        rows_repeated=len(repeats),
+        rows_unchanged=unchanged,
+        verdicts={**csv_import.verdicts, "problems": kept, "more_problem_rows": more, "repeats": repeats},
     )
 
 
@@ -155,11 +185,13 @@ class StoreRefused(Exception):
     """Storing was not done, for a reason the person can act on (the import's state)."""
 
 
-def csv_import_request_store(*, csv_import: CsvImport, by, valid_only: bool) -> bool:
+def csv_import_request_store(*, csv_import: CsvImport, by, valid_only: bool, keep_last: bool = False) -> bool:
     """Store an import's rows, as the person chose: all of them (refused unless every row
-    is valid) or, explicitly, only the valid ones. Small imports are stored at once, large
-    ones by a job. Returns False if it was already stored or being stored (a double click).
-    The permission is checked again: the person may have lost the initiative since upload."""
+    is valid) or, explicitly, only the valid ones; of rows repeating one KPI, initiative and
+    period, the first (the repeats refused) or, with ``keep_last``, the last. Small imports are
+    stored at once, large ones by a job. Returns False if it was already stored or being stored
+    (a double click). The permission is checked again: the person may have lost the initiative
+    since upload."""
     if not by.has_perm("metrics.record_measurement", csv_import):
         raise PermissionDenied(f"You do not record measurements for {csv_import.initiative.code}.")
     if csv_import.status in (CsvImportStatus.STORED, CsvImportStatus.STORING):
@@ -170,14 +202,14 @@ def csv_import_request_store(*, csv_import: CsvImport, by, valid_only: bool) -> 
         raise StoreRefused(f"This upload failed ({csv_import.error}); upload the file again.")
     if not valid_only and csv_import.rows_valid != csv_import.rows_total:
         invalid = csv_import.rows_total - csv_import.rows_valid
+        have = _counted(invalid, "%(n)s row has problems", "%(n)s rows have problems")
         raise StoreRefused(
-            f"Nothing was stored: {invalid:,} row{'s have' if invalid != 1 else ' has'} problems. Fix the file and "
-            "upload it again, or choose to store only the valid rows."
+            f"Nothing was stored: {have}. Fix the file and upload it again, or choose to store only the valid rows."
         )
     with transaction.atomic():
         # The claim: of two clicks (or two people), only one stores.
         claimed = CsvImport.objects.filter(pk=csv_import.pk, status=CsvImportStatus.READY).update(
-            status=CsvImportStatus.STORING, store_valid_only=valid_only, stored_by=by
+            status=CsvImportStatus.STORING, store_valid_only=valid_only, keep_last=keep_last, stored_by=by
         )
         if not claimed:
             return False
@@ -225,9 +257,16 @@ def _store(import_id: int) -> None:
         # Valid at preview, not now (a KPI dropped meanwhile): all or none means none.
         _finish(csv_import, CsvImportStatus.FAILED, rejected=len(checked.problems), error=_changed(checked))
         return
+    # Found again on the whole file, as it stands now: one row per KPI, initiative and period.
+    repeats = _repeats(checked.storable, {})
+    if csv_import.keep_last:
+        last = {row.key: (number, row) for number, row in checked.storable}
+        chosen = sorted(last.values(), key=lambda numbered: numbered[0])
+    else:
+        chosen = [(number, row) for number, row in checked.storable if number not in repeats]
     result = measurements_record(
         by=user,
-        rows=[row for number, row in checked.numbered if number not in checked.problems],
+        rows=[row for _, row in chosen],
         source=lambda: people_source(SourceKind.CSV),
         entered_via=f"csv:{csv_import.file_name}"[:120],
         all_or_nothing=not csv_import.store_valid_only,
@@ -235,27 +274,51 @@ def _store(import_id: int) -> None:
     )
     if result.rejected and not csv_import.store_valid_only:
         reason = result.rejected[0].reason
-        error = f"Nothing was stored: {len(result.rejected):,} rows were refused when stored ({reason})."
+        refused = _counted(len(result.rejected), "%(n)s row was", "%(n)s rows were")
+        error = f"Nothing was stored: {refused} refused when stored ({reason})."
         _finish(csv_import, CsvImportStatus.FAILED, rejected=len(result.rejected), error=error)
         return
-    rejected = len(checked.problems) + len(result.rejected)
-    _finish(csv_import, CsvImportStatus.STORED, stored=result.stored, unchanged=result.unchanged, rejected=rejected)
+    csv_import.verdicts = {**csv_import.verdicts, "repeats": _as_verdicts(repeats)}
+    _finish(
+        csv_import,
+        CsvImportStatus.STORED,
+        stored=result.stored,
+        unchanged=result.unchanged,
+        rejected=len(checked.problems) + len(result.rejected),
+        repeated=len(repeats),
+    )
+
+
+def _counted(n: int, one: str, many: str) -> str:
+    """A count with the words that agree with it: "1 row has", "6,000 rows have"."""
+    return ngettext(one, many, n) % {"n": f"{n:,}"}
 
 
 def _changed(checked: Checked) -> str:
     number, by_column = min(checked.problems.items())
     column, reasons = next(iter(by_column.items()))
+    are = _counted(len(checked.problems), "%(n)s row is", "%(n)s rows are")
     return (
-        f"Nothing was stored: {len(checked.problems):,} rows are no longer valid (row {number} · {column}: "
+        f"Nothing was stored: {are} no longer valid (row {number} · {column}: "
         f"{reasons[0]}). Upload the file again to see every verdict."
     )
 
 
-def _finish(csv_import: CsvImport, status: str, *, stored=0, unchanged=0, rejected=0, error="") -> None:
+def _finish(csv_import: CsvImport, status: str, *, stored=0, unchanged=0, rejected=0, repeated=0, error="") -> None:
     csv_import.status = status
-    csv_import.stored_count, csv_import.unchanged_count, csv_import.rejected_count = stored, unchanged, rejected
+    csv_import.stored_count, csv_import.unchanged_count = stored, unchanged
+    csv_import.rejected_count, csv_import.repeated_count = rejected, repeated
     csv_import.error = error
     csv_import.finished_at = timezone.now()
     csv_import.save(
-        update_fields=["status", "stored_count", "unchanged_count", "rejected_count", "error", "finished_at"]
+        update_fields=[
+            "status",
+            "stored_count",
+            "unchanged_count",
+            "rejected_count",
+            "repeated_count",
+            "verdicts",
+            "error",
+            "finished_at",
+        ]
     )

@@ -32,7 +32,7 @@ from scoreboard.writes import text_problem
 from ..models import KPI, Measurement, MetricSource, SourceKind
 from ..periods import WORDS, period_start
 from .outbox import roll_ups_request
-from .upsert import Row, upsert
+from .upsert import Row, count_stored_as_they_are, upsert
 
 # The sources people enter values through: their values stand for their KPI's period.
 PEOPLE_KINDS = frozenset({SourceKind.MANUAL, SourceKind.CSV, SourceKind.API_PUSH})
@@ -548,6 +548,12 @@ def _repeats_in_batch(numbered: list[tuple[int, Row]]) -> dict[str, dict[str, li
     }
 
 
+def measurements_stored_as_they_are(rows: list[Row]) -> int:
+    """How many of these rows of people's values (each with its period) are stored already
+    with the same value: what storing them would leave unchanged (a CSV file's preview)."""
+    return count_stored_as_they_are(rows)
+
+
 # --- The one intake: what the form, the CSV import and the API call ----------------------------
 
 
@@ -561,6 +567,7 @@ class Recorded:
     errors: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     numbered: list[tuple[int, Row]] = field(default_factory=list)  # the rows that read, by number
     rejected: list[Rejection] = field(default_factory=list)  # of the rows that read, those refused
+    valid: list[tuple[int, Row]] = field(default_factory=list)  # check_only: the rows that may be stored, by number
 
 
 def measurements_record(
@@ -610,8 +617,11 @@ def measurements_record(
             errors.setdefault(number, {}).update(problems)
     recorded = Recorded(errors=errors, numbered=numbered)
     if check_only or (errors and all_or_nothing):
-        _, recorded.rejected = measurements_validate(rows, now=now, echo_values=echo_values, by_period=by_period)
+        valid, recorded.rejected = measurements_validate(rows, now=now, echo_values=echo_values, by_period=by_period)
         add_rejections(errors, recorded.rejected, numbered)
+        refused = {r.row for r in recorded.rejected}
+        numbers = [n for i, (n, _) in enumerate(numbered, 1) if i not in refused]
+        recorded.valid = list(zip(numbers, valid, strict=True))
         return recorded
     if errors:  # only the valid ones, as chosen: what read and was not refused before storing
         refused = set(errors)

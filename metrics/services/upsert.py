@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from ..models import Measurement, MonthlySnapshot
@@ -214,6 +215,28 @@ def upsert(
     # so this is belt and braces for a time zone changed since).
     written += [(c.kpi_id, c.observed_at) for c in changed]
     return Outcome(written=written, changed=changed, stored=stored)
+
+
+def count_stored_as_they_are(rows: list[Row]) -> int:
+    """How many of these rows of people's values (each with its period) are stored already with
+    the same value. One query over the periods the rows span, compared here: sending the keys to
+    PostgreSQL as arrays to count there was slower (their adaptation, and a poorer plan)."""
+    rows = [row for row in rows if row.period_start is not None]
+    if not rows:
+        return 0
+    initiatives = {row.initiative_id for row in rows}
+    scope = Q(initiative_id__in=initiatives - {None})
+    if None in initiatives:
+        scope |= Q(initiative__isnull=True)
+    periods = [row.period_start for row in rows]
+    stored = Measurement.objects.filter(
+        scope,
+        kpi_id__in={row.kpi_id for row in rows},
+        period_start__gte=min(periods),
+        period_start__lte=max(periods),
+    ).values_list("kpi_id", "initiative_id", "period_start", "value")
+    values = {(kpi_id, initiative_id, start): value for kpi_id, initiative_id, start, value in stored}
+    return sum(1 for row in rows if values.get(row.key) == row.value)
 
 
 def _as_datetime(value) -> datetime:

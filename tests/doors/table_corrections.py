@@ -1,9 +1,10 @@
-"""Rows of the table: the rules of issue 16's "a correction corrects".
+"""Rows of the table: the rules of issue 16's "CSV that adds up" and "a correction corrects".
 
 - A correction replaces the value of its KPI, initiative and period, whichever path brought the
   value it replaces, and history keeps both: rows that rightly store (``stores=True``), each
   checking the outcome.
-- One sending gives a period one value: an API batch with two is refused.
+- One sending gives a period one value: an API batch with two is refused; a CSV file's repeat is
+  left out, naming the row it repeats (the first is stored: the person did not choose the last).
 - A KPI's period change never merges stored values.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from metrics.models import KPI, Measurement, MetricSource, SourceKind
+from metrics.models import KPI, CsvImport, Measurement, MetricSource, SourceKind
 
 from . import makers as m
 from .harness import Door, Send, admin_form
@@ -95,9 +96,24 @@ def _two_in_a_batch(w, c):
     return Send("POST", "/api/v1/measurements/bulk/", {"measurements": rows}, json=True)
 
 
+def _two_in_a_file(w, c):
+    content = f"{CSV_HEADER}\n{w.kpi.code},{m.RECENT},61,\n{w.kpi.code},{_at(m.RECENT, 15)},64,\n"
+    return Send("POST", f"/my/{w.initiative_a.code}/csv/upload/", file=content.encode())
+
+
+def _first_stored_repeat_counted(w, response):
+    assert list(Measurement.objects.values_list("value", flat=True)) == [Decimal(61)]
+    upload = CsvImport.objects.get()
+    assert (upload.rows_total, upload.stored_count, upload.repeated_count) == (2, 1, 1)
+
+
 ONE_A_PERIOD_DOORS = [
     Door(ONE_A_PERIOD, "api", "ops_lead_a", Measurement, _two_in_a_batch, 400,
          "This row repeats row 1: same KPI, initiative and day", what="bulk"),
+    Door(ONE_A_PERIOD, "csv", "ops_lead_a", Measurement, _two_in_a_file, 302,
+         "Row 3 repeats row 2: same KPI, initiative and day", what="a file",
+         note="The first is stored and the repeat left out and counted: keeping the last is the person's choice.",
+         kept=_first_stored_repeat_counted, stores=True),
 ]  # fmt: skip
 
 

@@ -110,7 +110,7 @@ def test_the_table_has_a_row_on_each_path_of_the_issues_rules():
         table_registers.TOOL: ("page", "api", "admin"),
         # Measurements have no admin that writes; the quick form sends one value, never two.
         table_corrections.CORRECTS: ("page", "api", "csv"),
-        table_corrections.ONE_A_PERIOD: ("api",),
+        table_corrections.ONE_A_PERIOD: ("api", "csv"),
         table_corrections.PERIOD_CHANGE: ("api", "admin"),
     }.items():
         assert {(rule, path) for path in paths} <= tried, rule

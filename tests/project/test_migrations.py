@@ -69,7 +69,7 @@ def _latest():
 
 
 PERIODS_BEFORE = [("metrics", "0007_source_pull_requested_at")]
-PERIODS_AFTER = [("metrics", "0010_one_value_per_period")]
+PERIODS_AFTER = [("metrics", "0012_csv_import_rows_add_up")]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -94,6 +94,17 @@ def test_values_people_entered_twice_for_one_day_collapse_to_the_latest_with_his
     corrected = value(api, 9, 15, 85)  # ...corrected in the afternoon through another path: two values, the bug
     next_day = value(form, 10, 9, 70)
     pulled = [value(warehouse, 9, 9, 1), value(warehouse, 9, 15, 2)]  # a pull's two times are two values
+    initiative = old.get_model("initiatives", "Initiative").objects.create(
+        code="claims-m", name="Claims", business_unit="Claims", process="Intake", stage="pilot", sourcing="build",
+        technology_owner=cio, operations_owner=coo, investment=1, expected_annual_benefit=1,
+        started_on=date(2025, 1, 6),
+    )  # fmt: skip
+    upload = old.get_model("metrics", "CsvImport").objects.create(
+        initiative=initiative, uploaded_by=cio, file_name="6000.csv", sha256="x", content="kpi,date,value\n",
+        rows_total=6000, rows_checked=6000, rows_valid=6000, status="stored", stored_count=2097,
+        finished_at=datetime(2026, 3, 9, tzinfo=UTC),
+    )  # fmt: skip
+
     new = _migrate(PERIODS_AFTER)
 
     kept = new.get_model("metrics", "Measurement").objects
@@ -109,4 +120,6 @@ def test_values_people_entered_twice_for_one_day_collapse_to_the_latest_with_his
     assert f"#{corrected.pk}, written later" in gone.history_change_reason
     owed = new.get_model("metrics", "RollUpDue").objects.values_list("kpi_id", "month")
     assert list(owed) == [(kpi.pk, date(2026, 3, 1))]
+    upload = new.get_model("metrics", "CsvImport").objects.get(pk=upload.pk)
+    assert upload.repeated_count == 6000 - 2097  # the rows that vanished, counted at last
     _migrate(_latest())
