@@ -4,12 +4,18 @@ Keeping, checking and storing an upload are writes: services/csv_import.py. Ever
 written goes through scoreboard.csv_writer.
 
 Row numbers are those a spreadsheet shows: the header is row 1, the first value row 2.
+
+How a file is read is decided once for the whole file, and said on the preview: the separator
+from the header (a comma, a semicolon or a tab, whichever it holds most), and the decimal mark
+from every value (decimal_mark_of): never guessed cell by cell, so "1,234" means one thing in
+one file.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -18,7 +24,7 @@ from django.utils import timezone
 
 from scoreboard.csv_writer import csv_uncell
 
-from .models import KPI, CsvImport, CsvImportStatus, Measurement, Scope
+from .models import KPI, CsvImport, CsvImportStatus, DecimalMark, Measurement, Scope
 
 # --- The template and the export -------------------------------------------------------------
 
@@ -206,15 +212,97 @@ def records(text: str, file_layout: Layout) -> Iterator[Record]:
         raise CsvRefused(f"Row {number} cannot be read: {error}.") from error
 
 
+# --- The decimal mark: one for the whole file ------------------------------------------------------
+
+# The number in a value cell: its first run of digits, points and commas ("1.234,5" in "€1.234,5").
+_NUMBER = re.compile(r"[0-9][0-9.,]*", re.ASCII)
+# Digits grouped by threes and nothing else: "1,234" or "1.234" says nothing of the decimal mark.
+_GROUPED = re.compile(r"[0-9]{1,3}([.,][0-9]{3})+", re.ASCII)
+
+
+def _mark_shown(cell: str) -> str | None:
+    """The decimal mark a value cell shows: a comma ("83,5", "1.234,5"), a point ("83.5",
+    "1,234.5"), or None (a whole number, or "1,234" and "1.234", which could be either)."""
+    found = _NUMBER.search(cell)
+    number = found[0].rstrip(".,") if found else ""
+    if "," in number and "." in number:
+        return DecimalMark.COMMA if number.rfind(",") > number.rfind(".") else DecimalMark.POINT
+    if ("," not in number and "." not in number) or _GROUPED.fullmatch(number):
+        return None
+    return DecimalMark.COMMA if "," in number else DecimalMark.POINT
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a file's values are read, decided for the whole file, with the rows that showed it."""
+
+    decimal_mark: str
+    comma_row: int | None = None  # the first row writing a decimal comma
+    point_row: int | None = None  # the first row writing a decimal point
+
+
+def decimal_mark_of(text: str, file_layout: Layout) -> Reading:
+    """The decimal mark of a file's values, decided once for the whole file:
+
+    - comma-separated: a point, as everywhere in the app (a decimal comma would need quotes);
+    - semicolons or tabs: a comma when some value writes one ("83,5", "1.234,5") and none writes
+      a point; a point when some value writes one (values with a comma are then refused, as on
+      every other path: one file writes its decimals one way); and when no value shows either
+      (whole numbers, "1.234"), none: a value like "1.234" is then refused as ambiguous."""
+    if file_layout.delimiter == ",":
+        return Reading(DecimalMark.POINT)
+    comma_row = point_row = None
+    for record in records(text, file_layout):
+        mark = _mark_shown(record.cells["value"])
+        if mark == DecimalMark.COMMA and comma_row is None:
+            comma_row = record.number
+        elif mark == DecimalMark.POINT and point_row is None:
+            point_row = record.number
+        if comma_row and point_row:
+            break
+    if point_row:
+        return Reading(DecimalMark.POINT, comma_row, point_row)
+    return Reading(DecimalMark.COMMA if comma_row else DecimalMark.UNSHOWN, comma_row, None)
+
+
+_SEPARATORS = {",": ",", ";": ";", "\t": "tabs"}
+
+
+def reading_rule(csv_import: CsvImport) -> str:
+    """How the file was read, in a sentence for its preview, e.g. Read with ; between columns and ,
+    as the decimal mark (as row 2 writes it)."""
+    between = _SEPARATORS[layout(csv_import.content).delimiter]
+    reading = csv_import.verdicts.get("reading", {})
+    comma_row, point_row = reading.get("comma_row"), reading.get("point_row")
+    rule = f"Read with {between} between columns and "
+    if csv_import.decimal_mark == DecimalMark.COMMA:
+        return (
+            f"{rule}, as the decimal mark (as row {comma_row} writes it): 83,5 is 83.5, and a point may only "
+            "separate thousands (1.234,5)."
+        )
+    if csv_import.decimal_mark == DecimalMark.UNSHOWN:
+        return (
+            f"Read with {between} between columns. No value shows its decimal mark, so a value like 1.234 (one "
+            "point four, or a thousand?) is refused rather than guessed."
+        )
+    if comma_row:
+        return (
+            f"{rule}. as the decimal mark (as row {point_row} writes it). Row {comma_row} writes a decimal comma: "
+            "values written that way are refused; write every value of the file one way."
+        )
+    return f"{rule}. as the decimal mark."
+
+
 @dataclass(frozen=True)
 class ReadFile:
     text: str
     layout: Layout
     rows: int
+    reading: Reading
 
 
 def read_file(data: bytes) -> ReadFile:
-    """A file's text, layout and row count, or CsvRefused saying what is wrong with it."""
+    """A file's text, layout, row count and decimal mark, or CsvRefused saying what is wrong with it."""
     text = decode(data)
     file_layout = layout(text)
     count = sum(1 for _ in records(text, file_layout))
@@ -222,7 +310,7 @@ def read_file(data: bytes) -> ReadFile:
         raise CsvRefused("The file has a header but no rows of values.")
     if count > MAX_ROWS:
         raise CsvRefused(f"The file has {count:,} rows; the most one upload takes is {MAX_ROWS:,}. Split it.")
-    return ReadFile(text, file_layout, count)
+    return ReadFile(text, file_layout, count, decimal_mark_of(text, file_layout))
 
 
 # --- The preview ----------------------------------------------------------------------------------

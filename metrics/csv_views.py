@@ -110,6 +110,7 @@ def _render_preview(request, csv_import: CsvImport, *, error: str = "", status: 
         "invalid": csv_import.rows_checked - csv_import.rows_valid,
         "distinct": csv_import.rows_valid - csv_import.rows_repeated,  # what storing the valid rows stores
         "counts": csv_io.accounted(csv_import),
+        "reading": csv_io.reading_rule(csv_import),
         "stored_before": csv_io.stored_before(csv_import),
         "progress": csv_io.progress(csv_import),
         "error": error,

@@ -733,6 +733,13 @@ class CsvImportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class DecimalMark(models.TextChoices):
+    # How a CSV file writes decimals, decided for the whole file (metrics.csv_io).
+    POINT = ".", "point"
+    COMMA = ",", "comma"
+    UNSHOWN = "", "not shown by any value"
+
+
 class CsvImport(models.Model):
     """One uploaded CSV file of an initiative's measurements: its content, every row's
     verdict, and what storing it did. Nothing reaches the measurements until a person
@@ -759,6 +766,13 @@ class CsvImport(models.Model):
     )
     rows_unchanged = models.PositiveIntegerField(
         default=0, help_text="When checked: valid rows (not repeats) whose value was already stored as it is."
+    )
+    decimal_mark = models.CharField(
+        max_length=1,
+        blank=True,
+        choices=DecimalMark.choices,
+        default=DecimalMark.POINT,
+        help_text="How the file writes decimals, decided for the whole file when it is read (metrics.csv_io).",
     )
     verdicts = models.JSONField(
         default=dict,
@@ -817,6 +831,9 @@ class CsvImport(models.Model):
                 | Q(rows_total=F("stored_count") + F("unchanged_count") + F("rejected_count") + F("repeated_count")),
                 name="csv_import_stored_rows_add_up",
                 violation_error_message="Stored, unchanged, refused and repeated rows add up to the rows read.",
+            ),
+            models.CheckConstraint(
+                condition=Q(decimal_mark__in=DecimalMark.values), name="csv_import_decimal_mark_valid"
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["stored", "failed"], finished_at__isnull=False)

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from ..csv_io import Layout, Record, layout, read_file, records
-from ..models import CsvImport, CsvImportStatus, SourceKind
+from ..models import CsvImport, CsvImportStatus, DecimalMark, SourceKind
 from ..periods import WORDS
 from . import outbox
 from .ingest import kpi_periods, measurements_record, measurements_stored_as_they_are, people_source, repeats_of
@@ -65,7 +65,9 @@ class Checked:
     storable: list[tuple[int, Row]]  # (spreadsheet row, Row) of the valid rows, each with its period
 
 
-def check_records(batch: list[Record], *, initiative_code: str, file_layout: Layout) -> Checked:
+def check_records(
+    batch: list[Record], *, initiative_code: str, file_layout: Layout, decimal_mark: str = DecimalMark.POINT
+) -> Checked:
     """Read and validate rows through the ingestion service, reasons keyed by column. Repeats
     are left to the caller, who sees the whole file."""
     problems: dict[int, dict[str, list[str]]] = {}
@@ -83,6 +85,7 @@ def check_records(batch: list[Record], *, initiative_code: str, file_layout: Lay
         plain_dates=True,
         check_only=True,
         refuse_repeats=False,
+        decimal_mark=decimal_mark,
     )
     for index, fields in recorded.errors.items():
         number = sent[int(index) - 1].number
@@ -129,6 +132,8 @@ def csv_import_create(*, initiative, by, file_name: str, data: bytes) -> CsvImpo
             sha256=hashlib.sha256(data).hexdigest(),
             content=read.text,
             rows_total=read.rows,
+            decimal_mark=read.reading.decimal_mark,
+            verdicts={"reading": {"comma_row": read.reading.comma_row, "point_row": read.reading.point_row}},
         )
         if read.rows <= IN_REQUEST_ROWS:
             csv_import_check(import_id=csv_import.pk)
@@ -156,7 +161,9 @@ def csv_import_check(*, import_id: int) -> None:
     repeats: dict[str, list] = {}
     stream = records(csv_import.content, file_layout)
     while batch := list(islice(stream, CHUNK_ROWS)):
-        result = check_records(batch, initiative_code=code, file_layout=file_layout)
+        result = check_records(
+            batch, initiative_code=code, file_layout=file_layout, decimal_mark=csv_import.decimal_mark
+        )
         checked += len(batch)
         valid += result.valid
         for number, by_column in sorted(result.problems.items()):
@@ -252,6 +259,7 @@ def _store(import_id: int) -> None:
         list(records(csv_import.content, file_layout)),
         initiative_code=csv_import.initiative.code,
         file_layout=file_layout,
+        decimal_mark=csv_import.decimal_mark,
     )
     if checked.problems and not csv_import.store_valid_only:
         # Valid at preview, not now (a KPI dropped meanwhile): all or none means none.

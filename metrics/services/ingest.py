@@ -29,7 +29,7 @@ from initiatives.models import Initiative
 from scoreboard.months import FIRST_MONTH, month_of, start_of_month
 from scoreboard.writes import text_problem
 
-from ..models import KPI, Measurement, MetricSource, SourceKind
+from ..models import KPI, DecimalMark, Measurement, MetricSource, SourceKind
 from ..periods import WORDS, period_start
 from .outbox import roll_ups_request
 from .upsert import Row, count_stored_as_they_are, upsert
@@ -136,16 +136,42 @@ _TYPED_VALUE = re.compile(r"(?P<pre>€)?\s*(?P<number>[+-]?([0-9]+(\.[0-9]*)?|\
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 
-def read_value(value, kpi: KPI | None) -> tuple[Decimal | None, str]:
+# A number written with a decimal comma, points only between thousands: "83,5", "1.234,5", "€1.200".
+_COMMA_NUMBER = re.compile(
+    r"(?P<pre>€\s*)?(?P<sign>[+-]?)(?P<whole>[0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,(?P<decimals>[0-9]+))?(?P<rest>.*)",
+    re.ASCII,
+)
+# Digits grouped by threes with points or commas, and no other mark: "1.234", "25,440 h", "€1.200".
+_GROUPED = re.compile(r"(€\s*)?(?P<number>[+-]?[0-9]{1,3}([.,][0-9]{3})+)(?![0-9.,])", re.ASCII)
+
+
+def read_value(value, kpi: KPI | None, *, decimal_mark: str = DecimalMark.POINT) -> tuple[Decimal | None, str]:
     """A value as sent: a number, or a text with or without the KPI's unit ("85", "85 %",
     "€1200", "36.5 h"), read the same way for the form, a CSV cell and an API body. Returns the
     number, or None and why not. A unit that is not the KPI's is refused, naming both: that is
-    the mistake of logging the wrong figure, not a typing slip."""
+    the mistake of logging the wrong figure, not a typing slip.
+
+    ``decimal_mark`` is how a CSV file writes decimals, decided for the whole file (csv_io): a
+    point, as everywhere else; a comma ("83,5", points only between thousands: "1.234,5"); or
+    UNSHOWN, a file whose values show neither, where "1.234" could be 1.234 or 1234 and is
+    refused rather than guessed."""
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         return None, f"{value!r} is not a number."
     if not isinstance(value, str):
         return Decimal(str(value)), ""
     text = value.strip()
+    if decimal_mark == DecimalMark.COMMA and ("," in text or "." in text):
+        written = _COMMA_NUMBER.fullmatch(text)
+        if written is None or "," in written["rest"] or "." in written["rest"]:
+            return None, f"{text!r} is not a number as this file writes them: a decimal comma, e.g. 1.234,5."
+        decimals = f".{written['decimals']}" if written["decimals"] else ""
+        text = f"{written['pre'] or ''}{written['sign']}{written['whole'].replace('.', '')}{decimals}{written['rest']}"
+    elif decimal_mark == DecimalMark.UNSHOWN and (grouped := _GROUPED.match(text)):
+        plain = grouped["number"].replace(".", "").replace(",", "")
+        return None, (
+            f"{text!r} could be read two ways: no value in this file shows its decimal mark. "
+            f"Write it without the separator ({plain}), or write the file's decimals with a comma or a point."
+        )
     if _PLAIN_NUMBER.fullmatch(text):
         return Decimal(text), ""  # the usual case, a plain number
     if not text:
@@ -172,13 +198,14 @@ _NOTE_LIMIT = Measurement._meta.get_field("note").max_length
 
 
 def read_rows(
-    items: list, *, plain_dates: bool = False
+    items: list, *, plain_dates: bool = False, decimal_mark: str = DecimalMark.POINT
 ) -> tuple[list[tuple[int, Row]], dict[str, dict[str, list[str]]]]:
     """The rows of a batch that read, each with its number (from 1), and for each that did
     not, each field at fault and why. KPIs and initiatives are looked up once per batch.
 
     With `plain_dates` (people's paths: the form and CSV), an observed time may also be a
-    bare date, YYYY-MM-DD, read as the start of that day in the company's time zone."""
+    bare date, YYYY-MM-DD, read as the start of that day in the company's time zone. Values
+    are read with the file's `decimal_mark` (see read_value)."""
     codes = {"kpi": set(), "initiative": set()}
     for item in items:
         if isinstance(item, dict):
@@ -192,7 +219,7 @@ def read_rows(
         if not isinstance(item, dict):
             errors[str(number)] = {"non_field_errors": ["Each measurement is an object."]}
             continue
-        problems, row = _read_row(item, kpis, initiatives, plain_dates)
+        problems, row = _read_row(item, kpis, initiatives, plain_dates, decimal_mark)
         if problems:
             errors[str(number)] = problems
         else:
@@ -200,7 +227,9 @@ def read_rows(
     return rows, errors
 
 
-def _read_row(item: dict, kpis: dict, initiatives: dict, plain_dates: bool = False) -> tuple[dict, Row | None]:
+def _read_row(
+    item: dict, kpis: dict, initiatives: dict, plain_dates: bool = False, decimal_mark: str = DecimalMark.POINT
+) -> tuple[dict, Row | None]:
     problems = {}
     if not _ROW_FIELDS.issuperset(item):  # no set built for the usual, well-formed row
         problems = {name: ["Not a field of a measurement."] for name in item.keys() - _ROW_FIELDS}
@@ -228,7 +257,7 @@ def _read_row(item: dict, kpis: dict, initiatives: dict, plain_dates: bool = Fal
     if value is None:
         problems["value"] = ["This field is required."]
     else:
-        number, why = read_value(value, kpis.get(kpi) if isinstance(kpi, str) else None)
+        number, why = read_value(value, kpis.get(kpi) if isinstance(kpi, str) else None, decimal_mark=decimal_mark)
         if number is None:
             problems["value"] = [why]
     note = item.get("note", "")
@@ -583,6 +612,7 @@ def measurements_record(
     now: datetime | None = None,
     echo_values: bool = True,
     refuse_repeats: bool = True,
+    decimal_mark: str = DecimalMark.POINT,
 ) -> Recorded:
     """Record measurements as they are sent: the form's one value, a CSV file's rows, an API
     body. Every path reads them here, the same way (codes, dates, a value with or without its
@@ -601,9 +631,10 @@ def measurements_record(
 
     ``rows`` instead of ``items``: rows already read (a pull's, a CSV file's checked at preview),
     judged and stored the same way. ``by`` None: the system itself (a pull), no person to check.
-    ``echo_values`` False: reasons that never quote a value or a time (a pull's run record)."""
+    ``echo_values`` False: reasons that never quote a value or a time (a pull's run record).
+    ``decimal_mark``: how a CSV file writes its decimals (read_value)."""
     if rows is None:
-        numbered, errors = read_rows(items, plain_dates=plain_dates)
+        numbered, errors = read_rows(items, plain_dates=plain_dates, decimal_mark=decimal_mark)
         rows = [row for _, row in numbered]
     else:
         numbered, errors = list(enumerate(rows, start=1)), {}

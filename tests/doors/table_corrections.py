@@ -6,6 +6,7 @@
 - One sending gives a period one value: an API batch with two is refused; a CSV file's repeat is
   left out, naming the row it repeats (the first is stored: the person did not choose the last).
 - A KPI's period change never merges stored values.
+- A file writes its decimals one way (rows of the existing rule on values as people write them).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from metrics.models import KPI, CsvImport, Measurement, MetricSource, SourceKind
 
 from . import makers as m
 from .harness import Door, Send, admin_form
-from .table_matrix_metrics import CSV_HEADER
+from .table_matrix_metrics import CSV_HEADER, CSV_NOTE, VALUES
 
 CORRECTS = "a correction replaces the value of its period"
 ONE_A_PERIOD = "one sending gives a period one value"
@@ -149,4 +150,40 @@ PERIOD_DOORS = [
 ]  # fmt: skip
 
 
-DOORS = [*CORRECTION_DOORS, *ONE_A_PERIOD_DOORS, *PERIOD_DOORS]
+# --- A file writes its decimals one way (rows of the rule on values as people write them) -------------------
+
+
+def _semicolons(*values: str):
+    def attempt(w, c):
+        days = [m.RECENT - timedelta(days=i) for i in range(len(values))]
+        rows = "".join(f"{w.kpi.code};{day};{value};\n" for day, value in zip(days, values, strict=True))
+        return Send("POST", f"/my/{w.initiative_a.code}/csv/upload/", file=f"kpi;date;value;note\n{rows}".encode())
+
+    return attempt
+
+
+def _decimal_comma(path):
+    def page(w, c):
+        body = {"kpi": w.kpi.code, "period": m.RECENT.isoformat(), "value": "83,5", "note": ""}
+        return Send("POST", f"/my/{w.initiative_a.code}/log/", body)
+
+    def api(w, c):
+        body = {"kpi": w.kpi.code, "initiative": w.initiative_a.code, "observed_at": m.moment(m.RECENT)}
+        return Send("POST", "/api/v1/measurements/", {**body, "value": "83,5"}, json=True)
+
+    return {"page": page, "api": api}[path]
+
+
+POINT = "write decimals with a point"
+
+DECIMAL_DOORS = [
+    Door(VALUES, "page", "ops_lead_a", Measurement, _decimal_comma("page"), 400, POINT, what="a decimal comma"),
+    Door(VALUES, "api", "ops_lead_a", Measurement, _decimal_comma("api"), 400, POINT, what="a decimal comma"),
+    Door(VALUES, "csv", "ops_lead_a", Measurement, _semicolons("83,5", "83.5"), 409, POINT,
+         what="a file writing decimals both ways", note=CSV_NOTE),
+    Door(VALUES, "csv", "ops_lead_a", Measurement, _semicolons("25.440"), 409, "could be read two ways",
+         what="a file showing no decimal mark", note=CSV_NOTE),
+]  # fmt: skip
+
+
+DOORS = [*CORRECTION_DOORS, *ONE_A_PERIOD_DOORS, *PERIOD_DOORS, *DECIMAL_DOORS]

@@ -1,6 +1,7 @@
 """A CSV upload that adds up: every row read is stored, unchanged, refused or repeated in the
 file, in the preview and in the result; each repeat names the row it repeats, and the last of
-repeated rows wins only when the person chose it. The pages speak of one row and of many."""
+repeated rows wins only when the person chose it. The separator and the decimal mark are read
+once for the whole file and said on the preview, and the pages speak of one row and of many."""
 
 import html
 import re
@@ -230,6 +231,83 @@ def test_the_database_refuses_a_stored_import_whose_rows_do_not_add_up(ops_lead_
             stored_count=2097,
             finished_at=timezone.now(),
         )
+
+
+# --- The separator and the decimal mark, one rule for the whole file ------------------------------------------
+
+
+def test_a_semicolon_file_with_decimal_commas_is_read_and_says_so(client, ops_lead_a, initiative_a, kpi, count_kpi):
+    client.force_login(ops_lead_a)
+    data = _csv(f"fixture-kpi;{DAY};83,5;", f"claims-handled;{DAY};1.234,0;", header="kpi;date;value;note")
+
+    _upload(client, initiative_a, data)
+    text = _preview(client)
+    _store(client)
+
+    assert "Read with ; between columns and , as the decimal mark (as row 2 writes it)" in text
+    assert _stored() == [("claims-handled", Decimal(1234)), ("fixture-kpi", Decimal("83.5"))]
+
+
+def test_a_tab_separated_file_with_decimal_commas_is_read(client, ops_lead_a, initiative_a, kpi):
+    client.force_login(ops_lead_a)
+
+    _upload(client, initiative_a, _csv(f"fixture-kpi\t{DAY}\t83,5 %\tnoted", header="kpi\tdate\tvalue\tnote"))
+    text = _preview(client)
+    _store(client)
+
+    assert "Read with tabs between columns and , as the decimal mark" in text
+    assert _stored() == [("fixture-kpi", Decimal("83.5"))]
+
+
+def test_in_a_decimal_comma_file_1_234_is_read_by_the_files_rule(client, ops_lead_a, initiative_a, count_kpi):
+    client.force_login(ops_lead_a)
+    rows = (f"claims-handled;{DAY};1,234;", f"claims-handled;{OTHER_DAY};2,5;")
+
+    _upload(client, initiative_a, _csv(*rows, header="kpi;date;value;note"))
+    _store(client)
+
+    assert _stored() == [("claims-handled", Decimal("1.234")), ("claims-handled", Decimal("2.5"))]
+
+
+def test_a_semicolon_file_that_shows_no_decimal_mark_refuses_1_234_as_ambiguous(
+    client, ops_lead_a, initiative_a, count_kpi
+):
+    client.force_login(ops_lead_a)
+
+    _upload(client, initiative_a, _csv(f"claims-handled;{DAY};25.440;", header="kpi;date;value;note"))
+    text = _preview(client)
+
+    assert "No value shows its decimal mark" in text
+    assert "Row 2 · value: '25.440' could be read two ways" in text
+    assert "Write it without the separator (25440)" in text
+    assert _latest().rows_valid == 0
+
+
+def test_a_semicolon_file_mixing_decimal_marks_reads_the_point_and_refuses_the_comma(
+    client, ops_lead_a, initiative_a, kpi
+):
+    client.force_login(ops_lead_a)
+
+    _upload(
+        client,
+        initiative_a,
+        _csv(f"fixture-kpi;{DAY};83,5;", f"fixture-kpi;{OTHER_DAY};83.5;", header="kpi;date;value;note"),
+    )
+    text = _preview(client)
+
+    assert "Row 2 writes a decimal comma: values written that way are refused" in text
+    assert "Row 2 · value: '83,5': write decimals with a point" in text
+    assert _latest().rows_valid == 1
+
+
+def test_a_comma_separated_file_keeps_the_decimal_point(client, ops_lead_a, initiative_a, kpi):
+    client.force_login(ops_lead_a)
+
+    _upload(client, initiative_a, _csv(f'fixture-kpi,{DAY},"83,5",'))
+    text = _preview(client)
+
+    assert "Read with , between columns and . as the decimal mark." in text
+    assert "'83,5': write decimals with a point" in text
 
 
 # --- One row and many ---------------------------------------------------------------------------------------
