@@ -1,7 +1,8 @@
 """How long a 100 000-row CSV upload takes, through the same functions the pages and jobs call.
 
-Prints, for one file of 100 000 rows (BENCH_CSV_ROWS to change; 10 KPIs x hourly values
-of one initiative, dates with their zone, values with two decimals, a short note):
+Prints, for one file of 100 000 rows (BENCH_CSV_ROWS to change; 100 KPIs x daily values
+of one initiative, dates with their zone, values with two decimals, a short note; one value
+per KPI and day, since a second one for the same day would repeat it):
 
 - upload: reading the bytes (UTF-8, header, every row split and counted) and keeping the
   import (the text in the database); what the upload request does before a job takes over;
@@ -27,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 import _db
 
 TOTAL = int(os.environ.get("BENCH_CSV_ROWS", "100000"))
-KPIS = 10
+KPIS = 100
 CODE = "bench-csv"
 
 
@@ -41,7 +42,7 @@ def main() -> None:
     Measurement.objects.filter(initiative=initiative).delete()
     CsvImport.objects.filter(initiative=initiative).delete()
     data = _file()
-    print(f"file: {TOTAL:,} rows, {len(data) / 1e6:.1f} MB ({KPIS} KPIs x {TOTAL // KPIS:,} hourly values)")
+    print(f"file: {TOTAL:,} rows, {len(data) / 1e6:.1f} MB ({KPIS} KPIs x {TOTAL // KPIS:,} daily values)")
 
     def timed(label: str, work):
         started = time.perf_counter()
@@ -74,13 +75,13 @@ def _file() -> bytes:
 
     from scoreboard.csv_writer import CsvWriter
 
-    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=TOTAL // KPIS + 1)
+    start = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=TOTAL // KPIS + 1)
     out = io.StringIO()
     writer = CsvWriter(out, lineterminator="\n")
     writer.writerow(["kpi", "date", "value", "note"])
     for i in range(TOTAL):
-        hour, k = divmod(i, KPIS)
-        observed = (start + timedelta(hours=hour)).isoformat()
+        day, k = divmod(i, KPIS)
+        observed = (start + timedelta(days=day)).isoformat()
         writer.writerow([f"bench-csv-{k + 1:02d}", observed, f"{(i * 7919) % 10000 / 100:.2f}", f"bench row {i}"])
     return out.getvalue().encode()
 

@@ -113,7 +113,10 @@ def _times_needed() -> int:
 
 def _rows(kpi_ids: list[int], initiative_ids: list[int], anchor: datetime) -> Iterator:
     """TOTAL rows, in time order (a pull brings every KPI of every initiative at one time),
-    the same on every call: values are a function of the row's position, 2 decimals."""
+    the same on every call: values are a function of the row's position, 2 decimals. Each
+    carries the day it stands for, as the intake reads a person's row (read_rows) before the
+    service stores it: the bench's source is a REST push source, whose values are people's."""
+    from metrics.periods import period_start
     from metrics.services.upsert import Row
 
     scopes = [*initiative_ids, None]  # None: company-wide
@@ -125,7 +128,8 @@ def _rows(kpi_ids: list[int], initiative_ids: list[int], anchor: datetime) -> It
         t, rest = divmod(i, per_time)
         k, s = divmod(rest, len(scopes))
         value = Decimal((i * 2_654_435_761) % 10_000_000).scaleb(-2)  # 0.00 to 99 999.99
-        yield Row(kpi_id=kpi_ids[k], initiative_id=scopes[s], observed_at=start + step * t, value=value)
+        at = start + step * t
+        yield Row(kpi_ids[k], scopes[s], at, value, period_start=period_start("day", at))
 
 
 def _write_copy_text(out, rows: Iterator, source_id: int) -> None:
