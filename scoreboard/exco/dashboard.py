@@ -36,7 +36,17 @@ from metrics.models import KPI, Annotation, Family, KPIRole, MonthlySnapshot, Un
 from metrics.selectors import kpi_freshness, source_freshness
 
 from ..models import MonthlyReview
-from ..months import first_of_month, last_day, months_back, months_between, next_month, previous_month, start_of_month
+from ..months import (
+    has_ended,
+    last_day,
+    latest_complete_month,
+    month_in_progress,
+    months_back,
+    months_between,
+    next_month,
+    previous_month,
+    start_of_month,
+)
 
 TREND_MONTHS = 12
 # "Companies that redesigned workflows before selecting AI tools": the industry figure the
@@ -74,9 +84,9 @@ _INITIATIVE_FIELDS = (
 
 
 def latest_month() -> date:
-    """The newest month with a company-wide figure; this month when there is none yet."""
-    newest = MonthlySnapshot.objects.filter(initiative__isnull=True).aggregate(m=Max("month"))["m"]
-    return newest or first_of_month(timezone.localdate())
+    """The month the ExCo opens on: the latest that has ended, never the one under way (five
+    days of figures beside whole months mislead), whatever the newest figure is."""
+    return latest_complete_month()
 
 
 @dataclass
@@ -158,7 +168,10 @@ def exco_dashboard(month: date, *, now=None) -> dict:
     month_last_day = last_day(month)
     outside_bounds = decisions_outside_bounds(month=month, on=min(month_last_day, timezone.localdate(now)))
 
-    tiles = {k.pk: _tile(k, month, last_month, window, company, notes.get(k.pk, [])) for k in kpis}
+    # The month under way is compared with nothing: part of a month beside a whole one misleads.
+    ended = has_ended(month, timezone.localdate(now))
+    compared_with = last_month if ended else None
+    tiles = {k.pk: _tile(k, month, compared_with, window, company, notes.get(k.pk, [])) for k in kpis}
     live = sum(portfolio.per_stage.get(stage, {}).get("total", 0) for stage in LIVE_STAGES)
     redesigned = sum(portfolio.per_stage.get(stage, {}).get("redesigned", 0) for stage in LIVE_STAGES)
     stage_counts = _stage_counts(portfolio.per_stage)
@@ -173,6 +186,9 @@ def exco_dashboard(month: date, *, now=None) -> dict:
     charts["roi"] = _roi_chart(roi_kpi, roi_initiatives, window, roi_values, company)
     return {
         "month": month,
+        # "in progress, to 5 December": the month under way, and the last day it has figures for.
+        "in_progress_to": None if ended else timezone.localdate(now),
+        "month_in_progress": month_in_progress(timezone.localdate(now)),
         "previous": previous_month(month) if bounds["first"] and month > bounds["first"] else None,
         "next": next_month(month) if bounds["last"] and month < bounds["last"] else None,
         "picker": months_back(bounds["last"], months_between(bounds["first"], bounds["last"]))[::-1]
@@ -236,9 +252,10 @@ def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _tile(kpi: KPI, month: date, last_month: date, window: list[date], company: dict, notes: list) -> dict:
+def _tile(kpi: KPI, month: date, last_month: date | None, window: list[date], company: dict, notes: list) -> dict:
+    """One KPI's tile; ``last_month`` None: no change shown (the month under way)."""
     snapshot = company.get((kpi.pk, month))
-    before = company.get((kpi.pk, last_month))
+    before = company.get((kpi.pk, last_month)) if last_month else None
     change = None
     if snapshot and before and snapshot.value is not None and before.value is not None:
         change = snapshot.value - before.value

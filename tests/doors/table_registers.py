@@ -3,6 +3,8 @@ inputs), the executives' own acts (inputs, sign-offs, answers) and the dates the
 
 from __future__ import annotations
 
+from django.contrib.messages import get_messages
+
 from governance.models import DecisionRequest, Risk, ShadowAITool, SharedZoneDecision
 from initiatives.models import DeploymentBrief, PrioritisationInput
 from metrics.models import Annotation
@@ -19,6 +21,7 @@ SCORES = "prioritisation scores run from 1 to 5"
 RATING = "a risk is rated from 1 to 5"
 TEXT = "text no one types is refused"
 YEARS = "dates outside 2000 to 2099"
+MONTH_ENDED = "only a month that has ended is signed off"
 
 OWNERS_DIFFER = "must be a different person from the technology owner"
 ADOPTED = "A tool is adopted by becoming an initiative"
@@ -311,6 +314,35 @@ EXECUTIVE_DOORS = [
 ]  # fmt: skip
 
 
+# --- Only a month that has ended is signed off: the month under way has only part of its figures -----------------
+
+SIGN_CIO = {"slot": "cio", "comment": "Looks fine so far."}
+
+
+def _told(reason: str):
+    """The page redirects with the refusal among the messages it queued for the next page."""
+
+    def kept(w, response):
+        told = [str(message) for message in get_messages(response.wsgi_request)]
+        assert any(reason in message for message in told), told
+
+    return kept
+
+
+STILL_IN_PROGRESS = "is still in progress: it can be signed off from"
+MONTH_ENDED_DOORS = [
+    Door(MONTH_ENDED, "page", "cio", MonthlyReview,
+         lambda w, c: Send("POST", f"/exco/{m.FIRST_OF_MONTH:%Y-%m}/sign-off/", SIGN_CIO), 302, None,
+         what="the month under way, on the ExCo page", note="Back to the month's page, the reason in its messages.",
+         kept=_told(STILL_IN_PROGRESS)),
+    Door(MONTH_ENDED, "api", "cio", MonthlyReview,
+         lambda w, c: Send("POST", f"/api/v1/reviews/{m.FIRST_OF_MONTH:%Y-%m}/sign/", SIGN_CIO, json=True), 400,
+         STILL_IN_PROGRESS, what="the month under way"),
+    Door(MONTH_ENDED, "admin", "admin_user", MonthlyReview, _review_admin, 403, None,
+         what="a month's sign-off", note=RECORD_ONLY),
+]  # fmt: skip
+
+
 # --- The expansion pipeline's inputs ----------------------------------------------------------------------------
 
 
@@ -341,5 +373,6 @@ DOORS = [
     *DATE_DOORS,
     *YEAR_DOORS,
     *EXECUTIVE_DOORS,
+    *MONTH_ENDED_DOORS,
     *SCORE_DOORS,
 ]

@@ -55,6 +55,7 @@ RULES = [
     table_matrix_metrics.VALUES,
     table_registers.TEXT,
     table_registers.YEARS,
+    table_registers.MONTH_ENDED,
 ]
 DOORS: list[Door] = sorted(
     [*table_initiatives.DOORS, *table_registers.DOORS, *table_matrix_metrics.DOORS],

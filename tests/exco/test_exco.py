@@ -46,13 +46,6 @@ def march_figures(kpi):
 # --- The page ---------------------------------------------------------------------------
 
 
-def test_home_goes_to_the_latest_month_with_figures(client, cio, march_figures):
-    client.force_login(cio)
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response["Location"] == "/exco/2026-03/"
-
-
 def test_month_page_shows_the_figure_target_status_and_change_from_last_month(client, cio, march_figures):
     client.force_login(cio)
     page = client.get(month_url()).content.decode()
