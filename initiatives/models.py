@@ -180,12 +180,18 @@ class Initiative(models.Model):
             errors["expected_annual_benefit"] = "Expected annual benefit cannot be negative."
         if self.started_on and self.actual_go_live and self.actual_go_live < self.started_on:
             errors["actual_go_live"] = "Go-live cannot be before the start of work."
+        elif self.actual_go_live and self.actual_go_live > timezone.localdate():
+            errors["actual_go_live"] = (
+                f"The actual go-live is the day it went live, today or earlier, not {self.actual_go_live:%-d %B %Y}:"
+                " a date ahead is the planned go-live."
+            )
         if errors:
             raise ValidationError(errors)
 
     @property
     def time_to_value_days(self) -> int | None:
-        if self.started_on and self.actual_go_live:
+        # A go-live ahead (stored before the rule above) has delivered no value yet.
+        if self.started_on and self.actual_go_live and self.actual_go_live <= timezone.localdate():
             return (self.actual_go_live - self.started_on).days
         return None
 

@@ -19,8 +19,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    Max,
-    Min,
     OuterRef,
     Q,
     Subquery,
@@ -42,7 +40,6 @@ from ..months import (
     latest_complete_month,
     month_in_progress,
     months_back,
-    months_between,
     next_month,
     previous_month,
     start_of_month,
@@ -116,8 +113,14 @@ def exco_dashboard(month: date, *, now=None) -> dict:
     window = months_back(month, TREND_MONTHS)
     last_month = previous_month(month)
 
-    # 1. The months that have figures, for the month picker.
-    bounds = MonthlySnapshot.objects.filter(initiative__isnull=True).aggregate(first=Min("month"), last=Max("month"))
+    # 1. The months that have company-wide figures, newest first: the month picker lists only
+    #    these, so a stray old date does not fill it with empty months.
+    with_figures = list(
+        MonthlySnapshot.objects.filter(initiative__isnull=True, value__isnull=False)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .distinct()
+    )
     # 2. Every KPI, both executives, and when it was last measured.
     freshness = kpi_freshness(now=now)
     kpis = [f.kpi for f in freshness]
@@ -189,11 +192,10 @@ def exco_dashboard(month: date, *, now=None) -> dict:
         # "in progress, to 5 December": the month under way, and the last day it has figures for.
         "in_progress_to": None if ended else timezone.localdate(now),
         "month_in_progress": month_in_progress(timezone.localdate(now)),
-        "previous": previous_month(month) if bounds["first"] and month > bounds["first"] else None,
-        "next": next_month(month) if bounds["last"] and month < bounds["last"] else None,
-        "picker": months_back(bounds["last"], months_between(bounds["first"], bounds["last"]))[::-1]
-        if bounds["first"]
-        else [month],
+        # The nearest months with figures on either side, and every month with figures.
+        "previous": next((m for m in with_figures if m < month), None),
+        "next": next((m for m in reversed(with_figures) if m > month), None),
+        "picker": with_figures if month in with_figures else sorted([*with_figures, month], reverse=True),
         "review": review,
         "half_signed": [r for r in reviews if r.signed_by_one_only],
         "primary": tiles[primary.pk] if primary else None,

@@ -56,6 +56,7 @@ RULES = [
     table_registers.TEXT,
     table_registers.YEARS,
     table_registers.MONTH_ENDED,
+    table_initiatives.GO_LIVE,
 ]
 DOORS: list[Door] = sorted(
     [*table_initiatives.DOORS, *table_registers.DOORS, *table_matrix_metrics.DOORS],
