@@ -472,9 +472,10 @@ def test_pdf_pack_has_pages_the_months_title_and_the_charts(client, cio, march_f
     client.force_login(cio)
     reader = PdfReader(BytesIO(_pdf(client)))
     assert len(reader.pages) >= 2
-    first = reader.pages[0].extract_text()
-    assert "ExCo dashboard · March 2026" in first
-    assert "Jan" in first  # a chart's axis: the charts were drawn before printing
+    first, second = reader.pages[0].extract_text(), reader.pages[1].extract_text()
+    assert "ExCo pack · March 2026" in first  # the summary
+    assert "ExCo dashboard · March 2026" in second  # the figures behind it
+    assert "Jan" in second  # a chart's axis: the charts were drawn before printing
 
 
 def test_a_frozen_months_pack_is_the_same_whenever_it_is_rendered(client, cio, coo, march_figures):
