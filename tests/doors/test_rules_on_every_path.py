@@ -54,6 +54,7 @@ RULES = [
     table_matrix_metrics.SERVER_SECRETS,
     table_matrix_metrics.VALUES,
     table_registers.TEXT,
+    table_registers.LENGTH,
     table_registers.YEARS,
     table_registers.MONTH_ENDED,
     table_initiatives.GO_LIVE,
