@@ -42,7 +42,7 @@ KPI_FIELDS = (
 )
 # What a month's figure or colour is computed from: changing one makes every month owed.
 KPI_FIGURE_FIELDS = ("direction", "aggregation", "ratio_numerator", "ratio_denominator")
-TARGET_FIELDS = ("kpi", "initiative", "effective_from", "target", "amber_threshold", "red_threshold")
+TARGET_FIELDS = ("kpi", "initiative", "effective_from", "target", "red_threshold")
 
 ONLY_ADMINS_KPIS = "Only admins keep the KPI definitions and their targets."
 
@@ -107,8 +107,9 @@ def kpi_delete(*, by, kpi: KPI) -> None:
 
 def target_save(*, by, data: dict, target: Target | None = None) -> Target:
     """Set a KPI's target from a month on (company-wide, or for one initiative) or change one:
-    admins only. Refused by field: a start that is not a month's first day, thresholds out of
-    order for the KPI's direction, a second target for the same KPI, initiative and month.
+    admins only. Refused by field: a start that is not a month's first day, a red threshold on
+    the wrong side of the target for the KPI's direction, a second target for the same KPI,
+    initiative and month.
     The months it governs, from the earlier of its old and new start, become owed a roll-up."""
     writes.unknown_fields(data, TARGET_FIELDS)
     with transaction.atomic():

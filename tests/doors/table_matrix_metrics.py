@@ -20,6 +20,7 @@ NOT_REPORTED = "a KPI the initiative does not report"
 DATES = "dates out of range"
 KPI_EXECUTIVES = "a KPI is answered for by executives"
 TARGET_ORDER = "a target's thresholds run in order"
+NO_AMBER = "a target has no amber threshold: amber begins at the target"
 SECRETS = "a source's credentials are never stored"
 SERVER_SECRETS = "a source reads only the variables meant for sources"
 VALUES = "a value is a number as people write it"
@@ -309,7 +310,7 @@ def _kpi_admin(w, c):
     return Send("POST", url, data)
 
 
-THRESHOLDS = {"target": "85", "amber_threshold": "90", "red_threshold": "65"}  # amber above the target
+THRESHOLDS = {"target": "85", "red_threshold": "90"}  # red above the target of a higher-is-better KPI
 
 
 def _target_api(w, c):
@@ -364,6 +365,12 @@ def _own_database(w, c):
     return Send("POST", url, data)
 
 
+def _target_with_amber_api(w, c):
+    body = {"kpi": w.kpi.code, "initiative": w.initiative_a.code, "effective_from": m.FIRST_OF_MONTH.isoformat()}
+    return Send("POST", "/api/v1/targets/", {**body, "target": "85", "red_threshold": "65", "amber_threshold": "75"},
+                json=True)  # fmt: skip
+
+
 DEFINITION_DOORS = [
     Door(KPI_EXECUTIVES, "api", "admin_user", KPI, _kpi_api, 400, "is not an active executive"),
     Door(KPI_EXECUTIVES, "admin", "admin_user", KPI, _kpi_admin, 200, "is not an active executive"),
@@ -371,6 +378,8 @@ DEFINITION_DOORS = [
     Door(TARGET_ORDER, "admin", "admin_user", Target, _target_admin, 200, "Thresholds must run"),
     Door(TARGET_ORDER, "admin", "admin_user", KPI, _target_inline, 200, "Thresholds must run",
          what="inline on the KPI's page"),
+    Door(NO_AMBER, "api", "admin_user", Target, _target_with_amber_api, 400, "amber now begins at the target",
+         note="The admin's forms have no such field: only a client of the API can still send one."),
     Door(SECRETS, "admin", "admin_user", MetricSource, _source_admin, 200, "carries a credential"),
     Door(SERVER_SECRETS, "admin", "admin_user", MetricSource, _server_secret_header, 200,
          "SECRET_KEY is not a variable metric sources may read", what="a credential header"),

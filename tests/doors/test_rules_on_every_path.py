@@ -50,6 +50,7 @@ RULES = [
     table_initiatives.GATE_DONE,
     table_matrix_metrics.KPI_EXECUTIVES,
     table_matrix_metrics.TARGET_ORDER,
+    table_matrix_metrics.NO_AMBER,
     table_matrix_metrics.SECRETS,
     table_matrix_metrics.SERVER_SECRETS,
     table_matrix_metrics.VALUES,

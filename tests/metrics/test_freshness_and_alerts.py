@@ -138,7 +138,6 @@ def _off_target_month(kpi, month=date(2026, 3, 1)):
         month=month,
         value=Decimal(40),
         target=Decimal(80),
-        amber_threshold=Decimal(70),
         red_threshold=Decimal(60),
         status="red",
         computed_at=NOW,
