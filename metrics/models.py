@@ -165,12 +165,26 @@ class KPI(models.Model):
             raise ValidationError(errors)
 
 
-class Target(models.Model):
-    """A KPI's target from a month on, with the values at which it turns amber and red.
+def threshold_order_problem(direction: str, *, target, red_threshold) -> str:
+    """Why a target's red threshold is on the wrong side of it for ``direction`` ("" when it is
+    not): red lies beyond the target, where the figure is worse."""
+    if direction == Direction.HIGHER_IS_BETTER:
+        if red_threshold <= target:
+            return ""
+        rule = "red threshold ≤ target (higher is better)"
+    else:
+        if red_threshold >= target:
+            return ""
+        rule = "red threshold ≥ target (lower is better)"
+    return f"Thresholds must run {rule}: amber begins at the target, red further from it."
 
-    For a higher-is-better KPI: below ``red_threshold`` is red, below ``amber_threshold``
-    is amber, otherwise green. For lower-is-better the comparisons flip. A target with no
-    initiative is the company-wide one.
+
+class Target(models.Model):
+    """A KPI's target from a month on, and the value past which a figure is red.
+
+    The target is where amber begins: for a higher-is-better KPI, a figure at or above the
+    target is green, below it amber, below ``red_threshold`` red; for lower-is-better the
+    comparisons flip (metrics.services.status). A target with no initiative is the company-wide one.
     """
 
     kpi = models.ForeignKey(KPI, on_delete=models.PROTECT, related_name="targets")
@@ -179,7 +193,6 @@ class Target(models.Model):
     )
     effective_from = models.DateField(help_text="First day of the first month this target applies to.")
     target = models.DecimalField(max_digits=16, decimal_places=4)
-    amber_threshold = models.DecimalField(max_digits=16, decimal_places=4)
     red_threshold = models.DecimalField(max_digits=16, decimal_places=4)
     history = HistoricalRecords()
 
@@ -214,15 +227,10 @@ class Target(models.Model):
         if self.effective_from and self.effective_from.day != 1:
             errors["effective_from"] = "A target takes effect from the first day of a month."
         kpi = self.kpi if self.kpi_id else None
-        if kpi and None not in (self.target, self.amber_threshold, self.red_threshold):
-            if kpi.direction == Direction.HIGHER_IS_BETTER:
-                ordered = self.red_threshold <= self.amber_threshold <= self.target
-                rule = "red threshold ≤ amber threshold ≤ target (higher is better)"
-            else:
-                ordered = self.red_threshold >= self.amber_threshold >= self.target
-                rule = "red threshold ≥ amber threshold ≥ target (lower is better)"
-            if not ordered:
-                errors["amber_threshold"] = f"Thresholds must run {rule}."
+        if kpi and None not in (self.target, self.red_threshold):
+            problem = threshold_order_problem(kpi.direction, target=self.target, red_threshold=self.red_threshold)
+            if problem:
+                errors["red_threshold"] = problem
         if errors:
             raise ValidationError(errors)
 
@@ -571,7 +579,6 @@ class MonthlySnapshot(models.Model):
     month = models.DateField(help_text="First day of the month.")
     value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
     target = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
-    amber_threshold = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     red_threshold = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     status = models.CharField(max_length=5, choices=Status.choices, default=Status.NO_TARGET)
     measurement_count = models.PositiveIntegerField(default=0)

@@ -277,6 +277,8 @@ def _tile(kpi: KPI, month: date, last_month: date | None, window: list[date], co
         "x": [m.isoformat() for m in window],
         "y": [_number(s.value) if s else None for s in series],
         "target": [_number(s.target) if s else None for s in series],
+        # Each month's stored status (metrics.services.status) marks its point: never judged here.
+        "status": [s.status if s and s.value is not None else None for s in series],
         "notes": [
             {
                 "x": n.month.isoformat(),

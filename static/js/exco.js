@@ -6,6 +6,23 @@
   var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"];
   var DASHES = ["solid", "dot", "dash", "longdash", "dashdot", "longdashdot"];
   var SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross", "pentagon"];
+  // Each month's point says its stored status as the tiles do: the same colour and shape
+  // (scoreboard.css's .rag-*), so the chart never tells another story than the tile.
+  var STATUS_MARKS = {
+    green: { color: "#1b7f4b", symbol: "circle" },
+    amber: { color: "#a86400", symbol: "triangle-up" },
+    red: { color: "#b3261e", symbol: "square" },
+  };
+  var PLAIN_MARK = { color: "#0072B2", symbol: "circle" };
+
+  function statusMarker(statuses) {
+    var marks = (statuses || []).map(function (s) { return STATUS_MARKS[s] || PLAIN_MARK; });
+    return {
+      size: 7,
+      color: marks.map(function (m) { return m.color; }),
+      symbol: marks.map(function (m) { return m.symbol; }),
+    };
+  }
 
   // The printed pack (body.pack) draws static, shorter charts: five tiles a row on A4.
   var printing = false;
@@ -44,8 +61,9 @@
     var data = [
       {
         x: chart.x, y: chart.y, name: "Actual", type: "scatter", mode: "lines+markers",
-        line: { color: PALETTE[0], width: 2 }, marker: { symbol: "circle", size: 5 },
-        hovertemplate: "%{x|%b %Y}: %{y}<extra>Actual</extra>", connectgaps: false,
+        line: { color: PALETTE[0], width: 2 }, marker: statusMarker(chart.status),
+        customdata: (chart.status || []).map(function (s) { return s || "no target"; }),
+        hovertemplate: "%{x|%b %Y}: %{y} (%{customdata})<extra>Actual</extra>", connectgaps: false,
       },
       {
         x: chart.x, y: chart.target, name: "Target", type: "scatter", mode: "lines",

@@ -50,6 +50,8 @@ RULES = [
     table_initiatives.GATE_DONE,
     table_matrix_metrics.KPI_EXECUTIVES,
     table_matrix_metrics.TARGET_ORDER,
+    table_matrix_metrics.NO_AMBER,
+    table_matrix_metrics.BOUNDS,
     table_matrix_metrics.SECRETS,
     table_matrix_metrics.SERVER_SECRETS,
     table_matrix_metrics.VALUES,
@@ -108,6 +110,7 @@ def test_the_table_has_a_row_on_each_path_of_the_issues_rules():
         table_registers.EXECUTIVES: ("page", "api", "admin"),
         table_matrix_metrics.PUBLISHED: ("page", "api", "admin"),
         table_registers.TOOL: ("page", "api", "admin"),
+        table_matrix_metrics.BOUNDS: ("page", "api", "admin"),
     }.items():
         assert {(rule, path) for path in paths} <= tried, rule
 

@@ -53,8 +53,8 @@ def test_month_page_shows_the_figure_target_status_and_change_from_last_month(cl
         assert f'id="{section}"' in page, section
     tile = page[page.index(f'id="kpi-{march_figures.code}"') :]
     assert "65.0 %" in tile
-    assert 'rag-amber">Amber' in tile  # 65 is below amber (70), above red (60)
-    assert "Target 80.0 %" in tile
+    assert 'rag-amber">Amber' in tile  # 65 misses its target (80), above red (60)
+    assert "Target ≥ 80.0 % · amber below 80.0 % · red below 60.0 %" in tile
     assert "−10.0 %" in tile  # from 75 in February
     assert 'class="worse"' in tile
 
