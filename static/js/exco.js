@@ -83,7 +83,7 @@
         hovertemplate: "%{text}<extra>Note</extra>",
       });
     }
-    var layout = baseLayout(printing ? 95 : 150, false);
+    var layout = baseLayout(printing ? 85 : 150, false);
     if (chart.percent) layout.yaxis.ticksuffix = "%";
     return { data: data, layout: layout };
   }
