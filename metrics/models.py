@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from scoreboard.fields import NOTE, LimitedTextField
+
 from .schedules import source_crontab
 from .secrets import env_allowed, env_refusal
 
@@ -71,7 +73,7 @@ class KPI(models.Model):
 
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = LimitedTextField(blank=True)
     family = models.CharField(max_length=20, choices=Family.choices)
     unit = models.CharField(max_length=10, choices=Unit.choices)
     direction = models.CharField(max_length=6, choices=Direction.choices)
@@ -306,7 +308,7 @@ class MetricSource(models.Model):
     connection_env = models.CharField(
         max_length=100, blank=True, help_text="SQL: environment variable holding a read-only database URL."
     )
-    query = models.TextField(
+    query = LimitedTextField(
         blank=True,
         help_text="SQL: returns rows of (kpi code, initiative code or empty, observed time, value).",
     )
@@ -339,7 +341,7 @@ class MetricSource(models.Model):
     last_status = models.CharField(max_length=6, choices=RunStatus.choices, default=RunStatus.NEVER)
     last_run_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    last_error = LimitedTextField(max_length=NOTE, blank=True)  # a source's words, cut by pulls._storable
     # A person asked for a pull ("pull now") that has not started yet: the request itself is
     # the promise, so a broker that is down when it is asked loses nothing (the sweeper sends it).
     pull_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -465,7 +467,7 @@ class PullRun(models.Model):
     rows_unchanged = models.PositiveIntegerField(default=0)
     rows_rejected = models.PositiveIntegerField(default=0)
     rejections = models.JSONField(default=list, blank=True, help_text="The first rejected rows, with reasons.")
-    error = models.TextField(blank=True)
+    error = LimitedTextField(max_length=NOTE, blank=True)
     will_retry = models.BooleanField(default=False)
 
     class Meta:
@@ -665,7 +667,7 @@ class Annotation(models.Model):
         "initiatives.Initiative", null=True, blank=True, on_delete=models.PROTECT, related_name="annotations"
     )
     month = models.DateField(help_text="First day of the month the note explains.")
-    text = models.TextField()
+    text = LimitedTextField(max_length=1000)  # as annotation_add says
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -696,6 +698,10 @@ class CsvImportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+# A file's text is at most its bytes (metrics.csv_io.MAX_BYTES, 20 MiB): no more is read.
+CSV_MAX_CHARACTERS = 20 * 1024 * 1024
+
+
 class CsvImport(models.Model):
     """One uploaded CSV file of an initiative's measurements: its content, every row's
     verdict, and what storing it did. Nothing reaches the measurements until a person
@@ -709,7 +715,7 @@ class CsvImport(models.Model):
     file_name = models.CharField(max_length=200)
     sha256 = models.CharField(max_length=64, help_text="Of the file's bytes: the same file uploaded again is known.")
     # The text itself, not a path: a worker on another machine reads it from the database.
-    content = models.TextField()
+    content = LimitedTextField(max_length=CSV_MAX_CHARACTERS)
     status = models.CharField(max_length=8, choices=CsvImportStatus.choices, default=CsvImportStatus.CHECKING)
     rows_total = models.PositiveIntegerField(default=0)
     rows_checked = models.PositiveIntegerField(default=0)
@@ -724,7 +730,7 @@ class CsvImport(models.Model):
     stored_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     rejected_count = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
+    error = LimitedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -7,15 +7,14 @@ from django.db import models
 
 from scoreboard.fields import LimitedTextField
 
-# The apps whose text fields are limited so far; metrics' follow (see the README's status).
-LIMITED_APPS = ("governance", "initiatives", "scoreboard")
+APPS = ("governance", "initiatives", "metrics", "scoreboard")
 
 
-def test_every_free_text_field_of_these_apps_has_a_length_limit():
+def test_every_text_field_of_every_app_has_a_length_limit():
     unlimited = [
         f"{model._meta.label}.{field.name}"
         for model in apps.get_models()
-        if model._meta.app_label in LIMITED_APPS
+        if model._meta.app_label in APPS
         for field in model._meta.concrete_fields
         if isinstance(field, models.TextField) and not isinstance(field, LimitedTextField)
     ]
