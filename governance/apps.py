@@ -7,4 +7,8 @@ class GovernanceConfig(AppConfig):
 
     def ready(self):
         # Adds the gates to the initiatives' way to production (initiatives.services.stages).
-        from .services import gates  # noqa: F401
+        # Adds the matrix bounds to the rules on metrics' targets (metrics.services.kpis).
+        from .services import (
+            bounds,  # noqa: F401
+            gates,  # noqa: F401
+        )

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from scoreboard.fields import LONG_TEXT, NOTE, LimitedTextField
+
 
 class AccountableExecutive(models.TextChoices):
     CEO = "CEO", "CEO"
@@ -32,7 +34,7 @@ class MatrixVersion(models.Model):
     number = models.PositiveIntegerField(unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     effective_from = models.DateField(null=True, blank=True)
-    reason = models.TextField(blank=True, help_text="Why this version changes the matrix.")
+    reason = LimitedTextField(max_length=NOTE, blank=True, help_text="Why this version changes the matrix.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     published_by = models.ForeignKey(
@@ -119,7 +121,7 @@ class MatrixDecision(models.Model):
     )
     escalation_owner = models.CharField(max_length=120, help_text="Role that receives escalations.")
     accountable_executive = models.CharField(max_length=5, choices=AccountableExecutive.choices)
-    override_protocol = models.TextField()
+    override_protocol = LimitedTextField(max_length=LONG_TEXT)
     audit_trail = models.CharField(max_length=12, choices=AuditTrail.choices)
     monitoring_kpi = models.ForeignKey(
         "metrics.KPI", null=True, blank=True, on_delete=models.PROTECT, related_name="monitored_decisions"
@@ -194,9 +196,9 @@ class SharedZoneDecision(models.Model):
     initiative = models.ForeignKey(
         "initiatives.Initiative", null=True, blank=True, on_delete=models.PROTECT, related_name="shared_zone_decisions"
     )
-    ceo_input = models.TextField(blank=True)
-    coo_input = models.TextField(blank=True)
-    joint_decision = models.TextField(blank=True)
+    ceo_input = LimitedTextField(max_length=LONG_TEXT, blank=True)
+    coo_input = LimitedTextField(max_length=LONG_TEXT, blank=True)
+    joint_decision = LimitedTextField(max_length=LONG_TEXT, blank=True)
     decided_on = models.DateField(null=True, blank=True)
     history = HistoricalRecords()
 
@@ -230,7 +232,7 @@ class GovernanceGate(models.Model):
 
     initiative = models.ForeignKey("initiatives.Initiative", on_delete=models.PROTECT, related_name="gates")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    description = models.TextField(blank=True)
+    description = LimitedTextField(max_length=LONG_TEXT, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -276,14 +278,14 @@ class DecisionRequest(models.Model):
     initiative = models.ForeignKey(
         "initiatives.Initiative", null=True, blank=True, on_delete=models.PROTECT, related_name="decision_requests"
     )
-    question = models.TextField()
+    question = LimitedTextField(max_length=NOTE)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     executive = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decision_requests")
     requested_at = models.DateTimeField()
     due_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
     answer = models.CharField(max_length=8, choices=Answer.choices, blank=True)
-    note = models.TextField(blank=True)
+    note = LimitedTextField(max_length=NOTE, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -353,9 +355,9 @@ class Risk(models.Model):
 
     title = models.CharField(max_length=200)
     category = models.CharField(max_length=24, choices=Category.choices)
-    description = models.TextField(blank=True)
-    preventive_measures = models.TextField()
-    responsive_measures = models.TextField()
+    description = LimitedTextField(max_length=LONG_TEXT, blank=True)
+    preventive_measures = LimitedTextField(max_length=LONG_TEXT)
+    responsive_measures = LimitedTextField(max_length=LONG_TEXT)
     # Jointly owned: one owner on each side of the CIO–COO line.
     technology_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     operations_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -425,8 +427,8 @@ class ShadowAITool(models.Model):
 
     tool = models.CharField(max_length=120)
     team = models.CharField(max_length=120)
-    use = models.TextField(help_text="What the team uses it for.")
-    why_it_helps = models.TextField()
+    use = LimitedTextField(max_length=NOTE, help_text="What the team uses it for.")
+    why_it_helps = LimitedTextField(max_length=NOTE)
     data_sensitivity = models.CharField(max_length=12, choices=Sensitivity.choices)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNDER_REVIEW)
     discovered_on = models.DateField()

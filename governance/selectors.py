@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
@@ -21,8 +21,10 @@ from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from metrics.models import KPI, MonthlySnapshot
+from scoreboard.months import first_of_month
 
 from .models import AutonomyTier, BreachWhen, MatrixDecision, MatrixVersion, VersionStatus
+from .services.bounds import replaced_on
 from .services.matrix import COMPARED_FIELDS, TIERS_TOWARD_HUMAN, FieldChange, label_of
 
 _PEOPLE = ("created_by", "published_by", "approved_by")
@@ -65,6 +67,9 @@ class Bound:
     value: Decimal | None
     month: date | None
     scope: str  # "initiative" when the decision's initiative has its own figure, else "company-wide"
+    # The figure's own status, as the roll-up stored it (metrics.services.status): shown beside the
+    # bound, never judged again here. Outside its bounds, it is never green (services/bounds.py).
+    status: str | None = None
 
     @property
     def outside(self) -> bool:
@@ -106,8 +111,10 @@ def with_live_bounds(decisions: QuerySet[MatrixDecision], *, month: date | None 
     return decisions.annotate(
         own_value=Subquery(own.values("value")[:1]),
         own_month=Subquery(own.values("month")[:1]),
+        own_status=Subquery(own.values("status")[:1]),
         company_value=Subquery(company.values("value")[:1]),
         company_month=Subquery(company.values("month")[:1]),
+        company_status=Subquery(company.values("status")[:1]),
     )
 
 
@@ -125,6 +132,7 @@ def bound_of(decision: MatrixDecision) -> Bound | None:
         value=_decimal(decision.own_value if own else decision.company_value),
         month=_date(decision.own_month if own else decision.company_month),
         scope="initiative" if own else "company-wide",
+        status=decision.own_status if own else decision.company_status,
     )
 
 
@@ -176,9 +184,19 @@ class ProcessRows:
         return sum(len(group.decisions) for group in self.groups)
 
 
+def last_month_read(version: MatrixVersion, versions: list[MatrixVersion]) -> date | None:
+    """The last month ``version`` reads figures of: the month before the day a later version took
+    over from it; None while it reads the latest (a draft, or the latest version). ``versions``
+    are every version, as version_list reads them: no query."""
+    published = [v for v in versions if v.status == VersionStatus.PUBLISHED]
+    until = replaced_on(version, published)
+    return None if until is None else first_of_month(until - timedelta(days=1))
+
+
 def version_grid(version: MatrixVersion, *, month: date | None = None) -> list[ProcessRows]:
     """The version's decisions grouped by process, then initiative (the process as a whole
-    first), each with ``bound`` (its live bound, or None). One query."""
+    first), each with ``bound`` (its live bound, or None), against the figures up to ``month``
+    (the latest when None). One query."""
     decisions = with_live_bounds(
         MatrixDecision.objects.filter(version=version).select_related("initiative", "monitoring_kpi"), month=month
     )

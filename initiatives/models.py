@@ -13,6 +13,8 @@ from django.db.models.functions import Least
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from scoreboard.fields import LONG_TEXT, NOTE, LimitedTextField
+
 from .vocabulary import shared_vocabulary
 
 
@@ -74,8 +76,12 @@ class Initiative(models.Model):
     operations_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="operations_owned_initiatives"
     )
-    technology_owner_description = models.TextField(help_text="The initiative in the technology owner's words.")
-    operations_owner_description = models.TextField(help_text="The initiative in the operations owner's words.")
+    technology_owner_description = LimitedTextField(
+        max_length=LONG_TEXT, help_text="The initiative in the technology owner's words."
+    )
+    operations_owner_description = LimitedTextField(
+        max_length=LONG_TEXT, help_text="The initiative in the operations owner's words."
+    )
     # Measured on save from the two descriptions (see vocabulary.py), so that the ExCo page
     # reads one number per initiative, not two texts. Empty when either has no meaningful word.
     description_overlap = models.FloatField(
@@ -180,12 +186,18 @@ class Initiative(models.Model):
             errors["expected_annual_benefit"] = "Expected annual benefit cannot be negative."
         if self.started_on and self.actual_go_live and self.actual_go_live < self.started_on:
             errors["actual_go_live"] = "Go-live cannot be before the start of work."
+        elif self.actual_go_live and self.actual_go_live > timezone.localdate():
+            errors["actual_go_live"] = (
+                f"The actual go-live is the day it went live, today or earlier, not {self.actual_go_live:%-d %B %Y}:"
+                " a date ahead is the planned go-live."
+            )
         if errors:
             raise ValidationError(errors)
 
     @property
     def time_to_value_days(self) -> int | None:
-        if self.started_on and self.actual_go_live:
+        # A go-live ahead (stored before the rule above) has delivered no value yet.
+        if self.started_on and self.actual_go_live and self.actual_go_live <= timezone.localdate():
             return (self.actual_go_live - self.started_on).days
         return None
 
@@ -219,7 +231,7 @@ class BacklogItem(models.Model):
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="backlog_items")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = LimitedTextField(max_length=LONG_TEXT, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     priority = models.PositiveSmallIntegerField(default=3, help_text="1 is the most urgent.")
     history = HistoricalRecords()
@@ -239,7 +251,7 @@ class WorkflowChange(models.Model):
 
     initiative = models.OneToOneField(Initiative, on_delete=models.PROTECT, related_name="workflow_change")
     process_name = models.CharField(max_length=200)
-    summary = models.TextField(blank=True)
+    summary = LimitedTextField(max_length=LONG_TEXT, blank=True)
     adoption_target_percent = models.DecimalField(
         max_digits=5,
         decimal_places=2,
@@ -317,7 +329,9 @@ class AffectedRole(models.Model):
     workflow_change = models.ForeignKey(WorkflowChange, on_delete=models.CASCADE, related_name="affected_roles")
     role = models.CharField(max_length=120)
     headcount = models.PositiveIntegerField()
-    reskilling = models.TextField(blank=True, help_text="What the people in this role learn to work the new way.")
+    reskilling = LimitedTextField(
+        max_length=NOTE, blank=True, help_text="What the people in this role learn to work the new way."
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -341,10 +355,10 @@ class DeploymentBrief(models.Model):
 
     # Signed evidence: deleting the initiative must not silently take the brief with it.
     initiative = models.OneToOneField(Initiative, on_delete=models.PROTECT, related_name="deployment_brief")
-    scope = models.TextField()
+    scope = LimitedTextField(max_length=LONG_TEXT)
     investment = models.DecimalField(max_digits=14, decimal_places=2)
-    governance = models.TextField()
-    timeline = models.TextField()
+    governance = LimitedTextField(max_length=LONG_TEXT)
+    timeline = LimitedTextField(max_length=LONG_TEXT)
     sponsor_signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

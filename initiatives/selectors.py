@@ -195,7 +195,7 @@ def _kpi_trends(initiative: Initiative, kpis: list[KPI], today: date) -> tuple[l
     if kpis:
         for s in MonthlySnapshot.objects.filter(
             initiative=initiative, kpi__in=[k.pk for k in kpis], month__gte=window[0], month__lte=window[-1]
-        ).only("kpi_id", "month", "value", "target", "status"):
+        ).only("kpi_id", "month", "value", "target", "red_threshold", "status"):
             snapshots[(s.kpi_id, s.month)] = s
     rows, charts = [], {}
     for kpi in kpis:
@@ -208,6 +208,8 @@ def _kpi_trends(initiative: Initiative, kpis: list[KPI], today: date) -> tuple[l
             "x": [m.isoformat() for m in window],
             "y": [_number(s.value) if s else None for s in series],
             "target": [_number(s.target) if s else None for s in series],
+            # Each month's stored status (metrics.services.status) marks its point: never judged here.
+            "status": [s.status if s and s.value is not None else None for s in series],
         }
         rows.append(
             {

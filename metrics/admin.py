@@ -59,7 +59,7 @@ def _save_rows(formset, *, save, delete, parent: dict) -> None:
 
 class TargetInline(ObjectPermissionsTabularInline):
     model = Target
-    fields = ("initiative", "effective_from", "target", "amber_threshold", "red_threshold")
+    fields = ("initiative", "effective_from", "target", "red_threshold")
     autocomplete_fields = ("initiative",)
     extra = 0
 
@@ -112,7 +112,7 @@ class KPIAdmin(ServiceAdmin):
 
 @admin.register(Target)
 class TargetAdmin(ServiceAdmin):
-    list_display = ("kpi", "initiative", "effective_from", "target", "amber_threshold", "red_threshold")
+    list_display = ("kpi", "initiative", "effective_from", "target", "red_threshold")
     list_select_related = ("kpi", "initiative")
     list_filter = ("kpi", ("initiative", admin.EmptyFieldListFilter))
     search_fields = ("kpi__name", "kpi__code", "initiative__name", "initiative__code")

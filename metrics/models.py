@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from scoreboard.fields import NOTE, LimitedTextField
+
 from .schedules import source_crontab
 from .secrets import env_allowed, env_refusal
 
@@ -79,7 +81,7 @@ class KPI(models.Model):
 
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = LimitedTextField(blank=True)
     family = models.CharField(max_length=20, choices=Family.choices)
     unit = models.CharField(max_length=10, choices=Unit.choices)
     direction = models.CharField(max_length=6, choices=Direction.choices)
@@ -183,12 +185,26 @@ class KPI(models.Model):
             raise ValidationError(errors)
 
 
-class Target(models.Model):
-    """A KPI's target from a month on, with the values at which it turns amber and red.
+def threshold_order_problem(direction: str, *, target, red_threshold) -> str:
+    """Why a target's red threshold is on the wrong side of it for ``direction`` ("" when it is
+    not): red lies beyond the target, where the figure is worse."""
+    if direction == Direction.HIGHER_IS_BETTER:
+        if red_threshold <= target:
+            return ""
+        rule = "red threshold ≤ target (higher is better)"
+    else:
+        if red_threshold >= target:
+            return ""
+        rule = "red threshold ≥ target (lower is better)"
+    return f"Thresholds must run {rule}: amber begins at the target, red further from it."
 
-    For a higher-is-better KPI: below ``red_threshold`` is red, below ``amber_threshold``
-    is amber, otherwise green. For lower-is-better the comparisons flip. A target with no
-    initiative is the company-wide one.
+
+class Target(models.Model):
+    """A KPI's target from a month on, and the value past which a figure is red.
+
+    The target is where amber begins: for a higher-is-better KPI, a figure at or above the
+    target is green, below it amber, below ``red_threshold`` red; for lower-is-better the
+    comparisons flip (metrics.services.status). A target with no initiative is the company-wide one.
     """
 
     kpi = models.ForeignKey(KPI, on_delete=models.PROTECT, related_name="targets")
@@ -197,7 +213,6 @@ class Target(models.Model):
     )
     effective_from = models.DateField(help_text="First day of the first month this target applies to.")
     target = models.DecimalField(max_digits=16, decimal_places=4)
-    amber_threshold = models.DecimalField(max_digits=16, decimal_places=4)
     red_threshold = models.DecimalField(max_digits=16, decimal_places=4)
     history = HistoricalRecords()
 
@@ -232,15 +247,10 @@ class Target(models.Model):
         if self.effective_from and self.effective_from.day != 1:
             errors["effective_from"] = "A target takes effect from the first day of a month."
         kpi = self.kpi if self.kpi_id else None
-        if kpi and None not in (self.target, self.amber_threshold, self.red_threshold):
-            if kpi.direction == Direction.HIGHER_IS_BETTER:
-                ordered = self.red_threshold <= self.amber_threshold <= self.target
-                rule = "red threshold ≤ amber threshold ≤ target (higher is better)"
-            else:
-                ordered = self.red_threshold >= self.amber_threshold >= self.target
-                rule = "red threshold ≥ amber threshold ≥ target (lower is better)"
-            if not ordered:
-                errors["amber_threshold"] = f"Thresholds must run {rule}."
+        if kpi and None not in (self.target, self.red_threshold):
+            problem = threshold_order_problem(kpi.direction, target=self.target, red_threshold=self.red_threshold)
+            if problem:
+                errors["red_threshold"] = problem
         if errors:
             raise ValidationError(errors)
 
@@ -316,7 +326,7 @@ class MetricSource(models.Model):
     connection_env = models.CharField(
         max_length=100, blank=True, help_text="SQL: environment variable holding a read-only database URL."
     )
-    query = models.TextField(
+    query = LimitedTextField(
         blank=True,
         help_text="SQL: returns rows of (kpi code, initiative code or empty, observed time, value).",
     )
@@ -349,7 +359,7 @@ class MetricSource(models.Model):
     last_status = models.CharField(max_length=6, choices=RunStatus.choices, default=RunStatus.NEVER)
     last_run_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    last_error = LimitedTextField(max_length=NOTE, blank=True)  # a source's words, cut by pulls._storable
     # A person asked for a pull ("pull now") that has not started yet: the request itself is
     # the promise, so a broker that is down when it is asked loses nothing (the sweeper sends it).
     pull_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -475,7 +485,7 @@ class PullRun(models.Model):
     rows_unchanged = models.PositiveIntegerField(default=0)
     rows_rejected = models.PositiveIntegerField(default=0)
     rejections = models.JSONField(default=list, blank=True, help_text="The first rejected rows, with reasons.")
-    error = models.TextField(blank=True)
+    error = LimitedTextField(max_length=NOTE, blank=True)
     will_retry = models.BooleanField(default=False)
 
     class Meta:
@@ -615,7 +625,6 @@ class MonthlySnapshot(models.Model):
     month = models.DateField(help_text="First day of the month.")
     value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
     target = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
-    amber_threshold = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     red_threshold = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     status = models.CharField(max_length=5, choices=Status.choices, default=Status.NO_TARGET)
     measurement_count = models.PositiveIntegerField(default=0)
@@ -702,7 +711,7 @@ class Annotation(models.Model):
         "initiatives.Initiative", null=True, blank=True, on_delete=models.PROTECT, related_name="annotations"
     )
     month = models.DateField(help_text="First day of the month the note explains.")
-    text = models.TextField()
+    text = LimitedTextField(max_length=1000)  # as annotation_add says
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -740,6 +749,10 @@ class DecimalMark(models.TextChoices):
     UNSHOWN = "", "not shown by any value"
 
 
+# A file's text is at most its bytes (metrics.csv_io.MAX_BYTES, 20 MiB): no more is read.
+CSV_MAX_CHARACTERS = 20 * 1024 * 1024
+
+
 class CsvImport(models.Model):
     """One uploaded CSV file of an initiative's measurements: its content, every row's
     verdict, and what storing it did. Nothing reaches the measurements until a person
@@ -756,7 +769,7 @@ class CsvImport(models.Model):
     file_name = models.CharField(max_length=200)
     sha256 = models.CharField(max_length=64, help_text="Of the file's bytes: the same file uploaded again is known.")
     # The text itself, not a path: a worker on another machine reads it from the database.
-    content = models.TextField()
+    content = LimitedTextField(max_length=CSV_MAX_CHARACTERS)
     status = models.CharField(max_length=8, choices=CsvImportStatus.choices, default=CsvImportStatus.CHECKING)
     rows_total = models.PositiveIntegerField(default=0)
     rows_checked = models.PositiveIntegerField(default=0)
@@ -793,7 +806,7 @@ class CsvImport(models.Model):
     repeated_count = models.PositiveIntegerField(
         default=0, help_text="Rows not stored because they repeat (or, keeping the last, were replaced by) another."
     )
-    error = models.TextField(blank=True)
+    error = LimitedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -33,6 +33,12 @@ class KPISerializer(serializers.ModelSerializer):
         fields = ["id", *KPI_FIELDS]  # what the service writes (metrics.services.kpis)
 
 
+RETIRED_AMBER_THRESHOLD = (
+    "Targets no longer take an amber threshold: amber now begins at the target (a figure that misses its target "
+    "is amber, and red past the red threshold). Send only the target and the red threshold."
+)
+
+
 class TargetSerializer(serializers.ModelSerializer):
     kpi = serializers.SlugRelatedField(slug_field="code", queryset=KPI.objects.all())
     initiative = serializers.SlugRelatedField(
@@ -41,8 +47,15 @@ class TargetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Target
-        fields = ["id", "kpi", "initiative", "effective_from", "target", "amber_threshold", "red_threshold"]
+        fields = ["id", "kpi", "initiative", "effective_from", "target", "red_threshold"]
         validators = []  # one target per KPI, initiative and month: said by the service, on its field
+
+    def to_internal_value(self, data):
+        # A field the API no longer takes is refused by name, never dropped in silence: a client
+        # still sending its amber threshold learns that the number would change nothing.
+        if hasattr(data, "get") and "amber_threshold" in data:
+            raise serializers.ValidationError({"amber_threshold": [RETIRED_AMBER_THRESHOLD]})
+        return super().to_internal_value(data)
 
 
 class MeasurementSerializer(serializers.ModelSerializer):
@@ -115,7 +128,6 @@ class MonthlySnapshotSerializer(serializers.ModelSerializer):
             "month",
             "value",
             "target",
-            "amber_threshold",
             "red_threshold",
             "status",
             "measurement_count",

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from .fields import NOTE, LimitedTextField
+
 
 class Role(models.TextChoices):
     """The three groups a person can belong to; the group name is the value."""
@@ -95,12 +97,12 @@ class MonthlyReview(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     cio_signed_at = models.DateTimeField(null=True, blank=True)
-    cio_comment = models.TextField(blank=True)
+    cio_comment = LimitedTextField(max_length=NOTE, blank=True)
     coo_signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     coo_signed_at = models.DateTimeField(null=True, blank=True)
-    coo_comment = models.TextField(blank=True)
+    coo_comment = LimitedTextField(max_length=NOTE, blank=True)
     frozen_at = models.DateTimeField(
         null=True, blank=True, help_text="Set when the second signature lands; snapshots are final."
     )

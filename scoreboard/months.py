@@ -64,6 +64,20 @@ def months_between(first: date, last: date) -> int:
     return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
+def month_in_progress(today: date | None = None) -> date:
+    """The month under way, in the site's time zone: its figures are not complete yet."""
+    return first_of_month(today or timezone.localdate())
+
+
+def latest_complete_month(today: date | None = None) -> date:
+    """The newest month that has ended: the one an ExCo reviews, and the newest one signed."""
+    return previous_month(month_in_progress(today))
+
+
+def has_ended(month: date, today: date | None = None) -> bool:
+    return first_of_month(month) < month_in_progress(today)
+
+
 def month_of(moment: datetime) -> date:
     """The month a measurement counts in, in the site's time zone."""
     return first_of_month(timezone.localtime(moment).date())

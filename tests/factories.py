@@ -260,7 +260,6 @@ class TargetFactory(factory.django.DjangoModelFactory):
     kpi = factory.SubFactory(KPIFactory)
     effective_from = date(2025, 1, 1)
     target = Decimal("80")
-    amber_threshold = Decimal("70")
     red_threshold = Decimal("60")
 
 

@@ -31,10 +31,12 @@ from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from metrics.models import KPI
 from scoreboard import writes
 from scoreboard.models import Role
 
 from ..models import AutonomyTier, MatrixDecision, MatrixVersion, VersionStatus
+from . import bounds
 
 # What a decision holds, in the order the grid and the CSV show it.
 DECISION_FIELDS = (
@@ -175,9 +177,9 @@ def matrix_decision_save(
     published version is evidence, changes go into a new draft. Refused (ValidationError,
     keyed by field) when the result breaks a rule: a key used twice in the version, a
     confidence threshold outside 0–1, a monitoring signal without its KPI, threshold or
-    direction. Refused (StaleEdit) when the decision changed after ``read_at``, the
-    ``updated_at`` the editor read, naming who changed it and when. Nothing is stored by a
-    refusal."""
+    direction, or one that a target of its KPI contradicts (bounds.py). Refused (StaleEdit)
+    when the decision changed after ``read_at``, the ``updated_at`` the editor read, naming who
+    changed it and when. Nothing is stored by a refusal."""
     with transaction.atomic():
         current, before = _prepare(by=by, version=version, decision=decision, data=data, read_at=read_at, lock=True)
         if before is None:
@@ -237,6 +239,10 @@ def _prepare(*, by, version, decision, data, read_at, lock: bool) -> tuple[Matri
         before = MatrixDecision(**{f.attname: getattr(current, f.attname) for f in MatrixDecision._meta.fields})
     for name, value in data.items():
         setattr(current, name, value)
+    if lock and current.monitoring_kpi_id:
+        # As a target's save does (metrics.services.kpis): the bound and the targets it must agree
+        # with are judged one write at a time.
+        list(KPI.objects.select_for_update().filter(pk=current.monitoring_kpi_id).values_list("pk"))
     _validate(current)
     return current, before
 
@@ -256,6 +262,9 @@ def _validate(decision: MatrixDecision) -> None:
         errors = error.message_dict
     for name, messages in writes.value_errors(decision).items():
         errors.setdefault(name, messages)
+    if not {"monitoring_kpi", "breach_threshold", "breach_when"} & set(errors):
+        for name, messages in bounds.decision_refusals(decision).items():
+            errors.setdefault(name, []).extend(messages)
     if decision.key and "key" not in errors:
         taken = MatrixDecision.objects.filter(version_id=decision.version_id, key=decision.key)
         if decision.pk is not None:

@@ -82,7 +82,8 @@ def _grid(request, version: MatrixVersion | None, *, status: int = 200, errors=(
     upcoming = [v for v in versions if v.status == MatrixVersion.Status.PUBLISHED and v.effective_from > today]
     user = request.user
     can_edit = version is not None and user.has_perm("governance.change_matrixversion", version)
-    grid = selectors.version_grid(version) if version is not None else []
+    # A version replaced by a later one is shown against the figures of its own months, as it stood.
+    grid = selectors.version_grid(version, month=selectors.last_month_read(version, versions)) if version else []
     rows = [d for process in grid for group in process.groups for d in group.decisions]
     previous = next((v for v in versions if version is not None and v.number < version.number), None)
     context = {

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from scoreboard.months import month_of
+from scoreboard.templatetags.scoreboard import figure, thresholds_in_words
 
 from ..models import KPI, AlertDigest, Measurement, MetricSource, MonthlySnapshot, RunStatus, SourceMapping, Status
 from ..selectors import kpi_freshness, source_freshness
@@ -43,9 +44,10 @@ def alert_lines(*, now: datetime | None = None) -> dict[int, list[DigestLine]]:
     ).order_by("kpi_id")
     for snap in off_target:
         kpi = kpis[snap.kpi_id]
+        # The status the roll-up stored, with the target and thresholds said as every tile says them.
         text = (
             f"{kpi.name} is {snap.get_status_display().lower()} for {month:%B %Y}: "
-            f"{snap.value.normalize():f} against a target of {snap.target.normalize():f}."
+            f"{figure(snap.value, kpi)} ({thresholds_in_words(snap.target, snap.red_threshold, kpi)})."
         )
         tell(kpi, DigestLine(f"off:{kpi.pk}:{month}:{snap.status}", text))
 

@@ -11,6 +11,7 @@ from the signed one shows beside it as a pending restatement.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from django.db import transaction
@@ -19,7 +20,7 @@ from django.utils import timezone
 from scoreboard import writes
 from scoreboard.months import add_months, first_of_month
 
-from ..models import KPI, Measurement, MonthlySnapshot, Target
+from ..models import KPI, Direction, Measurement, MonthlySnapshot, Target, threshold_order_problem
 from ..periods import WORDS, period_named, period_start
 from .outbox import roll_ups_request
 
@@ -44,9 +45,29 @@ KPI_FIELDS = (
 )
 # What a month's figure or colour is computed from: changing one makes every month owed.
 KPI_FIGURE_FIELDS = ("direction", "aggregation", "ratio_numerator", "ratio_denominator")
-TARGET_FIELDS = ("kpi", "initiative", "effective_from", "target", "amber_threshold", "red_threshold")
+TARGET_FIELDS = ("kpi", "initiative", "effective_from", "target", "red_threshold")
 
 ONLY_ADMINS_KPIS = "Only admins keep the KPI definitions and their targets."
+
+# Rules the apps above add on a KPI's targets, so that metrics imports none of them: governance's
+# matrix bounds must never call "outside its bounds" a figure its target colours green
+# (governance/services/bounds.py, registered when governance is loaded). A check gets the KPI,
+# the direction it would have, and the targets as they would be stored; it returns the sentences
+# saying what they would contradict.
+TargetCheck = Callable[..., list[str]]
+_TARGET_CHECKS: list[TargetCheck] = []
+
+
+def target_check(check: TargetCheck) -> TargetCheck:
+    """Add a rule on targets (a decorator; registering twice is once)."""
+    if check not in _TARGET_CHECKS:
+        _TARGET_CHECKS.append(check)
+    return check
+
+
+def _target_refusals(*, kpi: KPI, direction: str, targets: Iterable[Target]) -> list[str]:
+    targets = list(targets)
+    return [refusal for check in _TARGET_CHECKS for refusal in check(kpi=kpi, direction=direction, targets=targets)]
 
 
 # --- KPIs ----------------------------------------------------------------------------------------------
@@ -81,6 +102,8 @@ def kpi_save(*, by, data: dict, kpi: KPI | None = None) -> KPI:
             person = getattr(current, name)
             if person is not None and not person.is_executive:
                 writes.add_error(errors, name, f"{person} is not an active executive: an executive answers for a KPI.")
+        if kpi is not None and "direction" in changed and current.direction in Direction.values:
+            _judge_direction_change(errors, current)
         if kpi is not None and current.scope != "initiative" and current.initiatives.exists():
             writes.add_error(
                 errors,
@@ -122,6 +145,24 @@ def _periods_under(kpi: KPI) -> list[Measurement] | str:
     return moved
 
 
+def _judge_direction_change(errors: dict[str, list[str]], kpi: KPI) -> None:
+    """A KPI's targets, and the matrix bounds set beside them, are set for its direction: turning
+    it round must leave each target's red threshold beyond the target, and contradict no bound."""
+    targets = list(kpi.targets.select_related("initiative"))
+    for target in targets:
+        if threshold_order_problem(kpi.direction, target=target.target, red_threshold=target.red_threshold):
+            scope = target.initiative.code if target.initiative_id else "company-wide"
+            writes.add_error(
+                errors,
+                "direction",
+                f"The target from {target.effective_from:%B %Y} ({scope}) has its red threshold on the other side: "
+                "change or remove the KPI's targets before turning its direction round.",
+            )
+            return
+    for refusal in _target_refusals(kpi=kpi, direction=kpi.direction, targets=targets):
+        writes.add_error(errors, "direction", refusal)
+
+
 def kpi_delete(*, by, kpi: KPI) -> None:
     """Delete a KPI definition (admins). One with measurements, targets, snapshots or matrix
     decisions watching it is evidence: the refusal names what refers to it (ProtectedError)."""
@@ -137,8 +178,10 @@ def kpi_delete(*, by, kpi: KPI) -> None:
 
 def target_save(*, by, data: dict, target: Target | None = None) -> Target:
     """Set a KPI's target from a month on (company-wide, or for one initiative) or change one:
-    admins only. Refused by field: a start that is not a month's first day, thresholds out of
-    order for the KPI's direction, a second target for the same KPI, initiative and month.
+    admins only. Refused by field: a start that is not a month's first day, a red threshold on
+    the wrong side of the target for the KPI's direction, a second target for the same KPI,
+    initiative and month, and what the apps above say it contradicts (a matrix bound stricter
+    than the target: ``target_check``).
     The months it governs, from the earlier of its old and new start, become owed a roll-up."""
     writes.unknown_fields(data, TARGET_FIELDS)
     with transaction.atomic():
@@ -163,6 +206,12 @@ def target_save(*, by, data: dict, target: Target | None = None) -> Target:
             writes.add_error(
                 errors, "initiative", f"{current.initiative.code} does not report {current.kpi.name}: no target for it."
             )
+        if current.kpi_id and None not in (current.target, current.red_threshold, current.effective_from):
+            # The KPI's row lock serialises this with a matrix decision saved beside it, which takes it too:
+            # neither can pass its check on a state the other is about to change.
+            list(KPI.objects.select_for_update().filter(pk=current.kpi_id).values_list("pk"))
+            for refusal in _target_refusals(kpi=current.kpi, direction=current.kpi.direction, targets=[current]):
+                writes.add_error(errors, "target", refusal)
         if current.kpi_id and current.effective_from and _same_start(current).exists():
             scope = "this initiative" if current.initiative_id else "the company"
             writes.add_error(

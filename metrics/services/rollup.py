@@ -2,7 +2,8 @@
 company-wide, with the month's target and status; restatements in frozen (signed-off)
 months; the freeze itself; and the roll-ups the outbox records as owed.
 
-PostgreSQL rolls up in set-based SQL (rollup_sql.py); SQLite in Python, here.
+PostgreSQL rolls up in set-based SQL (rollup_sql.py); SQLite in Python, here. Both colour a
+figure by the one rule of status.py.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from django.utils import timezone
 
 from scoreboard.months import first_of_month, month_of, next_month, start_of_month
 
-from ..models import KPI, Aggregation, Direction, FrozenMonth, Measurement, MonthlySnapshot, RollUpDue, Status, Target
+from ..models import KPI, Aggregation, FrozenMonth, Measurement, MonthlySnapshot, RollUpDue, Target
 from . import rollup_sql
+from .status import rag_status
 from .upsert import SNAPSHOT_FIGURE_FIELDS, SNAPSHOT_KEY_FIELDS, insert_snapshots
 
 # The month an observation counts in, truncated in the site's time zone by the database and
@@ -47,28 +49,6 @@ _COMBINE = {
     Aggregation.MAX: max,
     Aggregation.LAST: _mean,
 }
-
-
-def rag_status(*, value: Decimal | None, target: Target | None, direction: str) -> str:
-    """Green, amber or red by the target's thresholds.
-
-    The target is what the programme aims for (the line on the chart); the thresholds are
-    the agreed cut-offs: worse than the amber threshold is amber, worse than the red one is
-    red. Higher- or lower-is-better flips the comparison.
-    """
-    if value is None or target is None:
-        return Status.NO_TARGET
-    if direction == Direction.HIGHER_IS_BETTER:
-        if value < target.red_threshold:
-            return Status.RED
-        if value < target.amber_threshold:
-            return Status.AMBER
-        return Status.GREEN
-    if value > target.red_threshold:
-        return Status.RED
-    if value > target.amber_threshold:
-        return Status.AMBER
-    return Status.GREEN
 
 
 class _Key(NamedTuple):
@@ -233,11 +213,13 @@ def snapshot_roll_up(*, months: Iterable[date] | None = None, kpi_ids: Iterable[
             restated[key] = None if value is None else value.quantize(_STORED_PLACES, rounding=ROUND_HALF_UP)
             continue
         target = _target_for(targets, key)
-        status = rag_status(value=value, target=target, direction=kpi_by_id[key.kpi_id].direction)
+        goal, red = (target.target, target.red_threshold) if target else (None, None)
+        status = rag_status(value=value, target=goal, red_threshold=red, direction=kpi_by_id[key.kpi_id].direction)
         fresh[key] = (
             # Half away from zero, as PostgreSQL's round() in the SQL roll-up.
             None if value is None else value.quantize(_STORED_PLACES, rounding=ROUND_HALF_UP),
-            *((target.target, target.amber_threshold, target.red_threshold) if target else (None, None, None)),
+            goal,
+            red,
             status,
             count,
         )

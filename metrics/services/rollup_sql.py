@@ -1,5 +1,6 @@
 """The monthly roll-up as set-based SQL, for PostgreSQL: one statement computes every
-snapshot in scope (aggregation, company-wide combination, ratios, target, status) into a
+snapshot in scope (aggregation, company-wide combination, ratios, target, and the status by
+the one rule of status.py, written as SQL by ``rag_status_sql``) into a
 temporary table; four more write only what changed (delete the outdated, insert the new,
 and for frozen months record restatements). The rules are the same as the
 Python roll-up in rollup.py, which SQLite uses; the test suite runs both on PostgreSQL.
@@ -11,6 +12,8 @@ from datetime import date, datetime
 
 from django.db import connection
 from django.utils import timezone
+
+from .status import rag_status_sql
 
 COMPUTED = "metrics_rollup_computed"
 
@@ -81,7 +84,7 @@ everything AS (
 ),
 targets AS (
     -- Each target in force from its date until the next one for the same KPI and scope.
-    SELECT t.kpi_id, t.initiative_id, t.effective_from, t.target, t.amber_threshold, t.red_threshold,
+    SELECT t.kpi_id, t.initiative_id, t.effective_from, t.target, t.red_threshold,
            lead(t.effective_from) OVER (PARTITION BY t.kpi_id, t.initiative_id ORDER BY t.effective_from) AS until
     FROM metrics_target t WHERE t.kpi_id = ANY(%(kpis)s)
 ),
@@ -89,7 +92,6 @@ targeted AS (
     -- The initiative's own target before the company-wide one.
     SELECT e.*, k.direction,
            coalesce(own.target, co.target) AS target,
-           CASE WHEN own.kpi_id IS NULL THEN co.amber_threshold ELSE own.amber_threshold END AS amber_threshold,
            CASE WHEN own.kpi_id IS NULL THEN co.red_threshold ELSE own.red_threshold END AS red_threshold
     FROM everything e
     JOIN k ON k.id = e.kpi_id
@@ -99,16 +101,9 @@ targeted AS (
                         AND co.effective_from <= e.month AND (co.until IS NULL OR e.month < co.until)
 )
 SELECT t.kpi_id, t.initiative_id, t.month, round(t.value, 6) AS value,
-       t.target, t.amber_threshold, t.red_threshold,
-       CASE
-           WHEN t.value IS NULL OR t.target IS NULL THEN 'none'
-           WHEN t.direction = 'higher' THEN
-               CASE WHEN t.value < t.red_threshold THEN 'red'
-                    WHEN t.value < t.amber_threshold THEN 'amber' ELSE 'green' END
-           ELSE
-               CASE WHEN t.value > t.red_threshold THEN 'red'
-                    WHEN t.value > t.amber_threshold THEN 'amber' ELSE 'green' END
-       END AS status,
+       t.target, t.red_threshold,
+       {rag_status_sql(value="t.value", target="t.target", red_threshold="t.red_threshold", direction="t.direction")}
+       AS status,
        t.n AS measurement_count,
        t.month = ANY(%(frozen)s) AS frozen
 FROM targeted t
@@ -116,7 +111,7 @@ FROM targeted t
 
 # NULL initiatives never compare equal; coalesce makes the key hashable for a hash join.
 _SAME_KEY = "s.kpi_id = c.kpi_id AND s.month = c.month AND coalesce(s.initiative_id, 0) = coalesce(c.initiative_id, 0)"
-_FIGURES = "value, target, amber_threshold, red_threshold, status, measurement_count"
+_FIGURES = "value, target, red_threshold, status, measurement_count"
 
 # A stored snapshot stays when the recomputation gives exactly its figures; the rest of the
 # months in scope (not frozen) are deleted, and what is then missing is inserted. An
@@ -127,14 +122,14 @@ WHERE s.kpi_id = ANY(%(kpis)s) AND (%(all_months)s OR s.month = ANY(%(months)s))
   AND NOT EXISTS (
       SELECT 1 FROM {COMPUTED} c
       WHERE {_SAME_KEY}
-        AND (s.value, s.target, s.amber_threshold, s.red_threshold, s.status, s.measurement_count)
-            IS NOT DISTINCT FROM (c.value, c.target, c.amber_threshold, c.red_threshold, c.status, c.measurement_count)
+        AND (s.value, s.target, s.red_threshold, s.status, s.measurement_count)
+            IS NOT DISTINCT FROM (c.value, c.target, c.red_threshold, c.status, c.measurement_count)
   )
 """
 
 _INSERT_NEW = f"""
 INSERT INTO metrics_monthlysnapshot (kpi_id, initiative_id, month, {_FIGURES}, computed_at)
-SELECT c.kpi_id, c.initiative_id, c.month, c.value, c.target, c.amber_threshold, c.red_threshold, c.status,
+SELECT c.kpi_id, c.initiative_id, c.month, c.value, c.target, c.red_threshold, c.status,
        c.measurement_count, %(now)s
 FROM {COMPUTED} c
 WHERE NOT c.frozen AND NOT EXISTS (SELECT 1 FROM metrics_monthlysnapshot s WHERE {_SAME_KEY})
@@ -151,7 +146,7 @@ WHERE c.frozen AND {_SAME_KEY}
 
 _RESTATE_MISSING = f"""
 INSERT INTO metrics_monthlysnapshot (kpi_id, initiative_id, month, {_FIGURES}, computed_at, pending_restatement_value)
-SELECT c.kpi_id, c.initiative_id, c.month, NULL, NULL, NULL, NULL, 'none', 0, %(now)s, c.value
+SELECT c.kpi_id, c.initiative_id, c.month, NULL, NULL, NULL, 'none', 0, %(now)s, c.value
 FROM {COMPUTED} c
 LEFT JOIN metrics_monthlysnapshot s ON {_SAME_KEY}
 WHERE c.frozen AND s.id IS NULL

@@ -270,7 +270,7 @@ def _as_date(value) -> date | None:
 
 
 SNAPSHOT_KEY_FIELDS = ("kpi_id", "initiative_id", "month")
-SNAPSHOT_FIGURE_FIELDS = ("value", "target", "amber_threshold", "red_threshold", "status", "measurement_count")
+SNAPSHOT_FIGURE_FIELDS = ("value", "target", "red_threshold", "status", "measurement_count")
 
 
 def insert_snapshots(rows: list[tuple], *, now: datetime) -> None:
@@ -292,13 +292,12 @@ def insert_snapshots(rows: list[tuple], *, now: datetime) -> None:
             ops.adapt_datefield_value(month),
             adapt(value, 6),
             adapt(target, 4),
-            adapt(amber, 4),
             adapt(red, 4),
             status,
             count,
             stamp,
         )
-        for kpi_id, initiative_id, month, value, target, amber, red, status, count in rows
+        for kpi_id, initiative_id, month, value, target, red, status, count in rows
     ]
     table = MonthlySnapshot._meta.db_table
     with connection.cursor() as cursor:

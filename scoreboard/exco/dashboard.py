@@ -19,8 +19,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    Max,
-    Min,
     OuterRef,
     Q,
     Subquery,
@@ -36,7 +34,16 @@ from metrics.models import KPI, Annotation, Family, KPIRole, MonthlySnapshot, Un
 from metrics.selectors import kpi_freshness, source_freshness
 
 from ..models import MonthlyReview
-from ..months import first_of_month, last_day, months_back, months_between, next_month, previous_month, start_of_month
+from ..months import (
+    has_ended,
+    last_day,
+    latest_complete_month,
+    month_in_progress,
+    months_back,
+    next_month,
+    previous_month,
+    start_of_month,
+)
 
 TREND_MONTHS = 12
 # "Companies that redesigned workflows before selecting AI tools": the industry figure the
@@ -74,9 +81,9 @@ _INITIATIVE_FIELDS = (
 
 
 def latest_month() -> date:
-    """The newest month with a company-wide figure; this month when there is none yet."""
-    newest = MonthlySnapshot.objects.filter(initiative__isnull=True).aggregate(m=Max("month"))["m"]
-    return newest or first_of_month(timezone.localdate())
+    """The month the ExCo opens on: the latest that has ended, never the one under way (five
+    days of figures beside whole months mislead), whatever the newest figure is."""
+    return latest_complete_month()
 
 
 @dataclass
@@ -106,8 +113,14 @@ def exco_dashboard(month: date, *, now=None) -> dict:
     window = months_back(month, TREND_MONTHS)
     last_month = previous_month(month)
 
-    # 1. The months that have figures, for the month picker.
-    bounds = MonthlySnapshot.objects.filter(initiative__isnull=True).aggregate(first=Min("month"), last=Max("month"))
+    # 1. The months that have company-wide figures, newest first: the month picker lists only
+    #    these, so a stray old date does not fill it with empty months.
+    with_figures = list(
+        MonthlySnapshot.objects.filter(initiative__isnull=True, value__isnull=False)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .distinct()
+    )
     # 2. Every KPI, both executives, and when it was last measured.
     freshness = kpi_freshness(now=now)
     kpis = [f.kpi for f in freshness]
@@ -158,7 +171,10 @@ def exco_dashboard(month: date, *, now=None) -> dict:
     month_last_day = last_day(month)
     outside_bounds = decisions_outside_bounds(month=month, on=min(month_last_day, timezone.localdate(now)))
 
-    tiles = {k.pk: _tile(k, month, last_month, window, company, notes.get(k.pk, [])) for k in kpis}
+    # The month under way is compared with nothing: part of a month beside a whole one misleads.
+    ended = has_ended(month, timezone.localdate(now))
+    compared_with = last_month if ended else None
+    tiles = {k.pk: _tile(k, month, compared_with, window, company, notes.get(k.pk, [])) for k in kpis}
     live = sum(portfolio.per_stage.get(stage, {}).get("total", 0) for stage in LIVE_STAGES)
     redesigned = sum(portfolio.per_stage.get(stage, {}).get("redesigned", 0) for stage in LIVE_STAGES)
     stage_counts = _stage_counts(portfolio.per_stage)
@@ -173,11 +189,13 @@ def exco_dashboard(month: date, *, now=None) -> dict:
     charts["roi"] = _roi_chart(roi_kpi, roi_initiatives, window, roi_values, company)
     return {
         "month": month,
-        "previous": previous_month(month) if bounds["first"] and month > bounds["first"] else None,
-        "next": next_month(month) if bounds["last"] and month < bounds["last"] else None,
-        "picker": months_back(bounds["last"], months_between(bounds["first"], bounds["last"]))[::-1]
-        if bounds["first"]
-        else [month],
+        # "in progress, to 5 December": the month under way, and the last day it has figures for.
+        "in_progress_to": None if ended else timezone.localdate(now),
+        "month_in_progress": month_in_progress(timezone.localdate(now)),
+        # The nearest months with figures on either side, and every month with figures.
+        "previous": next((m for m in with_figures if m < month), None),
+        "next": next((m for m in reversed(with_figures) if m > month), None),
+        "picker": with_figures if month in with_figures else sorted([*with_figures, month], reverse=True),
         "review": review,
         "half_signed": [r for r in reviews if r.signed_by_one_only],
         "primary": tiles[primary.pk] if primary else None,
@@ -236,9 +254,10 @@ def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _tile(kpi: KPI, month: date, last_month: date, window: list[date], company: dict, notes: list) -> dict:
+def _tile(kpi: KPI, month: date, last_month: date | None, window: list[date], company: dict, notes: list) -> dict:
+    """One KPI's tile; ``last_month`` None: no change shown (the month under way)."""
     snapshot = company.get((kpi.pk, month))
-    before = company.get((kpi.pk, last_month))
+    before = company.get((kpi.pk, last_month)) if last_month else None
     change = None
     if snapshot and before and snapshot.value is not None and before.value is not None:
         change = snapshot.value - before.value
@@ -258,6 +277,8 @@ def _tile(kpi: KPI, month: date, last_month: date, window: list[date], company: 
         "x": [m.isoformat() for m in window],
         "y": [_number(s.value) if s else None for s in series],
         "target": [_number(s.target) if s else None for s in series],
+        # Each month's stored status (metrics.services.status) marks its point: never judged here.
+        "status": [s.status if s and s.value is not None else None for s in series],
         "notes": [
             {
                 "x": n.month.isoformat(),

@@ -36,7 +36,9 @@ def pack_html(month: date) -> str:
     context = dashboard.exco_dashboard(month)
     context.update(
         pack=True,
-        inline_css=mark_safe(_asset("css/scoreboard.css")),  # noqa: S308 - our own static file
+        # The primary KPI first, then the shared outcomes: the summary's table.
+        summary_tiles=[t for t in (context["primary"], *context["headline"]) if t],
+        inline_css=mark_safe(_asset("css/scoreboard.css") + "\n" + _asset("css/pack.css")),  # noqa: S308 - ours
         inline_js=mark_safe(_asset("vendor/plotly/plotly.min.js") + "\n" + _asset("js/exco.js")),  # noqa: S308
     )
     return render_to_string("scoreboard/exco_pack.html", context)

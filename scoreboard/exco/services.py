@@ -12,7 +12,7 @@ from django.utils import timezone
 from metrics.services.rollup import month_freeze
 
 from ..models import MonthlyReview
-from ..months import first_of_month
+from ..months import first_of_month, has_ended, month_in_progress, next_month
 from ..writes import text_problem
 
 SLOTS = ("cio", "coo")
@@ -54,8 +54,9 @@ def review_sign(*, month: date, by, slot: str, comment: str) -> MonthlyReview:
 
 
 def review_unsign(*, month: date, by, slot: str) -> MonthlyReview:
-    """Withdraw a sign-off while the month is still open (the other has not signed yet)."""
-    month = _checked_month(month)
+    """Withdraw a sign-off while the month is still open (the other has not signed yet), even
+    one given to a month under way before such months were closed to signing."""
+    month = first_of_month(month)
     _check_slot(by, slot)
     with transaction.atomic():
         review = MonthlyReview.objects.select_for_update().filter(month=month).first()
@@ -92,6 +93,15 @@ def _check_slot(user, slot: str) -> None:
 
 def _checked_month(month: date) -> date:
     month = first_of_month(month)
-    if month > first_of_month(timezone.localdate()):
-        raise ValidationError({"month": f"{month:%B %Y} has not started: it cannot be signed off yet."})
+    if not has_ended(month):
+        raise ValidationError({"month": sign_off_opens(month)})
     return month
+
+
+def sign_off_opens(month: date) -> str:
+    """Why a month that has not ended cannot be signed yet, and when it can: signing freezes
+    the figures, and a month under way has only some of them."""
+    opens = f"{next_month(month):%-d %B %Y}"
+    if month == month_in_progress():
+        return f"{month:%B %Y} is still in progress: it can be signed off from {opens}, once it has ended."
+    return f"{month:%B %Y} has not started: it can be signed off from {opens}, once it has ended."

@@ -44,6 +44,8 @@ def exco_month(request, month: date):
     context["can_sign"] = {
         slot: rules.has_perm(f"scoreboard.sign_off_as_{slot}", request.user) for slot in services.SLOTS
     }
+    # Shown beside the disabled sign-off buttons of a month that has not ended.
+    context["sign_off_closed"] = None if context["in_progress_to"] is None else services.sign_off_opens(month)
     return render(request, "scoreboard/exco.html", context)
 
 

@@ -1,4 +1,5 @@
-"""Formatting the ExCo reads: a figure in its KPI's unit, a status in words and shape."""
+"""Formatting the ExCo reads: a figure in its KPI's unit, a status in words and shape, and a
+target with its thresholds in words."""
 
 from decimal import Decimal
 
@@ -36,6 +37,38 @@ def change(value, kpi):
         return "–"
     sign = "+" if value > 0 else ("−" if value < 0 else "±")
     return f"{sign}{figure(abs(value), kpi)}"
+
+
+def _is_lower_better(kpi) -> bool:
+    # The direction's stored value (metrics.models.Direction): the shared base imports no app.
+    return kpi.direction == "lower"
+
+
+def target_in_words(target, kpi) -> str:
+    """A target as the side of it that meets it: "≥ 70.0 %", or "≤ 2.0 %" for lower-is-better."""
+    return f"{'≤' if _is_lower_better(kpi) else '≥'} {figure(target, kpi)}"
+
+
+def thresholds_in_words(target, red_threshold, kpi) -> str:
+    """A target and where amber and red begin, in the KPI's unit: "Target ≥ 70.0 % · amber below
+    70.0 % · red below 50.0 %" (above, for lower-is-better). The rule of metrics.services.status:
+    amber begins at the target. Empty without a target."""
+    if target is None or target == "" or red_threshold is None:
+        return ""
+    side = "above" if _is_lower_better(kpi) else "below"
+    return (
+        f"Target {target_in_words(target, kpi)} · amber {side} {figure(target, kpi)} · "
+        f"red {side} {figure(red_threshold, kpi)}"
+    )
+
+
+@register.filter
+def thresholds(figure_with_target, kpi) -> str:
+    """``thresholds_in_words`` of anything that carries a ``target`` and a ``red_threshold`` (a
+    monthly snapshot): every tile, drill-down and e-mail says them the same way."""
+    if figure_with_target is None:
+        return ""
+    return thresholds_in_words(figure_with_target.target, figure_with_target.red_threshold, kpi)
 
 
 @register.simple_tag

@@ -6,12 +6,32 @@
   var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"];
   var DASHES = ["solid", "dot", "dash", "longdash", "dashdot", "longdashdot"];
   var SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross", "pentagon"];
+  // Each month's point says its stored status as the tiles do: the same colour and shape
+  // (scoreboard.css's .rag-*), so the chart never tells another story than the tile.
+  var STATUS_MARKS = {
+    green: { color: "#1b7f4b", symbol: "circle" },
+    amber: { color: "#a86400", symbol: "triangle-up" },
+    red: { color: "#b3261e", symbol: "square" },
+  };
+  var PLAIN_MARK = { color: "#0072B2", symbol: "circle" };
+
+  function statusMarker(statuses) {
+    var marks = (statuses || []).map(function (s) { return STATUS_MARKS[s] || PLAIN_MARK; });
+    return {
+      size: 7,
+      color: marks.map(function (m) { return m.color; }),
+      symbol: marks.map(function (m) { return m.symbol; }),
+    };
+  }
+
+  // The printed pack (body.pack) draws static, shorter charts: five tiles a row on A4.
+  var printing = false;
 
   function draw() {
     var source = document.getElementById("exco-charts");
     if (!source || !window.Plotly) return;
     var charts = JSON.parse(source.textContent);
-    var printing = document.body.classList.contains("pack");
+    printing = document.body.classList.contains("pack");
     var config = { displayModeBar: false, responsive: !printing, staticPlot: printing };
     document.querySelectorAll("[data-chart]").forEach(function (el) {
       var chart = charts[el.dataset.chart];
@@ -31,7 +51,8 @@
       font: { family: "system-ui, DejaVu Sans, sans-serif", size: 11, color: "#1d2430" },
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)",
-      xaxis: { type: "date", tickformat: "%b", dtick: "M2", gridcolor: "#e5e8ee" },
+      // On paper a tick every quarter, upright: narrow charts would tilt every other month's name.
+      xaxis: { type: "date", tickformat: "%b", dtick: printing ? "M3" : "M2", tickangle: printing ? 0 : "auto", gridcolor: "#e5e8ee" },
       yaxis: { gridcolor: "#e5e8ee", zeroline: false },
     };
   }
@@ -40,8 +61,9 @@
     var data = [
       {
         x: chart.x, y: chart.y, name: "Actual", type: "scatter", mode: "lines+markers",
-        line: { color: PALETTE[0], width: 2 }, marker: { symbol: "circle", size: 5 },
-        hovertemplate: "%{x|%b %Y}: %{y}<extra>Actual</extra>", connectgaps: false,
+        line: { color: PALETTE[0], width: 2 }, marker: statusMarker(chart.status),
+        customdata: (chart.status || []).map(function (s) { return s || "no target"; }),
+        hovertemplate: "%{x|%b %Y}: %{y} (%{customdata})<extra>Actual</extra>", connectgaps: false,
       },
       {
         x: chart.x, y: chart.target, name: "Target", type: "scatter", mode: "lines",
@@ -61,7 +83,7 @@
         hovertemplate: "%{text}<extra>Note</extra>",
       });
     }
-    var layout = baseLayout(150, false);
+    var layout = baseLayout(printing ? 85 : 150, false);
     if (chart.percent) layout.yaxis.ticksuffix = "%";
     return { data: data, layout: layout };
   }
@@ -75,7 +97,7 @@
         connectgaps: false,
       };
     });
-    var layout = baseLayout(320, true);
+    var layout = baseLayout(printing ? 230 : 320, true);
     layout.yaxis.ticksuffix = "%";
     layout.shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: chart.reference, y1: chart.reference, line: { color: "#5b6676", dash: "dash", width: 1 } }];
     layout.annotations = [{ xref: "paper", x: 0, y: chart.reference, text: "Business case", showarrow: false, yanchor: "bottom", xanchor: "left", font: { size: 10 } }];
@@ -83,7 +105,7 @@
   }
 
   function bar(chart) {
-    var layout = baseLayout(220, false);
+    var layout = baseLayout(printing ? 180 : 220, false);
     layout.xaxis = { type: "category" };
     return {
       data: [{ x: chart.x, y: chart.y, type: "bar", text: chart.y, textposition: "outside", marker: { color: PALETTE[0] }, hovertemplate: "%{x}: %{y}<extra></extra>" }],

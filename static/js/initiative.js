@@ -3,6 +3,22 @@
 // (Okabe-Ito blue for the value, a black dashed target, so it reads in print too).
 (function () {
   "use strict";
+  // Each month's point in its stored status's colour and shape, as on the ExCo page's charts.
+  var STATUS_MARKS = {
+    green: { color: "#1b7f4b", symbol: "circle" },
+    amber: { color: "#a86400", symbol: "triangle-up" },
+    red: { color: "#b3261e", symbol: "square" },
+  };
+  var PLAIN_MARK = { color: "#0072B2", symbol: "circle" };
+
+  function statusMarker(statuses) {
+    var marks = (statuses || []).map(function (s) { return STATUS_MARKS[s] || PLAIN_MARK; });
+    return {
+      size: 7,
+      color: marks.map(function (m) { return m.color; }),
+      symbol: marks.map(function (m) { return m.symbol; }),
+    };
+  }
 
   function draw() {
     var source = document.getElementById("initiative-charts");
@@ -22,8 +38,9 @@
     var data = [
       {
         x: chart.x, y: chart.y, name: "Actual", type: "scatter", mode: "lines+markers",
-        line: { color: "#0072B2", width: 2 }, marker: { symbol: "circle", size: 5 },
-        hovertemplate: "%{x|%b %Y}: %{y}<extra>Actual</extra>", connectgaps: false,
+        line: { color: "#0072B2", width: 2 }, marker: statusMarker(chart.status),
+        customdata: (chart.status || []).map(function (s) { return s || "no target"; }),
+        hovertemplate: "%{x|%b %Y}: %{y} (%{customdata})<extra>Actual</extra>", connectgaps: false,
       },
       {
         x: chart.x, y: chart.target, name: "Target", type: "scatter", mode: "lines",

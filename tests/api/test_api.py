@@ -16,6 +16,7 @@ from metrics.models import KPI, Measurement
 from scoreboard.models import IdempotencyRecord
 from scoreboard.services import idempotency_keys_forget, token_issue, token_revoke
 from tests import factories
+from tests.db_rows import rows
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +147,22 @@ def test_admin_changes_a_kpi_and_a_bad_change_names_the_field(client, admin_user
     assert "co_accountable_executive" in bad.json()
     kpi.refresh_from_db()
     assert (kpi.name, kpi.co_accountable_executive) == ("Straight-through rate", co_accountable)
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_a_target_sent_with_an_amber_threshold_is_refused_naming_the_field_and_why(client, admin_user, kpi, method):
+    target = factories.TargetFactory(kpi=kpi)
+    client.force_login(admin_user)
+    body = {"kpi": kpi.code, "effective_from": "2026-04-01", "target": "80", "red_threshold": "60"}
+    url = "/api/v1/targets/" if method == "post" else f"/api/v1/targets/{target.pk}/"
+    before = rows()
+    response = getattr(client, method)(
+        url, json.dumps({**body, "amber_threshold": "70"}), content_type="application/json"
+    )
+    assert response.status_code == 400
+    (reason,) = response.json()["amber_threshold"]
+    assert "amber now begins at the target" in reason
+    assert rows() == before
 
 
 def test_session_writes_need_the_csrf_token(admin_user, kpi, initiative_a):

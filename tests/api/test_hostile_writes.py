@@ -168,7 +168,6 @@ def _target(w):
         "kpi": w["kpi"].code,
         "effective_from": "2026-01-01",
         "target": "80",
-        "amber_threshold": "70",
         "red_threshold": "60",
     }
 

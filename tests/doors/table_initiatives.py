@@ -3,6 +3,8 @@ the brief, its owners, stale edits, its roadmap and backlog, its workflow change
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from governance.models import GovernanceGate
 from initiatives.models import (
     AffectedRole,
@@ -27,6 +29,7 @@ STALE = "stale edits"
 PARTS = "ops lead writes only their own initiative's parts"
 STEPS = "a workflow change lists each step position and role once"
 GATE_DONE = "a gate recorded done keeps its words"
+GO_LIVE = "an actual go-live is today or earlier"
 
 
 def _initiative_api(w) -> str:
@@ -239,6 +242,25 @@ OWNER_DOORS = [
 ]  # fmt: skip
 
 
+# --- An actual go-live is today or earlier: a date ahead would count days of value not yet delivered ------------
+
+AHEAD = (m.TODAY + timedelta(days=30)).isoformat()
+GO_LIVE_AHEAD = "The actual go-live is the day it went live, today or earlier"
+
+GO_LIVE_DOORS = [
+    Door(GO_LIVE, "page", "ops_lead_a", Initiative,
+         lambda w, c: Send("POST", f"/initiatives/{w.initiative_a.code}/edit/",
+                           m.edit_body(w.initiative_a, actual_go_live=AHEAD)),
+         400, GO_LIVE_AHEAD, what="initiative"),
+    Door(GO_LIVE, "api", "ops_lead_a", Initiative,
+         lambda w, c: Send("PATCH", _initiative_api(w), {"actual_go_live": AHEAD}, json=True),
+         400, GO_LIVE_AHEAD, what="initiative"),
+    Door(GO_LIVE, "admin", "admin_user", Initiative,
+         lambda w, c: Send("POST", _initiative_admin(w), admin_form(c, _initiative_admin(w), actual_go_live=AHEAD)),
+         200, GO_LIVE_AHEAD, what="initiative"),
+]  # fmt: skip
+
+
 # --- Stale edits of an initiative (the matrix's are in table_matrix_metrics.py) --------------------------------
 
 
@@ -421,6 +443,7 @@ DOORS = [
     *GATE_DOORS,
     *BRIEF_DOORS,
     *OWNER_DOORS,
+    *GO_LIVE_DOORS,
     *STALE_DOORS,
     *PART_DOORS,
     *STEP_DOORS,

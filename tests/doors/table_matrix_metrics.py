@@ -5,10 +5,12 @@ the metric sources)."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from governance.models import MatrixDecision, MatrixVersion
 from initiatives.models import WorkflowChange
 from metrics.models import KPI, Measurement, MetricSource, SourceMapping, Target
+from tests import factories
 
 from . import makers as m
 from . import table_registers as r
@@ -20,6 +22,8 @@ NOT_REPORTED = "a KPI the initiative does not report"
 DATES = "dates out of range"
 KPI_EXECUTIVES = "a KPI is answered for by executives"
 TARGET_ORDER = "a target's thresholds run in order"
+NO_AMBER = "a target has no amber threshold: amber begins at the target"
+BOUNDS = "a matrix bound never contradicts a target of its KPI"
 SECRETS = "a source's credentials are never stored"
 SERVER_SECRETS = "a source reads only the variables meant for sources"
 VALUES = "a value is a number as people write it"
@@ -309,7 +313,7 @@ def _kpi_admin(w, c):
     return Send("POST", url, data)
 
 
-THRESHOLDS = {"target": "85", "amber_threshold": "90", "red_threshold": "65"}  # amber above the target
+THRESHOLDS = {"target": "85", "red_threshold": "90"}  # red above the target of a higher-is-better KPI
 
 
 def _target_api(w, c):
@@ -364,6 +368,113 @@ def _own_database(w, c):
     return Send("POST", url, data)
 
 
+def _target_with_amber_api(w, c):
+    body = {"kpi": w.kpi.code, "initiative": w.initiative_a.code, "effective_from": m.FIRST_OF_MONTH.isoformat()}
+    return Send("POST", "/api/v1/targets/", {**body, "target": "85", "red_threshold": "65", "amber_threshold": "75"},
+                json=True)  # fmt: skip
+
+
+# --- A matrix bound never contradicts a target of its KPI ------------------------------------------------------
+# w.kpi is higher-is-better (%). A bound breached below 85 % is stricter than the company-wide target of 80 %: a
+# figure of 82 % would be green and outside its bounds at once. Tried on both sides: the draft's decision, and
+# the target (or the KPI's direction) beside a decision of the version in force.
+
+STRICTER = "is stricter than"
+WOULD_BE_GREEN = "would colour green a figure that decision calls outside its bounds"
+STRICT_BOUND = {"monitoring_kpi": None, "breach_threshold": "85", "breach_when": "below"}
+
+
+def _company_target(w, target="80", red="60"):
+    return factories.TargetFactory(kpi=w.kpi, effective_from=m.LAST_MONTH, target=Decimal(target),
+                                   red_threshold=Decimal(red))  # fmt: skip
+
+
+def _bound_cell_page(w, c):
+    _company_target(w)
+    decision = m.draft_decision(w)
+    body = {"cell": "monitoring", "monitoring_kpi": w.kpi.pk, "breach_threshold": "85", "breach_when": "below",
+            "read_at": decision.updated_at.isoformat()}  # fmt: skip
+    return Send("POST", f"/governance/matrix/2/decisions/{decision.pk}/", body)
+
+
+def _bound_api(w, c):
+    _company_target(w)
+    decision = m.draft_decision(w)
+    body = {**STRICT_BOUND, "monitoring_kpi": w.kpi.code}
+    return Send("PATCH", f"/api/v1/matrix-decisions/{decision.pk}/", body, json=True)
+
+
+def _bound_admin(w, c):
+    _company_target(w)
+    decision = m.draft_decision(w)
+    url = f"/admin/governance/matrixdecision/{decision.pk}/change/"
+    return Send("POST", url, admin_form(c, url, **{**STRICT_BOUND, "monitoring_kpi": w.kpi}))
+
+
+def _watched_in_force(w, threshold="70"):
+    """v1, in force, watches w.kpi for initiative A: outside its bounds below ``threshold``."""
+    signal = {"monitoring_kpi": w.kpi, "breach_threshold": Decimal(threshold), "breach_when": "below"}
+    factories.MatrixDecisionFactory(version=m.published_v1(w), key="watch-automation", initiative=w.initiative_a,
+                                    decision="Route a claim to fast track", **signal)  # fmt: skip
+
+
+LOOSE_TARGET = {"target": "65", "red_threshold": "50"}  # 68 % would be green, yet below the bound of 70 %
+
+
+def _loose_target_api(w, c):
+    _watched_in_force(w)
+    body = {"kpi": w.kpi.code, "initiative": w.initiative_a.code, "effective_from": m.FIRST_OF_MONTH.isoformat()}
+    return Send("POST", "/api/v1/targets/", {**body, **LOOSE_TARGET}, json=True)
+
+
+def _loose_target_admin(w, c):
+    _watched_in_force(w)
+    url = "/admin/metrics/target/add/"
+    data = admin_form(c, url, kpi=w.kpi, initiative=w.initiative_a, effective_from=m.FIRST_OF_MONTH, **LOOSE_TARGET)
+    return Send("POST", url, data)
+
+
+def _loose_target_inline(w, c):
+    _watched_in_force(w)
+    url = f"/admin/metrics/kpi/{w.kpi.pk}/change/"
+    data = admin_form(c, url)
+    row = {"initiative": w.initiative_a.pk, "effective_from": m.FIRST_OF_MONTH.isoformat(), **LOOSE_TARGET}
+    data.update({"targets-TOTAL_FORMS": "1", **{f"targets-0-{name}": value for name, value in row.items()}})
+    data["targets-0-kpi"] = w.kpi.pk
+    return Send("POST", url, data)
+
+
+def _turned_round(w):
+    # A target whose red threshold is the target itself reads the same both ways round, so only the bound refuses.
+    _company_target(w, target="70", red="70")
+    _watched_in_force(w, threshold="60")
+
+
+def _direction_api(w, c):
+    _turned_round(w)
+    return Send("PATCH", f"/api/v1/kpis/{w.kpi.code}/", {"direction": "lower"}, json=True)
+
+
+def _direction_admin(w, c):
+    _turned_round(w)
+    url = f"/admin/metrics/kpi/{w.kpi.pk}/change/"
+    return Send("POST", url, admin_form(c, url, direction="lower"))
+
+
+BOUND_DOORS = [
+    Door(BOUNDS, "page", "admin_user", MatrixDecision, _bound_cell_page, 400, STRICTER,
+         what="the draft's monitoring cell"),
+    Door(BOUNDS, "api", "admin_user", MatrixDecision, _bound_api, 400, STRICTER, what="the draft's decision"),
+    Door(BOUNDS, "admin", "admin_user", MatrixDecision, _bound_admin, 200, STRICTER, what="the draft's decision"),
+    Door(BOUNDS, "api", "admin_user", Target, _loose_target_api, 400, WOULD_BE_GREEN, what="a target"),
+    Door(BOUNDS, "admin", "admin_user", Target, _loose_target_admin, 200, WOULD_BE_GREEN, what="a target"),
+    Door(BOUNDS, "admin", "admin_user", KPI, _loose_target_inline, 200, WOULD_BE_GREEN,
+         what="a target inline on the KPI's page"),
+    Door(BOUNDS, "api", "admin_user", KPI, _direction_api, 400, WOULD_BE_GREEN, what="the KPI's direction"),
+    Door(BOUNDS, "admin", "admin_user", KPI, _direction_admin, 200, WOULD_BE_GREEN, what="the KPI's direction"),
+]  # fmt: skip
+
+
 DEFINITION_DOORS = [
     Door(KPI_EXECUTIVES, "api", "admin_user", KPI, _kpi_api, 400, "is not an active executive"),
     Door(KPI_EXECUTIVES, "admin", "admin_user", KPI, _kpi_admin, 200, "is not an active executive"),
@@ -371,6 +482,8 @@ DEFINITION_DOORS = [
     Door(TARGET_ORDER, "admin", "admin_user", Target, _target_admin, 200, "Thresholds must run"),
     Door(TARGET_ORDER, "admin", "admin_user", KPI, _target_inline, 200, "Thresholds must run",
          what="inline on the KPI's page"),
+    Door(NO_AMBER, "api", "admin_user", Target, _target_with_amber_api, 400, "amber now begins at the target",
+         note="The admin's forms have no such field: only a client of the API can still send one."),
     Door(SECRETS, "admin", "admin_user", MetricSource, _source_admin, 200, "carries a credential"),
     Door(SERVER_SECRETS, "admin", "admin_user", MetricSource, _server_secret_header, 200,
          "SECRET_KEY is not a variable metric sources may read", what="a credential header"),
@@ -387,4 +500,5 @@ DOORS = [
     *VALUE_DOORS,
     *NOTE_DOORS,
     *DEFINITION_DOORS,
+    *BOUND_DOORS,
 ]

@@ -3,6 +3,8 @@ inputs), the executives' own acts (inputs, sign-offs, answers) and the dates the
 
 from __future__ import annotations
 
+from django.contrib.messages import get_messages
+
 from governance.models import DecisionRequest, Risk, ShadowAITool, SharedZoneDecision
 from initiatives.models import DeploymentBrief, PrioritisationInput
 from metrics.models import Annotation
@@ -19,6 +21,8 @@ SCORES = "prioritisation scores run from 1 to 5"
 RATING = "a risk is rated from 1 to 5"
 TEXT = "text no one types is refused"
 YEARS = "dates outside 2000 to 2099"
+LENGTH = "text has a length limit"
+MONTH_ENDED = "only a month that has ended is signed off"
 
 OWNERS_DIFFER = "must be a different person from the technology owner"
 ADOPTED = "A tool is adopted by becoming an initiative"
@@ -71,31 +75,39 @@ OWNER_DOORS = [
 # --- Text no one types: control characters (NUL and lone surrogates are refused before any view) ---------------
 
 
-def _risk_titled(path: str, title: str):
+def _risk_written(path: str, **text):
+    """A new risk with ``text`` in its text fields, on the page, the API or the admin."""
+
     def attempt(w, c):
         owners = {"technology_owner": w.cio, "operations_owner": w.coo, "initiatives": [w.initiative_a]}
         if path == "page":
-            body = {
-                **m.RISK_FORM,
-                "title": title,
-                **{k: _page_value(v) for k, v in owners.items() if k != "initiatives"},
-            }
+            body = {**m.RISK_FORM, **text, "technology_owner": w.cio.pk, "operations_owner": w.coo.pk}
             return Send("POST", "/governance/risks/new/", {**body, "initiatives": [w.initiative_a.pk]})
         if path == "api":
             body = {name: value for name, value in m.RISK_FORM.items() if name != "description"}
-            body |= {"title": title, "likelihood": 3, "impact": 4, "technology_owner": w.cio.username}
+            body |= {**text, "likelihood": 3, "impact": 4, "technology_owner": w.cio.username}
             body |= {"operations_owner": w.coo.username, "initiatives": [w.initiative_a.code]}
             return Send("POST", "/api/v1/risks/", body, json=True)
         url = "/admin/governance/risk/add/"
-        return Send("POST", url, admin_form(c, url, **{**m.RISK_FORM, "title": title}, **owners))
+        return Send("POST", url, admin_form(c, url, **{**m.RISK_FORM, **text}, **owners))
 
     return attempt
 
 
 TEXT_DOORS = [
-    Door(TEXT, path, "admin_user", Risk, _risk_titled(path, ESCAPED_TITLE), status, CONTROL, what="risk title")
+    Door(TEXT, path, "admin_user", Risk, _risk_written(path, title=ESCAPED_TITLE), status, CONTROL, what="risk title")
     for path, status in (("page", 400), ("api", 400), ("admin", 200))
 ]
+# A description a page long is the limit: one of 200,000 characters made a page two million pixels wide.
+LENGTH_DOORS = [
+    Door(LENGTH, path, "admin_user", Risk, _risk_written(path, description="x" * 5_001), status, says,
+         what="risk description")
+    for path, status, says in (
+        ("page", 400, "at most 5000 characters (it has 5001)"),
+        ("api", 400, "no more than 5000 characters"),
+        ("admin", 200, "at most 5000 characters (it has 5001)"),
+    )
+]  # fmt: skip
 
 
 # --- A risk's likelihood and impact run from 1 to 5 -----------------------------------------------------------
@@ -311,6 +323,35 @@ EXECUTIVE_DOORS = [
 ]  # fmt: skip
 
 
+# --- Only a month that has ended is signed off: the month under way has only part of its figures -----------------
+
+SIGN_CIO = {"slot": "cio", "comment": "Looks fine so far."}
+
+
+def _told(reason: str):
+    """The page redirects with the refusal among the messages it queued for the next page."""
+
+    def kept(w, response):
+        told = [str(message) for message in get_messages(response.wsgi_request)]
+        assert any(reason in message for message in told), told
+
+    return kept
+
+
+STILL_IN_PROGRESS = "is still in progress: it can be signed off from"
+MONTH_ENDED_DOORS = [
+    Door(MONTH_ENDED, "page", "cio", MonthlyReview,
+         lambda w, c: Send("POST", f"/exco/{m.FIRST_OF_MONTH:%Y-%m}/sign-off/", SIGN_CIO), 302, None,
+         what="the month under way, on the ExCo page", note="Back to the month's page, the reason in its messages.",
+         kept=_told(STILL_IN_PROGRESS)),
+    Door(MONTH_ENDED, "api", "cio", MonthlyReview,
+         lambda w, c: Send("POST", f"/api/v1/reviews/{m.FIRST_OF_MONTH:%Y-%m}/sign/", SIGN_CIO, json=True), 400,
+         STILL_IN_PROGRESS, what="the month under way"),
+    Door(MONTH_ENDED, "admin", "admin_user", MonthlyReview, _review_admin, 403, None,
+         what="a month's sign-off", note=RECORD_ONLY),
+]  # fmt: skip
+
+
 # --- The expansion pipeline's inputs ----------------------------------------------------------------------------
 
 
@@ -336,10 +377,12 @@ SCORE_DOORS = [
 DOORS = [
     *OWNER_DOORS,
     *TEXT_DOORS,
+    *LENGTH_DOORS,
     *RATING_DOORS,
     *TOOL_DOORS,
     *DATE_DOORS,
     *YEAR_DOORS,
     *EXECUTIVE_DOORS,
+    *MONTH_ENDED_DOORS,
     *SCORE_DOORS,
 ]

@@ -27,9 +27,7 @@ def measured(kpi, initiative_a):
         factories.MeasurementFactory(
             kpi=kpi, initiative=initiative_a, value=Decimal(60), observed_at=datetime(2026, month, 10, tzinfo=UTC)
         )
-    factories.TargetFactory(
-        kpi=kpi, initiative=None, effective_from=JANUARY, target=50, amber_threshold=45, red_threshold=40
-    )
+    factories.TargetFactory(kpi=kpi, initiative=None, effective_from=JANUARY, target=50, red_threshold=40)
     snapshot_roll_up()
     RollUpDue.objects.all().delete()
     return kpi
@@ -53,7 +51,7 @@ def test_a_new_target_makes_each_month_it_governs_owed_and_the_roll_up_recolours
 ):
     target_save(
         by=admin_user,
-        data={"kpi": measured, "effective_from": FEBRUARY, "target": 80, "amber_threshold": 70, "red_threshold": 65},
+        data={"kpi": measured, "effective_from": FEBRUARY, "target": 80, "red_threshold": 65},
     )
 
     assert {FEBRUARY, MARCH} <= _owed(measured)
@@ -81,7 +79,7 @@ def test_a_signed_off_month_keeps_its_status_when_the_target_changes(admin_user,
     month_freeze(month=JANUARY)
     target = Target.objects.get(kpi=measured)
 
-    target_save(by=admin_user, target=target, data={"target": 90, "amber_threshold": 80, "red_threshold": 70})
+    target_save(by=admin_user, target=target, data={"target": 90, "red_threshold": 70})
     _roll_up_everything_owed()
 
     assert _status(measured, initiative_a, JANUARY) == "green"
@@ -118,13 +116,15 @@ def test_only_admins_set_targets(ops_lead_a, cio, measured):
     assert Target.objects.get(kpi=measured).target == 50
 
 
-def test_thresholds_out_of_order_and_a_second_target_the_same_month_are_refused_by_field(admin_user, measured):
+def test_a_red_threshold_on_the_wrong_side_and_a_second_target_the_same_month_are_refused_by_field(
+    admin_user, measured
+):
     with pytest.raises(ValidationError) as refused:
         target_save(
             by=admin_user,
-            data={"kpi": measured, "effective_from": JANUARY, "target": 50, "amber_threshold": 60, "red_threshold": 40},
+            data={"kpi": measured, "effective_from": JANUARY, "target": 50, "red_threshold": 60},
         )
-    assert set(refused.value.message_dict) == {"amber_threshold", "effective_from"}
+    assert set(refused.value.message_dict) == {"red_threshold", "effective_from"}
     assert Target.objects.filter(kpi=measured).count() == 1
     assert _owed(measured) == set()
 
@@ -140,7 +140,6 @@ def test_a_target_for_an_initiative_that_does_not_report_the_kpi_is_refused(admi
                 "initiative": initiative_a,
                 "effective_from": FEBRUARY,
                 "target": 70,
-                "amber_threshold": 60,
                 "red_threshold": 50,
             },
         )

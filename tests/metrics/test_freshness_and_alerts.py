@@ -138,7 +138,6 @@ def _off_target_month(kpi, month=date(2026, 3, 1)):
         month=month,
         value=Decimal(40),
         target=Decimal(80),
-        amber_threshold=Decimal(70),
         red_threshold=Decimal(60),
         status="red",
         computed_at=NOW,
@@ -150,7 +149,10 @@ def test_digest_tells_both_accountable_executives_what_went_off_target(kpi, cio,
     factories.MeasurementFactory(kpi=kpi, observed_at=NOW - timedelta(days=1))  # fresh, so only off-target
     assert alert_digests_send(now=NOW) == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted([cio.email, coo.email])
-    assert f"{kpi.name} is red for March 2026: 40 against a target of 80." in mail.outbox[0].body
+    assert (
+        f"{kpi.name} is red for March 2026: 40.0 % (Target ≥ 80.0 % · amber below 80.0 % · red below 60.0 %)."
+        in mail.outbox[0].body
+    )
 
 
 def test_digest_names_stale_kpis_and_failed_sources(kpi, cio):

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from metrics.models import MonthlySnapshot
-from metrics.services.rollup import month_freeze, rag_status, snapshot_roll_up
+from metrics.services.rollup import month_freeze, snapshot_roll_up
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -128,8 +128,8 @@ def test_ratio_over_a_zero_denominator_is_no_figure(make_kpi):
 
 def test_initiative_target_overrides_the_company_target(make_kpi, initiative_a, initiative_b):
     kpi = make_kpi()
-    factories.TargetFactory(kpi=kpi, target=80, amber_threshold=70, red_threshold=60)
-    factories.TargetFactory(kpi=kpi, initiative=initiative_a, target=50, amber_threshold=45, red_threshold=40)
+    factories.TargetFactory(kpi=kpi, target=80, red_threshold=60)
+    factories.TargetFactory(kpi=kpi, initiative=initiative_a, target=50, red_threshold=40)
     measure(kpi, 55, initiative=initiative_a)
     measure(kpi, 55, initiative=initiative_b)
     snapshot_roll_up()
@@ -145,8 +145,8 @@ def test_initiative_target_overrides_the_company_target(make_kpi, initiative_a, 
 
 def test_target_in_force_is_the_latest_that_started_by_that_month(make_kpi):
     kpi = make_kpi()
-    factories.TargetFactory(kpi=kpi, effective_from=date(2025, 1, 1), target=60, amber_threshold=55, red_threshold=50)
-    factories.TargetFactory(kpi=kpi, effective_from=APRIL, target=80, amber_threshold=75, red_threshold=70)
+    factories.TargetFactory(kpi=kpi, effective_from=date(2025, 1, 1), target=60, red_threshold=50)
+    factories.TargetFactory(kpi=kpi, effective_from=APRIL, target=80, red_threshold=70)
     measure(kpi, 72, month=3)
     measure(kpi, 72, month=4)
     snapshot_roll_up()
@@ -156,16 +156,14 @@ def test_target_in_force_is_the_latest_that_started_by_that_month(make_kpi):
 
 def test_initiative_target_applies_from_its_start_and_the_company_target_before_it(make_kpi, initiative_a):
     kpi = make_kpi()
-    factories.TargetFactory(kpi=kpi, effective_from=date(2025, 1, 1), target=80, amber_threshold=70, red_threshold=60)
-    factories.TargetFactory(
-        kpi=kpi, initiative=initiative_a, effective_from=APRIL, target=50, amber_threshold=45, red_threshold=40
-    )
+    factories.TargetFactory(kpi=kpi, effective_from=date(2025, 1, 1), target=80, red_threshold=60)
+    factories.TargetFactory(kpi=kpi, initiative=initiative_a, effective_from=APRIL, target=50, red_threshold=40)
     measure(kpi, 55, initiative=initiative_a, month=3)
     measure(kpi, 55, initiative=initiative_a, month=4)
     snapshot_roll_up()
     march, april = snapshot(kpi, MARCH, initiative_a), snapshot(kpi, APRIL, initiative_a)
-    assert (march.target, march.amber_threshold, march.status) == (Decimal(80), Decimal(70), "red")
-    assert (april.target, april.amber_threshold, april.status) == (Decimal(50), Decimal(45), "green")
+    assert (march.target, march.red_threshold, march.status) == (Decimal(80), Decimal(60), "red")
+    assert (april.target, april.red_threshold, april.status) == (Decimal(50), Decimal(40), "green")
 
 
 def test_a_changed_figure_replaces_the_stored_snapshot_and_the_rest_stay(make_kpi, initiative_a):
@@ -179,14 +177,6 @@ def test_a_changed_figure_replaces_the_stored_snapshot_and_the_rest_stay(make_kp
     assert snapshot(kpi, MARCH, initiative_a).value == 15
     assert snapshot(kpi, MARCH).value == 15
     assert snapshot(kpi, APRIL, initiative_a).pk == april_before.pk  # untouched, not rewritten
-
-
-def test_lower_is_better_turns_red_above_the_red_threshold(make_kpi):
-    kpi = make_kpi(direction="lower")
-    target = factories.TargetFactory.build(kpi=kpi, target=2, amber_threshold=3, red_threshold=5)
-    assert rag_status(value=Decimal("2.5"), target=target, direction="lower") == "green"
-    assert rag_status(value=Decimal("4"), target=target, direction="lower") == "amber"
-    assert rag_status(value=Decimal("5.1"), target=target, direction="lower") == "red"
 
 
 def test_month_without_a_target_has_no_status(make_kpi):
@@ -228,8 +218,8 @@ def test_measurement_at_the_month_boundary_belongs_to_its_own_month(make_kpi):
 
 def test_frozen_month_keeps_its_figures_and_shows_late_data_as_a_restatement(make_kpi):
     kpi = make_kpi(aggregation="sum")
-    factories.TargetFactory(kpi=kpi, target=10, amber_threshold=8, red_threshold=5)
-    measure(kpi, 9)
+    factories.TargetFactory(kpi=kpi, target=10, red_threshold=5)
+    measure(kpi, 10)
     snapshot_roll_up()
     month_freeze(month=MARCH)
     signed_off = snapshot(kpi)
@@ -239,7 +229,7 @@ def test_frozen_month_keeps_its_figures_and_shows_late_data_as_a_restatement(mak
 
     after = snapshot(kpi)
     assert (after.value, after.status, after.computed_at) == (signed_off.value, "green", signed_off.computed_at)
-    assert after.pending_restatement_value == Decimal(12)
+    assert after.pending_restatement_value == Decimal(13)
 
 
 def test_frozen_month_gets_no_new_figures_only_a_restatement(make_kpi, initiative_a):

@@ -203,7 +203,6 @@ TARGET_BODY = {
     "initiative": "{initiative_a.code}",
     "effective_from": "2026-01-01",
     "target": "85.0000",
-    "amber_threshold": "75.0000",
     "red_threshold": "65.0000",
 }
 MEASUREMENT_A = {"kpi": "{kpi.code}", "initiative": "{initiative_a.code}", "observed_at": "2026-03-10T09:00:00Z"}

@@ -2,15 +2,17 @@
 
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from metrics.models import FrozenMonth
 from scoreboard import demo
 from scoreboard.models import MonthlyReview, User
+from scoreboard.months import add_months, month_in_progress, next_month, previous_month
 
 SECTIONS = (
     "primary",
@@ -84,12 +86,15 @@ def test_executive_opens_the_month_and_sees_every_section_with_drawn_charts(page
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_cio_then_coo_sign_off_and_the_month_is_frozen(page, live_server):
+def test_cio_withdraws_signs_again_then_the_coo_signs_and_the_month_is_frozen(page, live_server):
     demo.build_demo_company(seed=7, months=6)
     cio, coo = User.objects.get(username="cio"), User.objects.get(username="coo")
 
     sign_in(page, live_server, "cio")
     month = landed_month(page)
+    # The demo's CIO has signed the latest complete month already: take it back, then sign again.
+    page.locator("#sign-cio").get_by_role("button", name="Withdraw my sign-off").click()
+    expect(page.locator("ul.messages")).to_contain_text(f"Your CIO sign-off of {month:%B %Y} is withdrawn.")
     sign_off(page, "cio", "CIO", month, "Platform steady; I answer for the technology figures.")
 
     expect(page).to_have_url(MONTH_URL)
@@ -120,6 +125,34 @@ def test_cio_then_coo_sign_off_and_the_month_is_frozen(page, live_server):
     assert review.coo_signed_by == coo
     assert review.frozen_at is not None
     assert FrozenMonth.objects.filter(month=month).exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_on_the_fifth_the_exco_opens_last_month_and_this_month_cannot_be_signed_yet(page, live_server):
+    # The server's clock (the live server runs in this process) set to the 5th of a month two
+    # months ahead: ahead, so the browser, on the real clock, keeps the cookies the server dates.
+    under_way = add_months(month_in_progress(), 2)
+    with time_machine.travel(datetime(under_way.year, under_way.month, 5, 9, 30, tzinfo=UTC), tick=True):
+        demo.build_demo_company(seed=7, months=6)
+
+        sign_in(page, live_server, "cio")
+        assert landed_month(page) == previous_month(under_way)
+        expect(page.locator("h1 .in-progress")).to_have_count(0)
+        expect(page.locator("#closed-cio, #closed-coo")).to_have_count(0)  # a month that has ended is signed
+
+        page.goto(f"{live_server.url}/exco/{under_way:%Y-%m}/")
+        expect(page.locator("h1 .in-progress")).to_have_text(f"in progress, to 5 {under_way:%B}")
+        button = page.get_by_role("button", name=f"Sign off {under_way:%B %Y} as CIO")
+        expect(button).to_be_disabled()
+        expect(page.locator("#comment-cio")).to_be_disabled()
+        expect(page.locator("#closed-cio")).to_have_text(
+            f"{under_way:%B %Y} is still in progress: it can be signed off from 1 {next_month(under_way):%B %Y},"
+            " once it has ended."
+        )
+        assert button.get_attribute("aria-describedby") == "closed-cio"
+        assert page.console_errors == []
+    assert MonthlyReview.objects.filter(month=under_way, cio_signed_at=None, coo_signed_at=None).exists()
 
 
 @pytest.mark.browser

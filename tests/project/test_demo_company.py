@@ -7,12 +7,17 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from governance.models import DecisionRequest, MatrixVersion, Risk, ShadowAITool
+from governance import selectors
+from governance.models import DecisionRequest, MatrixDecision, MatrixVersion, Risk, ShadowAITool
+from governance.services.bounds import decision_refusals
 from initiatives.models import Initiative, Stage
 from initiatives.vocabulary import MISMATCH_BELOW, shared_vocabulary
 from metrics.models import KPI, Family, Measurement, MonthlySnapshot
+from metrics.services.status import rag_status
 from scoreboard import demo
+from scoreboard.exco.dashboard import exco_dashboard
 from scoreboard.models import MonthlyReview, Role, User
+from scoreboard.months import first_of_month, previous_month
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +154,47 @@ def test_demo_initiatives_report_every_kpi_they_are_measured_on(company):
     reported = set(Initiative.kpis.through.objects.values_list("initiative_id", "kpi_id"))
     assert measured
     assert measured <= reported
+
+
+# --- Honest status (issue 16) --------------------------------------------------------------------------------
+
+
+def test_no_demo_figure_is_green_while_missing_its_target(company):
+    judged = MonthlySnapshot.objects.filter(value__isnull=False, target__isnull=False).select_related("kpi")
+    assert judged.exists()
+    for s in judged:
+        assert s.status == rag_status(
+            value=s.value, target=s.target, red_threshold=s.red_threshold, direction=s.kpi.direction
+        ), s
+        if s.status == "green":
+            assert s.value >= s.target if s.kpi.direction == "higher" else s.value <= s.target, s
+
+
+def test_the_demos_last_complete_month_has_green_amber_and_red_tiles(company):
+    month = previous_month(first_of_month(NOW.date()))
+    context = exco_dashboard(month, now=NOW)
+    tiles = {t["kpi"].code: t for t in [context["primary"], *context["headline"]]}
+    tiles.update({t["kpi"].code: t for layer in context["layers"] for t in layer["tiles"]})
+    statuses = [t["status"] for t in tiles.values()]
+    assert {"green", "amber", "red"} <= set(statuses)
+    for tile in tiles.values():
+        snapshot = tile["snapshot"]
+        if tile["status"] == "green":
+            assert (
+                snapshot.value >= snapshot.target
+                if tile["kpi"].direction == "higher"
+                else (snapshot.value <= snapshot.target)
+            )
+
+
+def test_the_demos_matrix_bounds_agree_with_its_targets(company):
+    watching = MatrixDecision.objects.filter(monitoring_kpi__isnull=False).select_related("version", "monitoring_kpi")
+    assert watching.exists()
+    assert {d.key: decision_refusals(d) for d in watching if decision_refusals(d)} == {}
+
+
+def test_the_demos_decisions_outside_their_bounds_sit_beside_no_green_figure(company):
+    month = previous_month(first_of_month(NOW.date()))
+    outside = selectors.decisions_outside_bounds(month=month, on=NOW.date())
+    assert outside
+    assert all(bound.status in ("amber", "red") for bound in outside), [(b.decision.key, b.status) for b in outside]

@@ -139,14 +139,14 @@ def test_database_refuses_a_decision_request_due_before_it_was_asked(cio, ops_le
 
 
 def test_target_clean_explains_threshold_order_for_a_higher_is_better_kpi(kpi):
-    target = Target(kpi=kpi, effective_from=date(2026, 1, 1), target=80, amber_threshold=90, red_threshold=60)
+    target = Target(kpi=kpi, effective_from=date(2026, 1, 1), target=80, red_threshold=90)
     with pytest.raises(ValidationError) as excinfo:
         target.full_clean()
-    assert "red threshold ≤ amber threshold ≤ target" in excinfo.value.message_dict["amber_threshold"][0]
+    assert "red threshold ≤ target" in excinfo.value.message_dict["red_threshold"][0]
 
 
 def test_target_clean_refuses_a_target_starting_mid_month(kpi):
-    target = Target(kpi=kpi, effective_from=date(2026, 1, 15), target=80, amber_threshold=70, red_threshold=60)
+    target = Target(kpi=kpi, effective_from=date(2026, 1, 15), target=80, red_threshold=60)
     with pytest.raises(ValidationError) as excinfo:
         target.full_clean()
     assert "first day of a month" in excinfo.value.message_dict["effective_from"][0]

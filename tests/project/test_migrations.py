@@ -1,5 +1,6 @@
-"""Migrations that move data keep it: the shadow-AI register's move from initiatives to governance, and
-the values people entered twice for one day, collapsed to the latest with the other kept in history."""
+"""Migrations that move data keep it: the shadow-AI register's move from initiatives to governance,
+the amber threshold's retirement, which recolours every stored status by the new rule, and the
+values people entered twice for one day, collapsed to the latest with the other kept in history."""
 
 from datetime import UTC, date, datetime
 
@@ -68,8 +69,37 @@ def _latest():
     return executor.loader.graph.leaf_nodes()
 
 
-PERIODS_BEFORE = [("metrics", "0007_source_pull_requested_at")]
-PERIODS_AFTER = [("metrics", "0012_csv_import_rows_add_up")]
+@pytest.mark.django_db(transaction=True)
+def test_retiring_the_amber_threshold_recolours_a_stored_figure_that_missed_its_target():
+    old = _migrate([("metrics", "0007_source_pull_requested_at")])
+    person = old.get_model("scoreboard", "User")
+    cio, coo = person.objects.create(username="cio"), person.objects.create(username="coo")
+    snapshots = old.get_model("metrics", "MonthlySnapshot")
+    made = {}
+    for direction, value, target, amber, red, was in (
+        ("higher", 65, 70, 64, 55, "green"),  # automated processing 65 % against 70 %: green by the old rule
+        ("lower", "2.3", "2.0", "3.0", "4.5", "green"),  # error rate 2.3 % against 2.0 %
+        ("higher", 80, 70, 64, 55, "green"),
+        ("higher", 50, 70, 64, 55, "red"),
+    ):
+        kpi = old.get_model("metrics", "KPI").objects.create(
+            code=f"kpi-{len(made)}", name=f"KPI {len(made)}", family="coo_operations", unit="percent",
+            direction=direction, aggregation="mean", scope="company", accountable_executive=cio,
+            co_accountable_executive=coo,
+        )  # fmt: skip
+        made[kpi.pk] = snapshots.objects.create(
+            kpi=kpi, month=date(2026, 3, 1), value=value, target=target, amber_threshold=amber, red_threshold=red,
+            status=was, computed_at="2026-04-01T00:00:00Z",
+        ).pk  # fmt: skip
+
+    new = _migrate([("metrics", "0008_targets_amber_begins_at_the_target")])
+
+    recoloured = new.get_model("metrics", "MonthlySnapshot").objects.in_bulk(list(made.values()))
+    assert [recoloured[pk].status for pk in made.values()] == ["amber", "amber", "green", "red"]
+
+
+PERIODS_BEFORE = [("metrics", "0009_text_length_limits")]
+PERIODS_AFTER = [("metrics", "0014_csv_import_rows_add_up")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,12 +8,12 @@ from metrics.models import (
     KPI,
     Aggregation,
     Annotation,
-    Direction,
     KPIRole,
     MetricSource,
     RunStatus,
     SourceMapping,
     Target,
+    threshold_order_problem,
 )
 
 from ..data.metrics import (
@@ -91,12 +91,12 @@ def build_source_mappings(sources: dict[str, MetricSource], kpis: dict[str, KPI]
     )
 
 
-def _target(kpi: KPI, values: tuple[float, float, float], **fields) -> Target:
-    target, amber, red = (Decimal(f"{v:.4f}") for v in values)
-    ordered = red <= amber <= target if kpi.direction == Direction.HIGHER_IS_BETTER else red >= amber >= target
-    if not ordered:
-        raise ValueError(f"Thresholds out of order for {kpi.code}: {values}")
-    return Target(kpi=kpi, target=target, amber_threshold=amber, red_threshold=red, **fields)
+def _target(kpi: KPI, values: tuple[float, float], **fields) -> Target:
+    target, red = (Decimal(f"{v:.4f}") for v in values)
+    problem = threshold_order_problem(kpi.direction, target=target, red_threshold=red)
+    if problem:
+        raise ValueError(f"{kpi.code} {values}: {problem}")
+    return Target(kpi=kpi, target=target, red_threshold=red, **fields)
 
 
 def build_targets(ctx: Context, kpis: dict[str, KPI], built: list[tuple[Plan, Initiative]]) -> None:
@@ -113,16 +113,14 @@ def build_targets(ctx: Context, kpis: dict[str, KPI], built: list[tuple[Plan, In
             continue
         effective = max(start, plan.timeline.pilot_on.replace(day=1))
         goal = plan.workflow.adoption_target
-        targets.append(
-            _target(kpis[ADOPTION_KPI], (goal, goal - 10, goal - 25), initiative=initiative, effective_from=effective)
-        )
+        targets.append(_target(kpis[ADOPTION_KPI], (goal, goal - 25), initiative=initiative, effective_from=effective))
         if plan.handcrafted:
             before, after = plan.profile.cycle_hours
             goal = after * 1.15
             targets.append(
                 _target(
                     kpis["cycle-time"],
-                    (goal, goal * 1.5, max(before * 0.75, goal * 2)),
+                    (goal, max(before * 0.75, goal * 2)),
                     initiative=initiative,
                     effective_from=effective,
                 )

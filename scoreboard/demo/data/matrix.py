@@ -20,7 +20,9 @@ class Rule:
     accountable: str
     override: str
     audit: str
-    monitoring: tuple[str, float, str] | None  # KPI code, breach threshold, above/below
+    # KPI code, breach threshold, above/below. A bound is never stricter than a target of its KPI
+    # (governance.services.bounds): a figure that meets its target is never outside a bound.
+    monitoring: tuple[str, float, str] | None
 
 
 T_AUTO, T_NOTIFY, T_APPROVE, T_HUMAN = (
@@ -148,7 +150,7 @@ MATRIX = (
         "A team leader can stop automatic sending from the operations console in one click; replies then wait "
         "for an agent.",
         AuditTrail.FULL,
-        ("error-rate", 1.5, ABOVE),
+        ("error-rate", 2.5, ABOVE),
     ),
     Rule(
         "call-summary-file",
@@ -220,10 +222,10 @@ MATRIX = (
 V2_CHANGE = {
     "key": "email-auto-status",
     "confidence": 0.97,
-    "monitoring": ("error-rate", 1.0, ABOVE),
-    "reason": "Two wrong status emails last quarter: raise the confidence bar and tighten the error-rate alarm "
-    "until the claim-status feed is reconciled daily. Complaint tags go back to a human's approval while the "
-    "error rate is above its bound.",
+    "monitoring": ("error-rate", 2.0, ABOVE),
+    "reason": "Two wrong status emails last quarter: raise the confidence bar and tighten the error-rate alarm to "
+    "the target itself until the claim-status feed is reconciled daily. Complaint tags go back to a human's "
+    "approval while the error rate is above its bound.",
 }
 # Complaint tagging's error rate runs at or above its 2 % bound: the draft moves it one tier toward human
 # control, as the matrix suggests for a decision outside its bounds.

@@ -19,7 +19,7 @@ class KpiSpec:
     accountable: str
     co_accountable: str | None
     interval_days: int
-    target: tuple[float, float, float] | None  # target, amber threshold, red threshold
+    target: tuple[float, float] | None  # target (amber begins there), red threshold
 
 
 H, L = Direction.HIGHER_IS_BETTER, Direction.LOWER_IS_BETTER
@@ -44,7 +44,7 @@ KPI_SPECS = (
         "coo",
         "cio",
         7,
-        (55, 48, 40),
+        (55, 40),
     ),
     KpiSpec(
         "time-to-value",
@@ -58,7 +58,7 @@ KPI_SPECS = (
         "cio",
         "coo",
         31,
-        (180, 240, 300),
+        (180, 300),
     ),
     KpiSpec(
         ADOPTION_KPI,
@@ -72,7 +72,7 @@ KPI_SPECS = (
         "coo",
         "cio",
         7,
-        (75, 60, 40),
+        (75, 40),
     ),
     KpiSpec(
         "core-ops-improvement",
@@ -86,7 +86,7 @@ KPI_SPECS = (
         "coo",
         "ceo",
         31,
-        (15, 10, 5),
+        (15, 5),
     ),
     KpiSpec(
         "production-reliability",
@@ -100,7 +100,7 @@ KPI_SPECS = (
         "cio",
         "coo",
         7,
-        (99.5, 99.0, 98.0),
+        (99.5, 98.0),
     ),
     KpiSpec(
         "ai-health-score",
@@ -114,7 +114,7 @@ KPI_SPECS = (
         "cio",
         "coo",
         7,
-        (80, 70, 60),
+        (80, 60),
     ),
     KpiSpec(
         "cases-processed",
@@ -156,7 +156,7 @@ KPI_SPECS = (
         "coo",
         "cio",
         7,
-        (0.08, 0.10, 0.14),
+        (0.08, 0.14),
     ),
     KpiSpec(
         "cycle-time",
@@ -170,7 +170,7 @@ KPI_SPECS = (
         "coo",
         "cio",
         7,
-        (24, 36, 48),
+        (24, 48),
     ),
     KpiSpec(
         "cost-per-transaction",
@@ -184,7 +184,7 @@ KPI_SPECS = (
         "coo",
         "ceo",
         31,
-        (6, 8, 10),
+        (6, 10),
     ),
     KpiSpec(
         "error-rate",
@@ -198,7 +198,7 @@ KPI_SPECS = (
         "coo",
         "cio",
         7,
-        (2.0, 3.0, 4.5),
+        (2.0, 4.5),
     ),
     KpiSpec(
         "revenue-impact",
@@ -212,7 +212,7 @@ KPI_SPECS = (
         "ceo",
         "coo",
         31,
-        (300000, 200000, 100000),
+        (300000, 100000),
     ),
     KpiSpec(
         STALE_KPI,
@@ -226,7 +226,7 @@ KPI_SPECS = (
         "ceo",
         "coo",
         31,
-        (1.0, 0.6, 0.3),
+        (1.0, 0.3),
     ),
     KpiSpec(
         "roi-vs-business-case",
@@ -240,7 +240,8 @@ KPI_SPECS = (
         "ceo",
         "cio",
         31,
-        (100, 80, 60),
+        # Under 80 % of what the business cases promised is red: revenue is up, ROI lags them.
+        (100, 80),
     ),
     KpiSpec(
         "deployment-frequency",
@@ -254,7 +255,7 @@ KPI_SPECS = (
         "cio",
         "coo",
         14,
-        (6, 4, 2),
+        (6, 2),
     ),
     KpiSpec(
         "data-quality-score",
@@ -268,7 +269,7 @@ KPI_SPECS = (
         "cio",
         "coo",
         7,
-        (85, 80, 75),
+        (85, 75),
     ),
     KpiSpec(
         "talent-retention",
@@ -282,12 +283,12 @@ KPI_SPECS = (
         "cio",
         None,  # Left with one accountable executive on purpose: a warning sign to show.
         31,
-        (90, 85, 80),
+        (90, 80),
     ),
 )
 
 # The primary KPI's target is raised part-way through the period: the story of the programme.
-TARGET_CHANGES = {PRIMARY_KPI: (70, 64, 55)}
+TARGET_CHANGES = {PRIMARY_KPI: (70, 55)}
 
 # Source keys used below; the pulled ones are named the way their pulls sign entries.
 MANUAL, CSV, PUSH, PROMETHEUS, WAREHOUSE, CATALOGUE = (

@@ -21,7 +21,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("metrics", "0011_csv_import_counts"),
+        ("metrics", "0013_csv_import_counts"),
     ]
 
     operations = [

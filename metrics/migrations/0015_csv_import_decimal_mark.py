@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('initiatives', '0006_shadow_ai_register_moves_to_governance'),
-        ('metrics', '0012_csv_import_rows_add_up'),
+        ('metrics', '0014_csv_import_rows_add_up'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

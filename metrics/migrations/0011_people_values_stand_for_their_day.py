@@ -1,5 +1,5 @@
 """Values people entered (the quick form, CSV uploads, the REST API) now stand for their KPI's
-period, and every KPI starts with a period of one day (0008). This gives each such value its day,
+period, and every KPI starts with a period of one day (0010). This gives each such value its day,
 in the company's time zone, and collapses the duplicates the old key (KPI, initiative, source and
 exact time) let in: two values of one KPI and initiative on one day, a correction made at another
 time of the day or through another path. The one written last stays; each other one is deleted
@@ -73,11 +73,11 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("metrics", "0008_period"),
+        ("metrics", "0010_period"),
     ]
 
     operations = [
-        # Nothing to undo: the columns 0008 added go when it is reversed, and what was collapsed
+        # Nothing to undo: the columns 0010 added go when it is reversed, and what was collapsed
         # stays in history.
         migrations.RunPython(forwards, migrations.RunPython.noop),
     ]

@@ -1,4 +1,4 @@
-# The natural keys of a person's value and of a pulled one (models.Measurement), once 0009 has
+# The natural keys of a person's value and of a pulled one (models.Measurement), once 0011 has
 # given every person's value its period and collapsed the duplicates.
 
 from django.db import migrations, models
@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0009_people_values_stand_for_their_day'),
+        ('metrics', '0011_people_values_stand_for_their_day'),
     ]
 
     operations = [
