@@ -88,7 +88,7 @@ class KPIAdmin(ServiceAdmin):
     fieldsets = (
         (None, {"fields": ("name", "code", "description", "family", "unit", "direction", "scope")}),
         ("Monthly figure", {"fields": ("aggregation", "ratio_numerator", "ratio_denominator")}),
-        ("Values people enter", {"fields": ("period",)}),
+        ("Values people enter", {"fields": ("period", "measured_from")}),
         ("Accountability", {"fields": ("accountable_executive", "co_accountable_executive", "is_primary")}),
         ("Freshness and display", {"fields": ("expected_interval_days", "display_order")}),
     )

@@ -107,6 +107,12 @@ class KPI(models.Model):
     expected_interval_days = models.PositiveSmallIntegerField(
         default=31, help_text="A KPI with no measurement for longer than this is stale."
     )
+    measured_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The first day this KPI has figures for: a value observed before it is refused on every path. "
+        "Empty: from the scoreboard's earliest date (METRIC_EARLIEST_DATE).",
+    )
     period = models.CharField(
         max_length=5,
         choices=Period.choices,

@@ -5,7 +5,7 @@ in-process (eager). With DATABASE_URL and CELERY_BROKER_URL it uses PostgreSQL a
 With DEBUG off it refuses to start without a real SECRET_KEY and a real database.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import environ
@@ -249,6 +249,15 @@ METRIC_PULL_GRACE_SECONDS = env.int("METRIC_PULL_GRACE_SECONDS", default=300)
 # Owed roll-ups older than this are re-enqueued by the sweeper.
 METRIC_ROLLUP_GRACE_SECONDS = env.int("METRIC_ROLLUP_GRACE_SECONDS", default=60)
 CELERY_TIMEZONE = TIME_ZONE
+# The earliest day a measurement may be observed on, on every path (the form, CSV, the API,
+# pulls): a company that starts its scoreboard in 2024 sets 2024-01-01, and a value typed as
+# 1990 or 2014 is refused rather than stretching every chart back to it. Never before 2000.
+try:
+    METRIC_EARLIEST_DATE = date.fromisoformat(env.str("METRIC_EARLIEST_DATE", default="2000-01-01"))
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRIC_EARLIEST_DATE must be a date written YYYY-MM-DD: {error}") from None
+if not date(2000, 1, 1) <= METRIC_EARLIEST_DATE <= date(2099, 12, 31):
+    raise ImproperlyConfigured("METRIC_EARLIEST_DATE must be between 2000-01-01 and 2099-12-31.")
 
 # PDF export: the Chromium binary (empty: looked up on PATH) and the time one render may take.
 PDF_CHROMIUM_PATH = env.str("PDF_CHROMIUM_PATH", default="")

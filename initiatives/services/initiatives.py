@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from scoreboard import writes
 
@@ -132,6 +133,8 @@ def _apply_initiative(initiative: Initiative, data: dict, *, by, from_stage: str
     writes.collect_errors(errors, initiative)
     if initiative.code and (taken := code_taken(initiative.code, other_than=initiative.pk)):
         writes.add_error(errors, "code", taken)
+    if initiative.pk and initiative.started_on and "started_on" in data and "started_on" not in errors:
+        _judge_start(errors, initiative)
     kpis = data.get("kpis")
     if kpis is not None:
         for kpi in kpis:
@@ -151,6 +154,19 @@ def _apply_initiative(initiative: Initiative, data: dict, *, by, from_stage: str
                 for message in messages:
                     writes.add_error(errors, key, message)
     writes.raise_if(errors)
+
+
+def _judge_start(errors: dict[str, list[str]], initiative: Initiative) -> None:
+    """An initiative's start never leaves its stored measurements before it: the rule that refuses
+    a value observed before the start (metrics' intake) holds for what is already stored too."""
+    first = initiative.measurements.order_by("observed_at").values_list("observed_at", flat=True).first()
+    if first is not None and timezone.localtime(first).date() < initiative.started_on:
+        writes.add_error(
+            errors,
+            "started_on",
+            f"Measurements of this initiative are stored from {timezone.localtime(first):%-d %b %Y}: "
+            "it cannot have started after them.",
+        )
 
 
 def _set_many(initiative: Initiative, data: dict, changed=None) -> None:

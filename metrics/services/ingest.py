@@ -16,17 +16,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from initiatives.models import Initiative
-from scoreboard.months import FIRST_MONTH, month_of, start_of_month
+from scoreboard.months import month_of
 from scoreboard.writes import text_problem
 
 from ..models import KPI, DecimalMark, Measurement, MetricSource, SourceKind
@@ -37,8 +38,6 @@ from .upsert import Row, count_stored_as_they_are, upsert
 # The sources people enter values through: their values stand for their KPI's period.
 PEOPLE_KINDS = frozenset({SourceKind.MANUAL, SourceKind.CSV, SourceKind.API_PUSH})
 
-# Observations before the months the product speaks of (scoreboard.months) are refused.
-EARLIEST_OBSERVATION = start_of_month(FIRST_MONTH)
 # Clock skew we tolerate before calling an observation "in the future".
 FUTURE_TOLERANCE = timedelta(minutes=5)
 # The largest magnitude a measurement column holds (20 digits, 6 of them decimals).
@@ -87,15 +86,24 @@ def measurement_problem(
         return "initiative", f"{kpi.name} is measured company-wide: it takes no initiative"
     if timezone.is_naive(observed_at):
         return "observed_at", "the observed time has no time zone"
-    if observed_at < EARLIEST_OBSERVATION:
-        return (
-            "observed_at",
-            f"the observed time is before {FIRST_MONTH:%B %Y}: the scoreboard keeps no earlier figures",
-        )
+    earliest = settings.METRIC_EARLIEST_DATE
+    if observed_at < _day_starts(earliest):
+        return "observed_at", f"the observed time is before {_day(earliest)}: the scoreboard keeps no earlier figures"
+    if kpi.measured_from and observed_at < _day_starts(kpi.measured_from):
+        return "observed_at", f"{kpi.name} has figures from {_day(kpi.measured_from)}: the observed time is before it"
     if observed_at > now + FUTURE_TOLERANCE:
         when = f" {_shown(observed_at)}" if echo_values else ""
         return "observed_at", f"the observed time{when} is in the future"
     return None
+
+
+def _day_starts(day: date) -> datetime:
+    """When ``day`` starts in the company's time zone: the floors are days as people name them."""
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
+
+
+def _day(day: date) -> str:
+    return f"{day:%-d %b %Y}"
 
 
 def _shown(moment: datetime) -> str:
@@ -405,7 +413,7 @@ def measurements_validate(
             )
         )
         if problem is None and row.initiative_id is not None:
-            problem = _not_reported(kpi, row.initiative_id, reported)
+            problem = _not_reported(kpi, row, reported)
         if problem:
             field_name, reason = problem
             rejected.append(Rejection(index, reason, field_name))
@@ -421,12 +429,16 @@ def measurements_validate(
     return valid, rejected
 
 
-def _reported_kpis(initiative_ids: set[int]) -> dict[int, tuple[str, set[int]]]:
-    """For each initiative: its name and the KPIs it reports (two queries per batch)."""
+def _reported_kpis(initiative_ids: set[int]) -> dict[int, tuple[str, set[int], datetime | None, date | None]]:
+    """For each initiative: its name, the KPIs it reports, and when it started (the moment and
+    the day; two queries per batch)."""
     if not initiative_ids:
         return {}
     reported = {
-        pk: (name, set()) for pk, name in Initiative.objects.filter(pk__in=initiative_ids).values_list("pk", "name")
+        pk: (name, set(), started and _day_starts(started), started)
+        for pk, name, started in Initiative.objects.filter(pk__in=initiative_ids).values_list(
+            "pk", "name", "started_on"
+        )
     }
     for initiative_id, kpi_id in Initiative.kpis.through.objects.filter(initiative_id__in=initiative_ids).values_list(
         "initiative_id", "kpi_id"
@@ -435,12 +447,16 @@ def _reported_kpis(initiative_ids: set[int]) -> dict[int, tuple[str, set[int]]]:
     return reported
 
 
-def _not_reported(kpi: KPI, initiative_id: int, reported: dict) -> tuple[str, str] | None:
-    if initiative_id not in reported:
-        return "initiative", f"initiative #{initiative_id} does not exist"
-    name, kpi_ids = reported[initiative_id]
+def _not_reported(kpi: KPI, row: Row, reported: dict) -> tuple[str, str] | None:
+    """Why an initiative's value cannot be stored for it: it does not report the KPI, or the
+    value was observed before the initiative started (a figure of work not yet begun)."""
+    if row.initiative_id not in reported:
+        return "initiative", f"initiative #{row.initiative_id} does not exist"
+    name, kpi_ids, starts, started_on = reported[row.initiative_id]
     if kpi.pk not in kpi_ids:
         return "kpi", f"{kpi.name} is not one of the KPIs {name} reports"
+    if starts is not None and row.observed_at < starts:
+        return "observed_at", f"{name} started on {_day(started_on)}: the observed time is before it"
     return None
 
 

@@ -40,6 +40,7 @@ KPI_FIELDS = (
     "is_primary",
     "expected_interval_days",
     "period",
+    "measured_from",
     "display_order",
     "role",
 )
@@ -110,6 +111,8 @@ def kpi_save(*, by, data: dict, kpi: KPI | None = None) -> KPI:
                 "scope",
                 "Initiatives report this KPI as their own: remove it from them before making it company-wide.",
             )
+        if kpi is not None and "measured_from" in changed and current.measured_from:
+            _judge_measured_from(errors, current)
         periods = _periods_under(current) if kpi and "period" in changed and "period" not in errors else []
         if isinstance(periods, str):
             writes.add_error(errors, "period", periods)
@@ -120,6 +123,18 @@ def kpi_save(*, by, data: dict, kpi: KPI | None = None) -> KPI:
         if kpi is not None and set(changed) & set(KPI_FIGURE_FIELDS):
             _months_owed(current.pk, since=None)
     return current
+
+
+def _judge_measured_from(errors: dict[str, list[str]], kpi: KPI) -> None:
+    """A KPI's first day with figures never leaves stored values before it: the rule that refuses
+    an early value at the door holds for what is already stored too."""
+    first = Measurement.objects.filter(kpi=kpi).order_by("observed_at").values_list("observed_at", flat=True).first()
+    if first is not None and timezone.localtime(first).date() < kpi.measured_from:
+        writes.add_error(
+            errors,
+            "measured_from",
+            f"This KPI has values stored from {timezone.localtime(first):%-d %b %Y}: its figures cannot start later.",
+        )
 
 
 def _periods_under(kpi: KPI) -> list[Measurement] | str:

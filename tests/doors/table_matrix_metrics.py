@@ -4,11 +4,11 @@ the metric sources)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from governance.models import MatrixDecision, MatrixVersion
-from initiatives.models import WorkflowChange
+from initiatives.models import Initiative, WorkflowChange
 from metrics.models import KPI, Measurement, MetricSource, SourceMapping, Target
 from tests import factories
 
@@ -27,6 +27,7 @@ BOUNDS = "a matrix bound never contradicts a target of its KPI"
 SECRETS = "a source's credentials are never stored"
 SERVER_SECRETS = "a source reads only the variables meant for sources"
 VALUES = "a value is a number as people write it"
+EXISTED = "no observation before its initiative started or its KPI has figures"
 
 # --- Stale edits of a matrix decision ----------------------------------------------------------------------------
 
@@ -223,7 +224,7 @@ NOT_REPORTED_DOORS = [
 ]  # fmt: skip
 
 BEFORE_2000 = date(1999, 12, 1)
-TOO_EARLY = "before January 2000"
+TOO_EARLY = "before 1 Jan 2000"
 
 
 def _typed(value):
@@ -492,6 +493,87 @@ DEFINITION_DOORS = [
 ]  # fmt: skip
 
 
+
+# --- No observation before its initiative started or its KPI has figures, and what is stored holds it ----------
+
+NOT_YET = "the observed time is before it"
+
+
+def _started_after_recent(w):
+    w.initiative_a.started_on = m.RECENT + timedelta(days=1)
+    w.initiative_a.save(update_fields=["started_on"])
+
+
+def _before_start(path):
+    def attempt(w, c):
+        _started_after_recent(w)
+        return {"page": _log, "api": _push, "csv": _csv}[path](_its_kpi, m.RECENT)(w, c)
+
+    return attempt
+
+
+def _before_kpi_figures(w, c):
+    KPI.objects.filter(pk=w.kpi.pk).update(measured_from=m.RECENT + timedelta(days=1))
+    return _push(_its_kpi, m.RECENT)(w, c)
+
+
+def _stored_on_recent(w):
+    source = MetricSource.objects.get_or_create(name="REST API", defaults={"kind": "api_push"})[0]
+    m.entered(w.kpi, w.initiative_a, source, m.RECENT, 9, Decimal(61))
+
+
+LATER_START = (m.RECENT + timedelta(days=1)).isoformat()
+STARTS_AFTER = "it cannot have started after them"
+
+
+def _start_after_page(w, c):
+    _stored_on_recent(w)
+    return Send("POST", f"/initiatives/{w.initiative_a.code}/edit/", m.edit_body(w.initiative_a, started_on=LATER_START))
+
+
+def _start_after_api(w, c):
+    _stored_on_recent(w)
+    return Send("PATCH", f"/api/v1/initiatives/{w.initiative_a.code}/", {"started_on": LATER_START}, json=True)
+
+
+def _start_after_admin(w, c):
+    _stored_on_recent(w)
+    url = f"/admin/initiatives/initiative/{w.initiative_a.pk}/change/"
+    return Send("POST", url, admin_form(c, url, started_on=LATER_START))
+
+
+def _figures_after_api(w, c):
+    _stored_on_recent(w)
+    return Send("PATCH", f"/api/v1/kpis/{w.kpi.code}/", {"measured_from": LATER_START}, json=True)
+
+
+def _figures_after_admin(w, c):
+    _stored_on_recent(w)
+    url = f"/admin/metrics/kpi/{w.kpi.pk}/change/"
+    return Send("POST", url, admin_form(c, url, measured_from=LATER_START))
+
+
+EXISTED_DOORS = [
+    Door(EXISTED, "page", "ops_lead_a", Measurement, _before_start("page"), 400, NOT_YET,
+         what="before the initiative started, the quick form"),
+    Door(EXISTED, "api", "ops_lead_a", Measurement, _before_start("api"), 400, NOT_YET,
+         what="before the initiative started"),
+    Door(EXISTED, "csv", "ops_lead_a", Measurement, _before_start("csv"), 409, NOT_YET,
+         what="before the initiative started", note=CSV_NOTE),
+    Door(EXISTED, "api", "ops_lead_a", Measurement, _before_kpi_figures, 400, NOT_YET,
+         what="before the KPI has figures"),
+    Door(EXISTED, "page", "ops_lead_a", Initiative, _start_after_page, 400, STARTS_AFTER,
+         what="an initiative's start after its stored measurements"),
+    Door(EXISTED, "api", "ops_lead_a", Initiative, _start_after_api, 400, STARTS_AFTER,
+         what="an initiative's start after its stored measurements"),
+    Door(EXISTED, "admin", "admin_user", Initiative, _start_after_admin, 200, STARTS_AFTER,
+         what="an initiative's start after its stored measurements"),
+    Door(EXISTED, "api", "admin_user", KPI, _figures_after_api, 400, "its figures cannot start later",
+         what="a KPI's first day with figures after its stored values"),
+    Door(EXISTED, "admin", "admin_user", KPI, _figures_after_admin, 200, "its figures cannot start later",
+         what="a KPI's first day with figures after its stored values"),
+]  # fmt: skip
+
 DOORS = [
     *STALE_DOORS,
     *PUBLISHED_DOORS,
@@ -501,4 +583,5 @@ DOORS = [
     *NOTE_DOORS,
     *DEFINITION_DOORS,
     *BOUND_DOORS,
+    *EXISTED_DOORS,
 ]

@@ -55,6 +55,7 @@ RULES = [
     table_matrix_metrics.SECRETS,
     table_matrix_metrics.SERVER_SECRETS,
     table_matrix_metrics.VALUES,
+    table_matrix_metrics.EXISTED,
     table_registers.TEXT,
     table_registers.LENGTH,
     table_registers.YEARS,
@@ -114,6 +115,7 @@ def test_the_table_has_a_row_on_each_path_of_the_issues_rules():
         table_matrix_metrics.PUBLISHED: ("page", "api", "admin"),
         table_registers.TOOL: ("page", "api", "admin"),
         table_matrix_metrics.BOUNDS: ("page", "api", "admin"),
+        table_matrix_metrics.EXISTED: ("page", "api", "admin", "csv"),
         # Measurements have no admin that writes; the quick form sends one value, never two.
         table_corrections.CORRECTS: ("page", "api", "csv"),
         table_corrections.ONE_A_PERIOD: ("api", "csv"),

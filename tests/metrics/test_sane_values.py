@@ -48,7 +48,7 @@ def test_an_observation_before_2000_is_refused_on_its_field(client, ops_lead_a, 
     response = _post(client, initiative_a, observed_at=observed_at)
 
     assert response.status_code == 400
-    assert "before January 2000" in response.json()["observed_at"][0]
+    assert "before 1 Jan 2000" in response.json()["observed_at"][0]
     assert not Measurement.objects.exists()
 
 

@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from governance import selectors
 from governance.models import DecisionRequest, MatrixDecision, MatrixVersion, Risk, ShadowAITool
@@ -154,6 +155,17 @@ def test_demo_initiatives_report_every_kpi_they_are_measured_on(company):
     reported = set(Initiative.kpis.through.objects.values_list("initiative_id", "kpi_id"))
     assert measured
     assert measured <= reported
+
+
+def test_no_demo_measurement_is_observed_before_its_initiative_started(company):
+    # The demo is built without the intake, so it must keep the intake's rule by itself.
+    early = [
+        (m.initiative.code, timezone.localtime(m.observed_at).date(), m.initiative.started_on)
+        for m in Measurement.objects.filter(initiative__started_on__isnull=False).select_related("initiative")
+        if timezone.localtime(m.observed_at).date() < m.initiative.started_on
+    ]
+    assert Measurement.objects.filter(initiative__started_on__isnull=False).exists()
+    assert early == []
 
 
 # --- Honest status (issue 16) --------------------------------------------------------------------------------
