@@ -60,6 +60,8 @@ RULES = [
     table_registers.YEARS,
     table_registers.MONTH_ENDED,
     table_initiatives.GO_LIVE,
+    table_registers.RESTATERS,
+    table_registers.RESTATE_REASON,
 ]
 DOORS: list[Door] = sorted(
     [*table_initiatives.DOORS, *table_registers.DOORS, *table_matrix_metrics.DOORS],
@@ -111,6 +113,8 @@ def test_the_table_has_a_row_on_each_path_of_the_issues_rules():
         table_matrix_metrics.PUBLISHED: ("page", "api", "admin"),
         table_registers.TOOL: ("page", "api", "admin"),
         table_matrix_metrics.BOUNDS: ("page", "api", "admin"),
+        table_registers.RESTATERS: ("page", "api", "admin"),
+        table_registers.RESTATE_REASON: ("page", "api", "admin"),
     }.items():
         assert {(rule, path) for path in paths} <= tried, rule
 
