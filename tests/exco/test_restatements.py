@@ -360,3 +360,15 @@ def test_a_restated_months_page_costs_a_fixed_number_of_queries(client, initiati
         response = client.get(month_url(month))
     assert response.status_code == 200
     assert "Restatement awaiting signatures" in response.content.decode()
+
+
+def test_the_demo_company_shows_a_signed_month_with_a_restatement_to_apply(client):
+    from django.contrib.auth import get_user_model
+
+    demo.build_demo_company(seed=3, initiatives=12, months=6)
+    frozen = MonthlyReview.objects.filter(frozen_at__isnull=False).order_by("-month").first().month
+    assert MonthlySnapshot.objects.filter(month=frozen, pending_restatement_value__isnull=False).exists()
+    client.force_login(get_user_model().objects.get(username="cio"))
+    page = client.get(month_url(frozen)).content.decode()
+    assert 'id="restate-form"' in page
+    assert "-late.csv" in page
