@@ -101,6 +101,16 @@ class RestatementAdmin(RecordOnlyHistoryAdmin):
     ordering = ("-applied_at",)
 
 
+@admin.register(RestatedFigure)
+class RestatedFigureAdmin(RecordOnlyAdmin):
+    """Each figure a restatement changed, as signed and as restated: shown, never written."""
+
+    list_display = ("restatement", "kpi", "initiative", "signed_value", "restated_value")
+    list_select_related = ("restatement__revision", "kpi", "initiative")
+    fields = list_display
+    readonly_fields = fields
+
+
 @admin.register(MonthlyPack)
 class MonthlyPackAdmin(RecordOnlyAdmin):
     """A frozen revision's printed pack: the record, kept as first rendered."""
