@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from rules.contrib.admin import ObjectPermissionsModelAdminMixin
 
-from .models import IdempotencyRecord, IntegrationToken, MonthlyPack, MonthlyReview, User
+from .models import IdempotencyRecord, IntegrationToken, MonthlyPack, MonthlyReview, RestatedFigure, Restatement, User
 from .service_admin import RecordOnlyAdmin, RecordOnlyHistoryAdmin
 from .services import token_revoke
 
@@ -49,6 +49,7 @@ class MonthlyReviewAdmin(RecordOnlyHistoryAdmin):
 
     list_display = (
         "month",
+        "revision",
         "cio_signed_by",
         "cio_signed_at",
         "coo_signed_by",
@@ -59,9 +60,9 @@ class MonthlyReviewAdmin(RecordOnlyHistoryAdmin):
     list_filter = (("frozen_at", admin.EmptyFieldListFilter),)
     search_fields = ("cio_comment", "coo_comment")
     date_hierarchy = "month"
-    ordering = ("-month",)
+    ordering = ("-month", "-revision")
     fieldsets = (
-        (None, {"fields": ("month",)}),
+        (None, {"fields": ("month", "revision")}),
         ("CIO sign-off", {"fields": ("cio_signed_by", "cio_signed_at", "cio_comment")}),
         ("COO sign-off", {"fields": ("coo_signed_by", "coo_signed_at", "coo_comment")}),
         ("Record", {"fields": ("frozen_at", "created_at")}),
@@ -72,12 +73,50 @@ class MonthlyReviewAdmin(RecordOnlyHistoryAdmin):
         return obj.is_frozen
 
 
+class RestatedFigureInline(admin.TabularInline):
+    model = RestatedFigure
+    fields = ("kpi", "initiative", "signed_value", "restated_value")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Restatement)
+class RestatementAdmin(RecordOnlyHistoryAdmin):
+    """A frozen month's restatement: applied on the ExCo page (or through the API) by the CIO or
+    the COO, with their reason, and signed again by both as a new revision. Only shown here: an
+    admin who could write one would change a signed month's figures without its signers."""
+
+    list_display = ("revision", "applied_by", "applied_at")
+    list_select_related = ("revision", "applied_by")
+    fields = ("revision", "applied_by", "applied_at", "reason")
+    readonly_fields = fields
+    inlines = [RestatedFigureInline]
+    ordering = ("-applied_at",)
+
+
+@admin.register(RestatedFigure)
+class RestatedFigureAdmin(RecordOnlyAdmin):
+    """Each figure a restatement changed, as signed and as restated: shown, never written."""
+
+    list_display = ("restatement", "kpi", "initiative", "signed_value", "restated_value")
+    list_select_related = ("restatement__revision", "kpi", "initiative")
+    fields = list_display
+    readonly_fields = fields
+
+
 @admin.register(MonthlyPack)
 class MonthlyPackAdmin(RecordOnlyAdmin):
-    """A frozen month's printed pack: the record, kept as first rendered."""
+    """A frozen revision's printed pack: the record, kept as first rendered."""
 
-    list_display = ("month", "rendered_at", "sha256")
-    fields = ("month", "rendered_at", "sha256")
+    list_display = ("month", "revision", "rendered_at", "sha256")
+    fields = ("month", "revision", "rendered_at", "sha256")
     readonly_fields = fields
 
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from .fields import NOTE, LimitedTextField
@@ -87,12 +87,18 @@ class SignOffSlot(models.TextChoices):
 
 
 class MonthlyReview(models.Model):
-    """One month at the ExCo: the CIO and the COO each sign it off with a comment.
+    """One revision of a month at the ExCo: the CIO and the COO each sign it off with a comment.
 
-    When both have signed, the month is frozen: its snapshots no longer change.
+    Revision 1 is the month's first sign-off; when both have signed it, the month is frozen and
+    its snapshots no longer change by themselves. Late data then becomes a restatement: applying
+    it opens the next revision (``Restatement``), which both sign again. A revision that both
+    have signed is kept as it was: the page shows the latest of them.
     """
 
-    month = models.DateField(unique=True, help_text="First day of the month reviewed.")
+    month = models.DateField(help_text="First day of the month reviewed.")
+    revision = models.PositiveSmallIntegerField(
+        default=1, help_text="1 for the month's first sign-off; each applied restatement opens the next."
+    )
     cio_signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -110,12 +116,29 @@ class MonthlyReview(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["-month"]
+        ordering = ["-month", "-revision"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(month__day=1),
                 name="review_month_is_first_day",
                 violation_error_message="A review's month is stored as the first day of its month.",
+            ),
+            models.UniqueConstraint(
+                fields=["month", "revision"],
+                name="review_one_per_month_and_revision",
+                violation_error_message="This month already has a review of that revision.",
+            ),
+            # Only one revision of a month is open to signatures at a time: the latest.
+            models.UniqueConstraint(
+                fields=["month"],
+                condition=Q(frozen_at__isnull=True),
+                name="review_one_open_revision_per_month",
+                violation_error_message="This month already has a revision awaiting signatures.",
+            ),
+            models.CheckConstraint(
+                condition=Q(revision__gte=1),
+                name="review_revision_from_one",
+                violation_error_message="Revisions start at 1.",
             ),
             # A signature is a signer and a time together, never one without the other.
             models.CheckConstraint(
@@ -139,6 +162,8 @@ class MonthlyReview(models.Model):
         ]
 
     def __str__(self):
+        if self.revision > 1:
+            return f"ExCo review {self.month:%B %Y}, revision {self.revision}"
         return f"ExCo review {self.month:%B %Y}"
 
     def clean(self):
@@ -154,11 +179,66 @@ class MonthlyReview(models.Model):
         return (self.cio_signed_at is None) != (self.coo_signed_at is None)
 
 
-class MonthlyPack(models.Model):
-    """The printed pack of a frozen month, rendered once and kept: the ExCo's record reads
-    the same whenever it is downloaded again."""
+class Restatement(models.Model):
+    """Late data applied to a frozen month: who applied it, when and why, and the figures it
+    restates (``RestatedFigure``). It opens the next revision of the month, which the CIO and
+    the COO sign again; until both have, the page shows the revision they signed before."""
 
-    month = models.DateField(unique=True)
+    revision = models.OneToOneField(MonthlyReview, on_delete=models.PROTECT, related_name="restatement")
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField()
+    reason = LimitedTextField(max_length=NOTE, help_text="Why the month is restated: what the late data corrects.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-applied_at"]
+
+    def __str__(self):
+        return f"Restatement of {self.revision}"
+
+
+class RestatedFigure(models.Model):
+    """One figure a restatement changes: as signed in the revision before, and as restated
+    (the recomputed figure when the restatement was applied)."""
+
+    restatement = models.ForeignKey(Restatement, on_delete=models.PROTECT, related_name="figures")
+    kpi = models.ForeignKey("metrics.KPI", on_delete=models.PROTECT, related_name="+")
+    initiative = models.ForeignKey(
+        "initiatives.Initiative", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_value = models.DecimalField(
+        max_digits=20, decimal_places=6, null=True, blank=True, help_text="Empty: the signed month had no figure."
+    )
+    restated_value = models.DecimalField(max_digits=20, decimal_places=6)
+
+    class Meta:
+        ordering = ["restatement", "kpi", "initiative"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["restatement", "kpi", "initiative"], name="restated_figure_once_per_initiative"
+            ),
+            models.UniqueConstraint(
+                fields=["restatement", "kpi"],
+                condition=Q(initiative__isnull=True),
+                name="restated_figure_once_company_wide",
+            ),
+            # A restatement changes a figure, or it restates nothing.
+            models.CheckConstraint(
+                condition=Q(signed_value__isnull=True) | ~Q(signed_value=F("restated_value")),
+                name="restated_figure_changes_the_figure",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kpi_id}/{self.initiative_id or 'company'}: {self.signed_value} → {self.restated_value}"
+
+
+class MonthlyPack(models.Model):
+    """The printed pack of a frozen revision of a month, rendered once and kept: the ExCo's
+    record reads the same whenever it is downloaded again, an earlier revision's too."""
+
+    month = models.DateField()
+    revision = models.PositiveSmallIntegerField(default=1)
     pdf = models.BinaryField()
     sha256 = models.CharField(max_length=64)
     rendered_at = models.DateTimeField()
@@ -166,10 +246,11 @@ class MonthlyPack(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(month__day=1), name="pack_month_is_first_day"),
+            models.UniqueConstraint(fields=["month", "revision"], name="pack_one_per_month_and_revision"),
         ]
 
     def __str__(self):
-        return f"ExCo pack {self.month:%B %Y}"
+        return f"ExCo pack {self.month:%B %Y}" + (f", revision {self.revision}" if self.revision > 1 else "")
 
 
 class IntegrationToken(models.Model):

@@ -89,7 +89,7 @@ def is_asked_executive(user, decision_request):
 
 # Reading: every signed-in person reads the whole scoreboard.
 READABLE = {
-    "scoreboard": ["monthlyreview", "monthlypack"],
+    "scoreboard": ["monthlyreview", "monthlypack", "restatement", "restatedfigure"],
     "initiatives": [
         "initiative",
         "milestone",
@@ -187,6 +187,8 @@ rules.add_perm("axes.delete_accessattempt", is_admin)
 # Executives sign; only the holder of the seat signs that slot.
 rules.add_perm("scoreboard.sign_off_as_cio", is_executive & is_cio)
 rules.add_perm("scoreboard.sign_off_as_coo", is_executive & is_coo)
+# Applying a frozen month's restatement opens a revision the two signers sign again: theirs to open.
+rules.add_perm("scoreboard.apply_restatement", is_executive & (is_cio | is_coo))
 rules.add_perm("initiatives.sign_deploymentbrief_as_sponsor", is_executive & is_sponsor_of_brief)
 rules.add_perm("initiatives.sign_deploymentbrief_as_coo", is_executive & is_coo)
 rules.add_perm("governance.approve_matrixversion", is_executive)

@@ -79,6 +79,29 @@ class MonthlyPackFactory(factory.django.DjangoModelFactory):
     rendered_at = datetime(2026, 3, 6, 10, 0, tzinfo=UTC)
 
 
+class RestatementFactory(factory.django.DjangoModelFactory):
+    """The restatement that opened revision 2 of a signed month, awaiting both signatures."""
+
+    class Meta:
+        model = sb.Restatement
+
+    revision = factory.SubFactory(MonthlyReviewFactory, revision=2)
+    applied_by = factory.LazyFunction(lambda: executive(title="CIO"))
+    applied_at = datetime(2026, 4, 2, 9, 0, tzinfo=UTC)
+    reason = "The claims warehouse re-sent the month after an outage."
+
+
+class RestatedFigureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sb.RestatedFigure
+
+    restatement = factory.SubFactory(RestatementFactory)
+    kpi = factory.SubFactory("tests.factories.KPIFactory")
+    initiative = None
+    signed_value = Decimal("65")
+    restated_value = Decimal("80")
+
+
 class IntegrationTokenFactory(factory.django.DjangoModelFactory):
     """A token whose key is ``key`` (pass one to sign in with it): only its hash is stored,
     as token_issue does."""

@@ -299,6 +299,55 @@ def month_freeze(*, month: date) -> FrozenMonth:
 
 
 @transaction.atomic
+def month_restate(*, month: date, figures: Iterable[tuple[int, int | None, Decimal]]) -> int:
+    """A frozen month takes its restated figures, once both executives have signed the revision
+    that restates it: each (KPI id, initiative id or None, value) becomes the snapshot's value,
+    coloured by the one rule (status.py) against the target the month was signed with (the target
+    in force, for a figure the signed month did not have). What is still pending afterwards is
+    only what the measurements say beyond the restated figure. Returns the snapshots written."""
+    month = first_of_month(month)
+    wanted = {(kpi_id, initiative_id): value for kpi_id, initiative_id, value in figures}
+    if not wanted:
+        return 0
+    kpi_ids = {kpi_id for kpi_id, _ in wanted}
+    stored = {
+        (s.kpi_id, s.initiative_id): s
+        for s in MonthlySnapshot.objects.select_for_update().filter(month=month, kpi_id__in=kpi_ids).order_by("pk")
+    }
+    kpis = KPI.objects.in_bulk(kpi_ids)
+    targets: dict[tuple[int, int | None], list[Target]] = defaultdict(list)
+    for target in Target.objects.filter(kpi__in=kpi_ids).order_by("-effective_from"):
+        targets[(target.kpi_id, target.initiative_id)].append(target)
+    now = timezone.now()
+    changed, created = [], []
+    for (kpi_id, initiative_id), value in wanted.items():
+        snapshot = stored.get((kpi_id, initiative_id))
+        if snapshot is None:  # its row went missing since the restatement was applied: make it
+            snapshot = MonthlySnapshot(kpi_id=kpi_id, initiative_id=initiative_id, month=month)
+            created.append(snapshot)
+        else:
+            changed.append(snapshot)
+        # The roll-up keeps the recomputed figure as pending only while it differs from the signed one.
+        recomputed = snapshot.pending_restatement_value
+        if recomputed is None:
+            recomputed = snapshot.value
+        if snapshot.target is None and snapshot.red_threshold is None:
+            target = _target_for(targets, _Key(kpi_id, initiative_id, month))
+            if target is not None:
+                snapshot.target, snapshot.red_threshold = target.target, target.red_threshold
+        snapshot.value = value
+        snapshot.status = rag_status(
+            value=value, target=snapshot.target, red_threshold=snapshot.red_threshold, direction=kpis[kpi_id].direction
+        )
+        snapshot.pending_restatement_value = None if recomputed is None or recomputed == value else recomputed
+        snapshot.computed_at = now
+    fields = ["value", "target", "red_threshold", "status", "pending_restatement_value", "computed_at"]
+    MonthlySnapshot.objects.bulk_update(changed, fields, batch_size=2000)
+    MonthlySnapshot.objects.bulk_create(created, batch_size=2000)
+    return len(changed) + len(created)
+
+
+@transaction.atomic
 def roll_up_owed(*, month: date, kpi_ids: Iterable[int] | None = None) -> int:
     """Recompute the owed roll-ups of a month and clear them, in one transaction.
 

@@ -56,7 +56,7 @@ from metrics.models import KPI, Annotation, Measurement, MetricSource, MonthlySn
 
 # The demo imports the roll-up here and nowhere else.
 from metrics.services.rollup import snapshot_roll_up
-from scoreboard.models import MonthlyReview, User
+from scoreboard.models import MonthlyPack, MonthlyReview, RestatedFigure, Restatement, User
 from scoreboard.months import first_of_month
 
 from .build.context import Context, add_months
@@ -70,7 +70,7 @@ from .build.initiatives import (
 from .build.measurements import build_measurements, link_reported_kpis
 from .build.metrics import build_annotations, build_kpis, build_source_mappings, build_sources, build_targets
 from .build.people import build_people
-from .build.reviews import build_reviews
+from .build.reviews import build_late_data, build_reviews
 from .data.initiatives import INITIATIVES
 from .data.metrics import STALE_MONTHS
 from .data.people import COMPANY, DEMO_PASSWORD, PEOPLE
@@ -147,6 +147,7 @@ def delete_scoreboard_data() -> None:
         for label in ("initiatives", "metrics", "governance")
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
     ]
+    models += [RestatedFigure, Restatement, Restatement.history.model, MonthlyPack]
     models += [MonthlyReview, MonthlyReview.history.model]
     with transaction.atomic():
         for model in models:
@@ -226,6 +227,7 @@ def build_demo_company(
         bar.update()
         bar.set_description("monthly reviews")
         build_reviews(ctx)
+        build_late_data(ctx)
         bar.update()
         bar.set_description("governance")
         by_code = {plan.code: initiative for plan, initiative in built}

@@ -44,6 +44,7 @@ from ..months import (
     previous_month,
     start_of_month,
 )
+from .restatements import month_restatements
 
 TREND_MONTHS = 12
 # "Companies that redesigned workflows before selecting AI tools": the industry figure the
@@ -148,14 +149,19 @@ def exco_dashboard(month: date, *, now=None) -> dict:
         "author", "initiative"
     ):
         notes[note.kpi_id].append(note)
-    # 8. This month's review, and any other month left signed by one executive only.
+    # 8. This month's revisions, and any other month left signed by one executive only.
     reviews = list(
-        MonthlyReview.objects.select_related("cio_signed_by", "coo_signed_by").filter(
+        MonthlyReview.objects.select_related("cio_signed_by", "coo_signed_by")
+        .filter(
             Q(month=month)
             | Q(frozen_at__isnull=True) & (Q(cio_signed_at__isnull=False) | Q(coo_signed_at__isnull=False))
         )
+        .order_by("-month", "-revision")
     )
+    # The latest revision is the one signatures go to; the page's figures are the latest signed one's.
     review = next((r for r in reviews if r.month == month), None)
+    # 11-16, for a month that has been signed: its restatements (restatements.py).
+    restated = month_restatements(month, reviews)
     # 9. Decisions waiting, and this month's 24-hour breaches.
     month_start = start_of_month(month)
     month_end = start_of_month(next_month(month))
@@ -175,6 +181,12 @@ def exco_dashboard(month: date, *, now=None) -> dict:
     ended = has_ended(month, timezone.localdate(now))
     compared_with = last_month if ended else None
     tiles = {k.pk: _tile(k, month, compared_with, window, company, notes.get(k.pk, [])) for k in kpis}
+    awaiting = restated.awaiting_values()
+    for kpi_pk, value in awaiting.items():
+        tile = tiles[kpi_pk]
+        tile["awaiting"] = value
+        if tile["restated"] == value:  # said once, by the awaiting note
+            tile["restated"] = None
     live = sum(portfolio.per_stage.get(stage, {}).get("total", 0) for stage in LIVE_STAGES)
     redesigned = sum(portfolio.per_stage.get(stage, {}).get("redesigned", 0) for stage in LIVE_STAGES)
     stage_counts = _stage_counts(portfolio.per_stage)
@@ -197,6 +209,7 @@ def exco_dashboard(month: date, *, now=None) -> dict:
         "next": next((m for m in reversed(with_figures) if m > month), None),
         "picker": with_figures if month in with_figures else sorted([*with_figures, month], reverse=True),
         "review": review,
+        "restatements": restated,
         "half_signed": [r for r in reviews if r.signed_by_one_only],
         "primary": tiles[primary.pk] if primary else None,
         "headline": headline,
@@ -298,6 +311,7 @@ def _tile(kpi: KPI, month: date, last_month: date | None, window: list[date], co
         "chart_id": f"trend-{kpi.pk}",
         "chart": chart,
         "restated": snapshot.pending_restatement_value if snapshot else None,
+        "awaiting": None,  # the figure a restatement awaiting both signatures would give
     }
 
 
@@ -603,7 +617,8 @@ def _warning_signs(*, month, totals, shown, kpis, primary, tiles, freshness, bre
             missing = "COO" if review.cio_signed_at else "CIO"
             single.items.append(
                 {
-                    "text": f"{review.month:%B %Y} signed off without the {missing}",
+                    "text": f"{review.month:%B %Y}{f' (revision {review.revision})' if review.revision > 1 else ''} "
+                    f"signed off without the {missing}",
                     "url": reverse("exco-month", args=[review.month]),
                 }
             )

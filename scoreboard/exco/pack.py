@@ -1,6 +1,7 @@
 """The month as a printable PDF pack: the ExCo page rendered for print, with its styles and
 scripts inlined, printed by headless Chromium. A frozen month's pack is rendered once and
-kept, so the record reads the same whenever it is downloaded."""
+kept, so the record reads the same whenever it is downloaded: one per revision, so a restated
+month's earlier pack stays as it was signed."""
 
 from __future__ import annotations
 
@@ -15,9 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from metrics.models import FrozenMonth
-
-from ..models import MonthlyPack
+from ..models import MonthlyPack, MonthlyReview
 from . import dashboard
 from .pdf import html_to_pdf
 
@@ -45,18 +44,43 @@ def pack_html(month: date) -> str:
 
 
 def month_pack(month: date) -> bytes:
-    """The month's PDF; for a frozen month, the one kept since its first rendering."""
-    kept = MonthlyPack.objects.filter(month=month).values_list("pdf", flat=True).first()
+    """The month's PDF: for a frozen month, the pack of the latest revision both have signed, kept
+    since its first rendering; for a month still open, printed afresh."""
+    signed = (
+        MonthlyReview.objects.filter(month=month, frozen_at__isnull=False)
+        .order_by("-revision")
+        .values_list("revision", flat=True)
+        .first()
+    )
+    if signed is None:
+        return html_to_pdf(pack_html(month))
+    return revision_pack_keep(month, signed)
+
+
+def revision_pack(month: date, revision: int) -> bytes | None:
+    """The kept pack of one revision of the month, or None when none was kept."""
+    kept = MonthlyPack.objects.filter(month=month, revision=revision).values_list("pdf", flat=True).first()
+    return None if kept is None else bytes(kept)
+
+
+def revision_pack_keep(month: date, revision: int) -> bytes:
+    """The pack of a signed revision: the one kept, or printed now and kept. Printed only while
+    that revision's figures are the month's (it is the latest signed: the restatement service
+    prints it before a newer revision can replace its figures)."""
+    kept = revision_pack(month, revision)
     if kept is not None:
-        return bytes(kept)
+        return kept
     pdf = html_to_pdf(pack_html(month))
-    if FrozenMonth.objects.filter(month=month).exists():
-        try:
-            with transaction.atomic():
-                MonthlyPack.objects.create(
-                    month=month, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), rendered_at=timezone.now()
-                )
-        except IntegrityError:
-            # Rendered by two requests at once: the first one kept is the record.
-            return bytes(MonthlyPack.objects.get(month=month).pdf)
+    try:
+        with transaction.atomic():
+            MonthlyPack.objects.create(
+                month=month,
+                revision=revision,
+                pdf=pdf,
+                sha256=hashlib.sha256(pdf).hexdigest(),
+                rendered_at=timezone.now(),
+            )
+    except IntegrityError:
+        # Rendered by two requests at once: the first one kept is the record.
+        return bytes(MonthlyPack.objects.get(month=month, revision=revision).pdf)
     return pdf

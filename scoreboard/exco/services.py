@@ -1,5 +1,6 @@
 """The monthly review: the CIO and the COO each sign the month off; the second signature
-freezes it. Every path (page, API, admin) signs through here."""
+freezes it. Late data in a frozen month is applied as a restatement, which opens the month's
+next revision for both to sign again. Every path (page, API, admin) writes through here."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from metrics.services.rollup import month_freeze
+from metrics.models import MonthlySnapshot
+from metrics.services.rollup import month_freeze, month_restate
 
-from ..models import MonthlyReview
+from ..models import MonthlyReview, RestatedFigure, Restatement
 from ..months import first_of_month, has_ended, month_in_progress, next_month
-from ..writes import text_problem
+from ..writes import Conflict, person, save, text_problem, when
+from .pack import revision_pack_keep
 
 SLOTS = ("cio", "coo")
 
@@ -32,7 +35,7 @@ def review_sign(*, month: date, by, slot: str, comment: str) -> MonthlyReview:
     with transaction.atomic():
         _open_review(month)
         # Locked, so the two executives signing at the same moment both land and freeze once.
-        review = MonthlyReview.objects.select_for_update().get(month=month)
+        review = _latest(month, lock=True)
         if review.is_frozen:
             raise ValidationError({"month": f"{month:%B %Y} is frozen: both executives have signed it off."})
         now = timezone.now()
@@ -46,8 +49,14 @@ def review_sign(*, month: date, by, slot: str, comment: str) -> MonthlyReview:
         reason = f"{slot.upper()} {'changed the sign-off comment' if already else 'signed off'}"
         if review.cio_signed_at and review.coo_signed_at:
             review.frozen_at = now
-            month_freeze(month=month)
-            reason += "; both have signed: the month is frozen"
+            if review.revision == 1:
+                month_freeze(month=month)
+                reason += "; both have signed: the month is frozen"
+            else:
+                # The restated figures become the month's, as they were when the restatement was applied.
+                figures = review.restatement.figures.values_list("kpi_id", "initiative_id", "restated_value")
+                month_restate(month=month, figures=list(figures))
+                reason += f"; both have signed revision {review.revision}: its restated figures stand"
         review._change_reason = reason
         review.save()
     return review
@@ -59,7 +68,7 @@ def review_unsign(*, month: date, by, slot: str) -> MonthlyReview:
     month = first_of_month(month)
     _check_slot(by, slot)
     with transaction.atomic():
-        review = MonthlyReview.objects.select_for_update().filter(month=month).first()
+        review = _latest(month, lock=True)
         if review is None or getattr(review, f"{slot}_signed_at") is None:
             return review or MonthlyReview(month=month)  # nothing to withdraw: a retry is a no-op
         if review.is_frozen:
@@ -70,6 +79,12 @@ def review_unsign(*, month: date, by, slot: str) -> MonthlyReview:
         review._change_reason = f"{slot.upper()} withdrew the sign-off"
         review.save()
     return review
+
+
+def _latest(month: date, *, lock: bool = False) -> MonthlyReview | None:
+    """The month's latest revision: the one signatures go to."""
+    reviews = MonthlyReview.objects.filter(month=month).order_by("-revision")
+    return (reviews.select_for_update() if lock else reviews).first()
 
 
 def _open_review(month: date) -> None:
@@ -105,3 +120,99 @@ def sign_off_opens(month: date) -> str:
     if month == month_in_progress():
         return f"{month:%B %Y} is still in progress: it can be signed off from {opens}, once it has ended."
     return f"{month:%B %Y} has not started: it can be signed off from {opens}, once it has ended."
+
+
+# --- Restatements ---------------------------------------------------------------------------------------
+
+
+def restatement_apply(*, month: date, by, reason: str) -> MonthlyReview:
+    """Apply the pending restatement of a frozen month: the figures the data now gives, where they
+    differ from the signed ones, are recorded with who applied them and why, and open the month's
+    next revision. Nothing on the page changes until the CIO and the COO have both signed that
+    revision, each with a comment (review_sign); the revision they signed before, and its pack,
+    are kept.
+
+    Only the CIO and the COO apply one. Refused when the month is not frozen, when nothing is
+    pending, and without a reason. Applying again while the revision awaits its signatures, with
+    nothing new pending, returns that revision; later data waits until it is signed (409)."""
+    month = first_of_month(month)
+    if not by.has_perm("scoreboard.apply_restatement"):
+        raise PermissionDenied("Only the CIO or the COO applies a restatement: they are the ones who sign it again.")
+    reason = _checked_reason(reason)
+    with transaction.atomic():
+        # Locked: two applies at once make one revision.
+        reviews = list(MonthlyReview.objects.select_for_update().filter(month=month).order_by("-revision"))
+        signed = next((r for r in reviews if r.is_frozen), None)
+        if signed is None:
+            raise ValidationError(
+                {
+                    "month": f"{month:%B %Y} is not signed off by both executives yet: its figures still follow "
+                    "the data, so there is nothing to restate."
+                }
+            )
+        pending = pending_figures(month)
+        latest = reviews[0]
+        if latest is not signed:
+            return _awaiting_again(latest, pending)
+        if not pending:
+            raise ValidationError({"month": f"{month:%B %Y} has no pending restatement: its figures are as signed."})
+        _keep_signed_pack(month, signed.revision)
+        revision = MonthlyReview(month=month, revision=signed.revision + 1)
+        save(revision, by=by, why=f"Revision {revision.revision} opened by a restatement: awaiting both signatures")
+        restatement = Restatement(revision=revision, applied_by=by, applied_at=timezone.now(), reason=reason)
+        save(restatement, by=by, why=f"Applied by {person(by)}")
+        RestatedFigure.objects.bulk_create(
+            RestatedFigure(
+                restatement=restatement,
+                kpi_id=kpi_id,
+                initiative_id=initiative_id,
+                signed_value=signed_value,
+                restated_value=value,
+            )
+            for (kpi_id, initiative_id), (signed_value, value) in pending.items()
+        )
+    return revision
+
+
+def pending_figures(month: date) -> dict[tuple[int, int | None], tuple]:
+    """(KPI id, initiative id or None) -> (the figure as signed, the figure the data now gives),
+    for each figure of a frozen month that late data changed (the roll-up keeps it pending)."""
+    rows = MonthlySnapshot.objects.filter(month=month, pending_restatement_value__isnull=False).values_list(
+        "kpi_id", "initiative_id", "value", "pending_restatement_value"
+    )
+    return {(kpi_id, initiative_id): (signed, now) for kpi_id, initiative_id, signed, now in rows}
+
+
+def _checked_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "A restatement needs a reason: what the late data corrects, and why."})
+    if problem := text_problem(reason):
+        raise ValidationError({"reason": f"This reason {problem}."})
+    try:
+        Restatement._meta.get_field("reason").run_validators(reason)
+    except ValidationError as error:
+        raise ValidationError({"reason": error.messages}) from None
+    return reason
+
+
+def _awaiting_again(awaiting: MonthlyReview, pending: dict) -> MonthlyReview:
+    """An apply while a revision awaits its signatures: a retry returns it; later data is refused,
+    so that what the two sign is what they were shown."""
+    restatement = awaiting.restatement
+    captured = {(f.kpi_id, f.initiative_id): f.restated_value for f in restatement.figures.all()}
+    if {key: now for key, (_, now) in pending.items()} == captured:
+        return awaiting
+    raise Conflict(
+        {
+            "month": f"Revision {awaiting.revision} of {awaiting.month:%B %Y}, applied by "
+            f"{person(restatement.applied_by)} on {when(restatement.applied_at)}, awaits both signatures. "
+            f"Sign it first; the later data can then be applied as revision {awaiting.revision + 1}."
+        }
+    )
+
+
+def _keep_signed_pack(month: date, revision: int) -> None:
+    """The signed revision's pack, printed now if it never was: once the next revision is signed
+    its figures are gone from the snapshots, and its pack must still read as it was signed."""
+    revision_pack_keep(month, revision)

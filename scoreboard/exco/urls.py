@@ -10,7 +10,9 @@ urlpatterns = [
     path("", views.exco_pick, name="exco-pick"),
     path("<month:month>/", views.exco_month, name="exco-month"),
     path("<month:month>/pack.pdf", views.exco_pack, name="exco-pack"),
+    path("<month:month>/revisions/<int:revision>/pack.pdf", views.exco_revision_pack, name="exco-revision-pack"),
     path("<month:month>/sign-off/", views.exco_sign_off, name="exco-sign-off"),
+    path("<month:month>/restate/", views.exco_restate, name="exco-restate"),
     path("<month:month>/kpi/<slug:code>/", views.kpi_drilldown, name="kpi-drilldown"),
     path("<month:month>/kpi/<slug:code>/annotate/", views.kpi_annotate, name="kpi-annotate"),
 ]

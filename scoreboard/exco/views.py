@@ -1,5 +1,5 @@
-"""The ExCo pages: the month's dashboard, its PDF pack, the two sign-offs, and the figure
-behind each tile with its notes. Thin: reads come from dashboard.py, writes go through
+"""The ExCo pages: the month's dashboard, its PDF packs, the two sign-offs, restatements, and
+the figure behind each tile with its notes. Thin: reads come from dashboard.py, writes go through
 services.py (and metrics' annotations service)."""
 
 from datetime import date
@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from initiatives.models import Initiative
@@ -17,6 +18,7 @@ from metrics.models import KPI
 from metrics.services.annotations import annotation_add
 
 from ..converters import MonthConverter
+from ..fields import NOTE
 from . import dashboard, pack, services
 
 
@@ -44,6 +46,8 @@ def exco_month(request, month: date):
     context["can_sign"] = {
         slot: rules.has_perm(f"scoreboard.sign_off_as_{slot}", request.user) for slot in services.SLOTS
     }
+    context["can_restate"] = rules.has_perm("scoreboard.apply_restatement", request.user)
+    context["reason_max"] = NOTE
     # Shown beside the disabled sign-off buttons of a month that has not ended.
     context["sign_off_closed"] = None if context["in_progress_to"] is None else services.sign_off_opens(month)
     return render(request, "scoreboard/exco.html", context)
@@ -58,6 +62,42 @@ def exco_pack(request, month: date):
     return response
 
 
+@require_GET
+def exco_revision_pack(request, month: date, revision: int):
+    """The pack kept for one signed revision of the month, as it was printed."""
+    pdf = pack.revision_pack(month, revision)
+    if pdf is None:
+        raise Http404(f"No pack is kept for revision {revision} of {month:%B %Y}.")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="exco-pack-{month:%Y-%m}-r{revision}.pdf"'
+    return response
+
+
+@require_POST
+def exco_restate(request, month: date):
+    """Apply the month's pending restatement: a new revision, for both to sign again."""
+    try:
+        review = services.restatement_apply(month=month, by=request.user, reason=request.POST.get("reason", ""))
+        messages.success(
+            request,
+            f"Restatement applied as revision {review.revision} of {month:%B %Y}: it awaits the signatures of "
+            "both the CIO and the COO. Until then the page shows the revision they signed.",
+        )
+    except ValidationError as error:
+        _tell_refusal(request, error)
+    except PermissionDenied as refusal:
+        return HttpResponse(str(refusal), status=403, content_type="text/plain")
+    return redirect(reverse("exco-month", args=[month]) + "#restatements")
+
+
+def _tell_refusal(request, error: ValidationError) -> None:
+    for field, problems in error.message_dict.items() if hasattr(error, "error_dict") else [("", error.messages)]:
+        for problem in problems:
+            # The month's own refusals read as a sentence; a field's are named.
+            named = field not in ("", "month", "__all__")
+            messages.error(request, f"{field.capitalize()}: {problem}" if named else problem)
+
+
 @require_POST
 def exco_sign_off(request, month: date):
     slot = request.POST.get("slot", "")
@@ -70,11 +110,7 @@ def exco_sign_off(request, month: date):
             frozen = " Both have signed: the month is frozen." if review.is_frozen else ""
             messages.success(request, f"{month:%B %Y} signed off as {slot.upper()}.{frozen}")
     except ValidationError as error:
-        for field, problems in error.message_dict.items() if hasattr(error, "error_dict") else [("", error.messages)]:
-            for problem in problems:
-                # The month's own refusals read as a sentence; a field's are named.
-                named = field not in ("", "month", "__all__")
-                messages.error(request, f"{field.capitalize()}: {problem}" if named else problem)
+        _tell_refusal(request, error)
     except PermissionDenied as refusal:
         return HttpResponse(str(refusal), status=403, content_type="text/plain")
     return redirect("exco-month", month=month)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from governance.models import DecisionRequest, GovernanceGate, MatrixVersion, Risk, SharedZoneDecision
 from initiatives.models import BacklogItem, DeploymentBrief, Initiative, Milestone, WorkflowChange, WorkflowStep
-from metrics.models import KPI, Measurement, MetricSource
+from metrics.models import KPI, FrozenMonth, Measurement, MetricSource, MonthlySnapshot
 from scoreboard.models import MonthlyReview
 from tests import factories
 from tests.initiatives.page_helpers import edit_body as page_edit_body
@@ -191,6 +191,30 @@ def review_signed_by_cio(w) -> MonthlyReview:
     return MonthlyReview.objects.create(
         month=LAST_MONTH, cio_signed_by=w.cio, cio_signed_at=timezone.now(), cio_comment="On track."
     )
+
+
+def restatable_month(w) -> MonthlyReview:
+    """Last month signed by both and frozen at 65, which late data would now make 80."""
+    signed = timezone.now() - timedelta(hours=2)
+    review = MonthlyReview.objects.create(
+        month=LAST_MONTH,
+        cio_signed_by=w.cio,
+        cio_signed_at=signed,
+        cio_comment="On track.",
+        coo_signed_by=w.coo,
+        coo_signed_at=signed,
+        coo_comment="Agreed.",
+        frozen_at=signed,
+    )
+    FrozenMonth.objects.create(month=LAST_MONTH, frozen_at=signed)
+    MonthlySnapshot.objects.create(
+        kpi=w.kpi,
+        month=LAST_MONTH,
+        value=Decimal("65"),
+        pending_restatement_value=Decimal("80"),
+        computed_at=signed,
+    )
+    return review
 
 
 def risk(w) -> Risk:

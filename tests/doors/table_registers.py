@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 from governance.models import DecisionRequest, Risk, ShadowAITool, SharedZoneDecision
 from initiatives.models import DeploymentBrief, PrioritisationInput
 from metrics.models import Annotation
-from scoreboard.models import MonthlyReview
+from scoreboard.models import MonthlyReview, Restatement
 
 from . import makers as m
 from .harness import Door, Send, admin_form
@@ -23,6 +23,8 @@ TEXT = "text no one types is refused"
 YEARS = "dates outside 2000 to 2099"
 LENGTH = "text has a length limit"
 MONTH_ENDED = "only a month that has ended is signed off"
+RESTATERS = "only the CIO and the COO apply a restatement"
+RESTATE_REASON = "a restatement is applied with a reason"
 
 OWNERS_DIFFER = "must be a different person from the technology owner"
 ADOPTED = "A tool is adopted by becoming an initiative"
@@ -352,6 +354,58 @@ MONTH_ENDED_DOORS = [
 ]  # fmt: skip
 
 
+# --- Restatements: applied by those who sign the month again, with a reason -------------------------------------
+
+LATE_REASON = {"reason": "The claims warehouse re-sent last month."}
+ONLY_SIGNERS = "Only the CIO or the COO applies a restatement"
+NEEDS_REASON = "A restatement needs a reason"
+
+
+def _restate_page(body):
+    def attempt(w, c):
+        m.restatable_month(w)
+        return Send("POST", f"/exco/{m.LAST_MONTH:%Y-%m}/restate/", body)
+
+    return attempt
+
+
+def _restate_api(body):
+    def attempt(w, c):
+        m.restatable_month(w)
+        return Send("POST", f"/api/v1/reviews/{m.LAST_MONTH:%Y-%m}/restate/", body, json=True)
+
+    return attempt
+
+
+def _restatement_admin(w, c):
+    m.restatable_month(w)
+    return Send("POST", "/admin/scoreboard/restatement/add/", {**LATE_REASON, "revision": 1})
+
+
+def _revision_admin(w, c):
+    review = m.restatable_month(w)
+    return Send("POST", f"/admin/scoreboard/monthlyreview/{review.pk}/change/", {"revision": 2})
+
+
+RESTATE_DOORS = [
+    Door(RESTATERS, "page", "admin_user", MonthlyReview, _restate_page(LATE_REASON), 403, ONLY_SIGNERS,
+         what="by an admin who is no executive"),
+    Door(RESTATERS, "page", "ops_lead_a", MonthlyReview, _restate_page(LATE_REASON), 403, ONLY_SIGNERS,
+         what="by an ops lead"),
+    Door(RESTATERS, "api", "ceo", MonthlyReview, _restate_api(LATE_REASON), 403, ONLY_SIGNERS,
+         what="by the CEO, an executive who does not sign"),
+    Door(RESTATERS, "admin", "admin_user", Restatement, _restatement_admin, 403, None,
+         what="a restatement written in the admin", note=RECORD_ONLY),
+    Door(RESTATERS, "admin", "admin_user", MonthlyReview, _revision_admin, 403, None,
+         what="a month's revision number", note=RECORD_ONLY),
+    Door(RESTATE_REASON, "page", "cio", MonthlyReview, _restate_page({"reason": "  "}), 302, None,
+         note="Back to the month's page, the reason in its messages.", kept=_told(NEEDS_REASON)),
+    Door(RESTATE_REASON, "api", "coo", MonthlyReview, _restate_api({"reason": ""}), 400, NEEDS_REASON),
+    Door(RESTATE_REASON, "admin", "admin_user", Restatement, _restatement_admin, 403, None,
+         what="a restatement written in the admin", note=RECORD_ONLY),
+]  # fmt: skip
+
+
 # --- The expansion pipeline's inputs ----------------------------------------------------------------------------
 
 
@@ -384,5 +438,6 @@ DOORS = [
     *YEAR_DOORS,
     *EXECUTIVE_DOORS,
     *MONTH_ENDED_DOORS,
+    *RESTATE_DOORS,
     *SCORE_DOORS,
 ]

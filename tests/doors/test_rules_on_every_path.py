@@ -64,6 +64,8 @@ RULES = [
     table_corrections.CORRECTS,
     table_corrections.ONE_A_PERIOD,
     table_corrections.PERIOD_CHANGE,
+    table_registers.RESTATERS,
+    table_registers.RESTATE_REASON,
 ]
 DOORS: list[Door] = sorted(
     [*table_initiatives.DOORS, *table_registers.DOORS, *table_matrix_metrics.DOORS, *table_corrections.DOORS],
@@ -120,6 +122,8 @@ def test_the_table_has_a_row_on_each_path_of_the_issues_rules():
         table_corrections.CORRECTS: ("page", "api", "csv"),
         table_corrections.ONE_A_PERIOD: ("api", "csv"),
         table_corrections.PERIOD_CHANGE: ("api", "admin"),
+        table_registers.RESTATERS: ("page", "api", "admin"),
+        table_registers.RESTATE_REASON: ("page", "api", "admin"),
     }.items():
         assert {(rule, path) for path in paths} <= tried, rule
 

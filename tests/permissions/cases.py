@@ -62,6 +62,17 @@ def _review_signed_by(slot: str, month: date):
     return make
 
 
+def _restatable(w):
+    """November 2025, signed by both, with late data that would restate a figure."""
+    month = date(2025, 11, 1)
+    review_sign(month=month, by=w["cio"], slot="cio", comment="On track.")
+    review = review_sign(month=month, by=w["coo"], slot="coo", comment="Agreed.")
+    MonthlySnapshot.objects.create(
+        kpi=w["kpi"], month=month, value=65, pending_restatement_value=80, computed_at=timezone.now()
+    )
+    return review
+
+
 def _in_use(name: str, *referrers: str):
     """The object ``name``, once the ``referrers`` are made: they need it, so it cannot be deleted."""
 
@@ -127,6 +138,8 @@ MAKERS: dict[str, Callable] = {
     "request_to_coo": _request_to("coo"),
     "review_cio": _review_signed_by("cio", date(2026, 1, 1)),  # signed by the CIO only: open
     "review_coo": _review_signed_by("coo", date(2025, 12, 1)),  # signed by the COO only: open
+    "restatable": _restatable,
+    "kept_pack": lambda w: factories.MonthlyPackFactory(month=date(2025, 10, 1), revision=1),
 }
 
 
@@ -264,6 +277,8 @@ QUESTION = {
     "initiative": "{initiative_a.code}",
 }
 SIGN_CIO = {"slot": "cio", "comment": "On track."}
+RESTATE = {"reason": "The claims warehouse re-sent November."}
+RESTATED_MONTH = date(2025, 11, 1)
 SIGN_COO = {"slot": "coo", "comment": "Agreed."}
 NOTE = {"text": "Claims spiked after the February storm.", "initiative": "{initiative_a.code}"}
 EDIT = {

@@ -1,7 +1,13 @@
-"""The monthly reviews: who signed each month, and which months are frozen."""
+"""The monthly reviews: who signed each month, and which months are frozen; and late data in
+the latest frozen month, so that the demo shows a restatement waiting to be applied."""
 
-from metrics.models import FrozenMonth
+from datetime import datetime, time
+from decimal import Decimal
+
+from metrics.models import FrozenMonth, Measurement
+from metrics.services.rollup import snapshot_roll_up
 from scoreboard.models import MonthlyReview
+from scoreboard.months import last_day
 
 from ..data.reviews import CIO_COMMENTS, COO_COMMENTS
 from .context import Context, add_months, bulk
@@ -32,3 +38,33 @@ def build_reviews(ctx: Context) -> None:
     FrozenMonth.objects.bulk_create(
         [FrozenMonth(month=r.month, frozen_at=r.frozen_at) for r in reviews if r.frozen_at is not None]
     )
+
+
+def build_late_data(ctx: Context) -> None:
+    """A corrected figure re-sent for the latest frozen month after it was signed: the roll-up keeps
+    it as a pending restatement, which the CIO or the COO can apply on that month's page."""
+    frozen = FrozenMonth.objects.order_by("-month").values_list("month", flat=True).first()
+    if frozen is None:
+        return
+    start = datetime.combine(frozen, time(0), tzinfo=ctx.tz)
+    end = datetime.combine(last_day(frozen), time(23, 59), tzinfo=ctx.tz)
+    # One an ops lead entered by the form: the late correction comes from the same person, as a CSV.
+    entered = (
+        Measurement.objects.filter(observed_at__range=(start, end), initiative__isnull=False, entered_by__isnull=False)
+        .select_related("initiative")
+        .order_by("kpi__display_order", "pk")
+        .first()
+    )
+    if entered is None:
+        return
+    Measurement.objects.create(
+        kpi_id=entered.kpi_id,
+        initiative=entered.initiative,
+        source_id=entered.source_id,
+        observed_at=datetime.combine(last_day(frozen), time(16, 30), tzinfo=ctx.tz),
+        value=(entered.value * Decimal("1.2")).quantize(Decimal("0.01")),
+        entered_by_id=entered.entered_by_id,
+        entered_via=f"csv:{entered.initiative.code}-{frozen:%Y-%m}-late.csv",
+        note="Re-sent after the month was signed: the last week was missing from the first export.",
+    )
+    snapshot_roll_up(months=[frozen])
