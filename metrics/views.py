@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from initiatives.models import Initiative
+from scoreboard import formatting
 from scoreboard.templatetags.scoreboard import figure
 
 from .forms import LogForm
@@ -85,7 +86,7 @@ def log_value(request, code: str):
 
 def _logged_message(logged, initiative) -> str:
     kpi, day = logged.kpi, timezone.localtime(logged.observed_at).date()
-    what = f"{kpi.name} for {initiative.name} on {day:%-d %b %Y}"
+    what = f"{kpi.name} for {initiative.name} on {formatting.day(day)}"
     if not logged.stored:
         return f"{what} already had {figure(logged.value, kpi)}: nothing changed."
     if logged.previous is not None:

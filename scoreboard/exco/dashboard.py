@@ -30,9 +30,10 @@ from governance.models import DecisionRequest, GateKind, GovernanceGate
 from governance.selectors import decisions_outside_bounds
 from initiatives.models import LIVE_STAGES, PIPELINE_STAGES, Initiative, Stage, priority_score
 from initiatives.vocabulary import MISMATCH_BELOW
-from metrics.models import KPI, Annotation, Family, KPIRole, MonthlySnapshot, Unit
+from metrics.models import KPI, Annotation, Family, KPIRole, MonthlySnapshot
 from metrics.selectors import kpi_freshness, source_freshness
 
+from .. import formatting
 from ..models import MonthlyReview
 from ..months import (
     has_ended,
@@ -588,8 +589,7 @@ def _warning_signs(*, month, totals, shown, kpis, primary, tiles, freshness, bre
     for request in breaches:
         waiting.items.append(
             {
-                "text": f"{request.executive}, due {timezone.localtime(request.due_at):%d %b %H:%M}: "
-                f"{request.question[:90]}",
+                "text": f"{request.executive}, due {formatting.moment(request.due_at)}: {request.question[:90]}",
                 "url": reverse("governance:decision", args=[request.pk]),
             }
         )
