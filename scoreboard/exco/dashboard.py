@@ -273,8 +273,6 @@ def _tile(kpi: KPI, month: date, last_month: date | None, window: list[date], co
     month_notes = [n for n in notes if n.month == month]
     chart = {
         "title": kpi.name,
-        "unit": kpi.get_unit_display(),
-        "percent": kpi.unit == Unit.PERCENT,
         "x": [m.isoformat() for m in window],
         "y": [_number(s.value) if s else None for s in series],
         "target": [_number(s.target) if s else None for s in series],
@@ -287,6 +285,9 @@ def _tile(kpi: KPI, month: date, last_month: date | None, window: list[date], co
             }
             for n in notes
         ],
+        **formatting.chart_text(
+            kpi, window, [s.value if s else None for s in series], [s.target if s else None for s in series]
+        ),
     }
     return {
         "kpi": kpi,
@@ -476,15 +477,22 @@ def _stage_chart(stage_counts: list[dict]) -> dict:
 def _roi_chart(roi_kpi, initiatives, window, roi_values, company) -> dict:
     if roi_kpi is None:
         return {"kind": "lines", "series": [], "x": [], "reference": 100}
-    series = [{"name": i.name, "y": [_number(roi_values.get((i.pk, m))) for m in window]} for i in initiatives]
+    values = [(i.name, [roi_values.get((i.pk, m)) for m in window], False) for i in initiatives]
     overall = [company.get((roi_kpi.pk, m)) for m in window]
-    series.append({"name": "Programme", "y": [_number(s.value) if s else None for s in overall], "bold": True})
+    values.append(("Programme", [s.value if s else None for s in overall], True))
+    series = [
+        {"name": name, "y": [_number(v) for v in ys], "y_text": [formatting.number(v, roi_kpi) for v in ys]}
+        | ({"bold": True} if bold else {})
+        for name, ys, bold in values
+    ]
     return {
         "kind": "lines",
         "x": [m.isoformat() for m in window],
+        "x_text": [formatting.month(m) for m in window],
         "series": series,
         "reference": 100,
         "title": roi_kpi.name,
+        "axis": formatting.chart_axis(roi_kpi),
     }
 
 
