@@ -185,10 +185,6 @@ def stage_history(initiative: Initiative) -> list[StageChange]:
     return changes
 
 
-def _number(value) -> float | None:
-    return None if value is None else float(value)
-
-
 def _kpi_trends(initiative: Initiative, kpis: list[KPI], today: date) -> tuple[list[dict], dict]:
     """Each KPI's last twelve months for this initiative, value against target (one query)."""
     window = months_back(first_of_month(today), TREND_MONTHS)
@@ -206,8 +202,8 @@ def _kpi_trends(initiative: Initiative, kpis: list[KPI], today: date) -> tuple[l
         charts[chart_id] = {
             "title": kpi.name,
             "x": [m.isoformat() for m in window],
-            "y": [_number(s.value) if s else None for s in series],
-            "target": [_number(s.target) if s else None for s in series],
+            "y": [formatting.plotted(s.value, kpi) if s else None for s in series],
+            "target": [formatting.plotted(s.target, kpi) if s else None for s in series],
             # Each month's stored status (metrics.services.status) marks its point: never judged here.
             "status": [s.status if s and s.value is not None else None for s in series],
             **formatting.chart_text(

@@ -142,14 +142,21 @@ def _rounds_to_zero(value: Decimal, kpi) -> bool:
     return rounded(scaled, decimals_of(kpi)).is_zero()
 
 
+def plotted(value, kpi) -> float | None:
+    """A value as a KPI's chart draws it: in the unit its figure reads in, so a ratio's share of
+    0.051 is drawn at 5.1, on a percentage axis."""
+    number = _decimal(value)
+    if number is None:
+        return None
+    return float(number * 100 if kpi.unit == "ratio" else number)
+
+
 def chart_axis(kpi) -> dict:
     """The y-axis of a KPI's chart, in the KPI's unit (plotly's d3 formats): the ticks read as the
-    figures beside them do. A ratio's values stay shares: the "%" format multiplies by 100."""
-    decimals = decimals_of(kpi)
+    figures beside them do, "5 %", "€1,200", "36.5": grouped thousands, no trailing zeros (a tick is
+    a round number, the hover says the figure)."""
     unit = kpi.unit
-    if unit == "ratio":
-        return {"tickformat": f",.{decimals}%"}
-    if unit == "percent":
+    if unit in ("percent", "ratio"):
         return {"tickformat": ",~f", "ticksuffix": " %"}
     if unit == "currency":
         return {"tickformat": ",~f", "tickprefix": CURRENCY_SIGN}

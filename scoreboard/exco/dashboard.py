@@ -251,10 +251,6 @@ def _workflow(initiative: Initiative):
         return None
 
 
-def _number(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
 def _tile(kpi: KPI, month: date, last_month: date | None, window: list[date], company: dict, notes: list) -> dict:
     """One KPI's tile; ``last_month`` None: no change shown (the month under way)."""
     snapshot = company.get((kpi.pk, month))
@@ -274,8 +270,8 @@ def _tile(kpi: KPI, month: date, last_month: date | None, window: list[date], co
     chart = {
         "title": kpi.name,
         "x": [m.isoformat() for m in window],
-        "y": [_number(s.value) if s else None for s in series],
-        "target": [_number(s.target) if s else None for s in series],
+        "y": [formatting.plotted(s.value, kpi) if s else None for s in series],
+        "target": [formatting.plotted(s.target, kpi) if s else None for s in series],
         # Each month's stored status (metrics.services.status) marks its point: never judged here.
         "status": [s.status if s and s.value is not None else None for s in series],
         "notes": [
@@ -481,7 +477,11 @@ def _roi_chart(roi_kpi, initiatives, window, roi_values, company) -> dict:
     overall = [company.get((roi_kpi.pk, m)) for m in window]
     values.append(("Programme", [s.value if s else None for s in overall], True))
     series = [
-        {"name": name, "y": [_number(v) for v in ys], "y_text": [formatting.number(v, roi_kpi) for v in ys]}
+        {
+            "name": name,
+            "y": [formatting.plotted(v, roi_kpi) for v in ys],
+            "y_text": [formatting.number(v, roi_kpi) for v in ys],
+        }
         | ({"bold": True} if bold else {})
         for name, ys, bold in values
     ]

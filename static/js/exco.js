@@ -45,7 +45,7 @@
   function baseLayout(height, legend) {
     return {
       height: height,
-      margin: { l: 40, r: 10, t: 6, b: 28 },
+      margin: { l: 48, r: 10, t: 6, b: 28 },
       showlegend: legend,
       legend: { orientation: "h", y: -0.25 },
       font: { family: "system-ui, DejaVu Sans, sans-serif", size: 11, color: "#1d2430" },

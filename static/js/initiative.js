@@ -52,7 +52,7 @@
     ];
     var layout = {
       height: 150,
-      margin: { l: 40, r: 10, t: 6, b: 28 },
+      margin: { l: 48, r: 10, t: 6, b: 28 },
       showlegend: false,
       font: { family: "system-ui, DejaVu Sans, sans-serif", size: 11, color: "#1d2430" },
       paper_bgcolor: "rgba(0,0,0,0)",

@@ -98,8 +98,9 @@ def test_thousands_are_grouped_by_the_locale(value):
 
 
 def test_a_charts_axis_reads_in_the_kpis_unit():
-    assert formatting.chart_axis(unit("ratio")) == {"tickformat": ",.1%"}
-    assert formatting.chart_axis(unit("percent"))["ticksuffix"] == " %"
+    assert formatting.chart_axis(unit("ratio")) == {"tickformat": ",~f", "ticksuffix": " %"}
+    assert formatting.chart_axis(unit("percent")) == {"tickformat": ",~f", "ticksuffix": " %"}
+    assert formatting.plotted(Decimal("0.051"), unit("ratio")) == 5.1
     assert formatting.chart_axis(unit("currency"))["tickprefix"] == "€"
 
 

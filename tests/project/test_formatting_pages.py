@@ -85,7 +85,8 @@ def test_the_exception_rate_chart_says_its_figures_as_the_tile_does(client, cio,
     client.force_login(cio)
     response = client.get(reverse("exco-month", args=[MARCH]))
     chart = response.context["charts"][f"trend-{exception_rate.pk}"]
-    assert chart["axis"] == {"tickformat": ",.1%"}
+    assert chart["axis"] == {"tickformat": ",~f", "ticksuffix": " %"}
+    assert chart["y"][-1] == 5.08  # drawn on the percentage axis the tile reads in
     assert chart["y_text"][-1] == "5.1 %"
     assert chart["target_text"][-1] == "8.0 %"
     assert chart["x_text"][-1] == "March 2026"
