@@ -131,9 +131,9 @@ def decision_answer(*, decision_request: DecisionRequest, by, answer: str, note:
         if not by.has_perm("governance.answer_decisionrequest", request):
             raise DjangoPermissionDenied("Only the executive asked answers this request.")
         if request.answered_at is not None:
-            when = timezone.localtime(request.answered_at)
+            when = _when(request.answered_at)
             raise DjangoValidationError(
-                {"answer": f"Already answered ({request.answer}) on {when:%Y-%m-%d %H:%M}: an answer is final."}
+                {"answer": f"Already answered ({request.answer}) on {when}: an answer is final."}
             )
         request.answer = answer
         request.note = note.strip()
