@@ -147,7 +147,7 @@ def test_on_the_fifth_the_exco_opens_last_month_and_this_month_cannot_be_signed_
         expect(button).to_be_disabled()
         expect(page.locator("#comment-cio")).to_be_disabled()
         expect(page.locator("#closed-cio")).to_have_text(
-            f"{under_way:%B %Y} is still in progress: it can be signed off from 1 {next_month(under_way):%B %Y},"
+            f"{under_way:%B %Y} is still in progress: it can be signed off from 1 {next_month(under_way):%b %Y},"
             " once it has ended."
         )
         assert button.get_attribute("aria-describedby") == "closed-cio"
