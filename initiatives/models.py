@@ -13,6 +13,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from scoreboard import formatting
 from scoreboard.fields import LONG_TEXT, NOTE, LimitedTextField
 
 from .vocabulary import shared_vocabulary
@@ -188,8 +189,8 @@ class Initiative(models.Model):
             errors["actual_go_live"] = "Go-live cannot be before the start of work."
         elif self.actual_go_live and self.actual_go_live > timezone.localdate():
             errors["actual_go_live"] = (
-                f"The actual go-live is the day it went live, today or earlier, not {self.actual_go_live:%-d %B %Y}:"
-                " a date ahead is the planned go-live."
+                "The actual go-live is the day it went live, today or earlier, not "
+                f"{formatting.day(self.actual_go_live)}: a date ahead is the planned go-live."
             )
         if errors:
             raise ValidationError(errors)

@@ -11,7 +11,8 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from governance.models import GateKind, GovernanceGate
-from metrics.models import KPI, MonthlySnapshot, Unit
+from metrics.models import KPI, MonthlySnapshot
+from scoreboard import formatting
 from scoreboard.months import first_of_month, months_back
 
 from .models import PIPELINE_STAGES, SCORE_SCALE, Initiative, Stage, StepPhase, priority_score
@@ -184,10 +185,6 @@ def stage_history(initiative: Initiative) -> list[StageChange]:
     return changes
 
 
-def _number(value) -> float | None:
-    return None if value is None else float(value)
-
-
 def _kpi_trends(initiative: Initiative, kpis: list[KPI], today: date) -> tuple[list[dict], dict]:
     """Each KPI's last twelve months for this initiative, value against target (one query)."""
     window = months_back(first_of_month(today), TREND_MONTHS)
@@ -204,12 +201,14 @@ def _kpi_trends(initiative: Initiative, kpis: list[KPI], today: date) -> tuple[l
         chart_id = f"kpi-{kpi.pk}"
         charts[chart_id] = {
             "title": kpi.name,
-            "percent": kpi.unit == Unit.PERCENT,
             "x": [m.isoformat() for m in window],
-            "y": [_number(s.value) if s else None for s in series],
-            "target": [_number(s.target) if s else None for s in series],
+            "y": [formatting.plotted(s.value, kpi) if s else None for s in series],
+            "target": [formatting.plotted(s.target, kpi) if s else None for s in series],
             # Each month's stored status (metrics.services.status) marks its point: never judged here.
             "status": [s.status if s and s.value is not None else None for s in series],
+            **formatting.chart_text(
+                kpi, window, [s.value if s else None for s in series], [s.target if s else None for s in series]
+            ),
         }
         rows.append(
             {

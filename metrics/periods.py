@@ -14,6 +14,8 @@ from functools import lru_cache
 
 from django.utils import timezone
 
+from scoreboard import formatting
+
 from .models import Period
 
 # How a reason names the period: "same KPI, initiative and day".
@@ -39,7 +41,7 @@ def _start(period: str, moment: datetime, zone) -> date:
 def period_named(period: str, start: date) -> str:
     """A period as a person reads it: "5 Mar 2026", "the week of 2 Mar 2026", "March 2026"."""
     if period == Period.MONTH:
-        return f"{start:%B %Y}"
+        return formatting.month(start)
     if period == Period.WEEK:
-        return f"the week of {start:%-d %b %Y}"
-    return f"{start:%-d %b %Y}"
+        return f"the week of {formatting.day(start)}"
+    return formatting.day(start)

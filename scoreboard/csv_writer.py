@@ -19,10 +19,14 @@ def csv_cell(value) -> str:
     """One cell as text a spreadsheet shows and never runs."""
     if value is None:
         return ""
+    # A number for a program to read: a point for decimals, no grouping, no unit, not rounded
+    # (scoreboard/formatting.py is for people), and never "-0".
     if isinstance(value, Decimal):
+        if value.is_finite() and value.is_zero():
+            return "0"
         return f"{value.normalize():f}" if value.is_finite() else str(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
+        return str(abs(value)) if value == 0 else str(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     text = str(value)

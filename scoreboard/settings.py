@@ -168,6 +168,11 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# One form for dates, numbers and money wherever a person reads them (scoreboard/formatting.py):
+# Django's en-GB formats, with our own date and time forms on top (scoreboard/formats/).
+# Not USE_THOUSAND_SEPARATOR: it would group every number a template prints, ids in links too;
+# the formatting functions group the figures themselves.
+FORMAT_MODULE_PATH = ["scoreboard.formats"]
 
 # --- Static files: served by whitenoise, never from a CDN ---------------------------------
 STATIC_URL = "static/"

@@ -23,6 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
 
+from . import formatting
 from .months import FIRST_MONTH, LAST_MONTH, last_day
 
 # django-simple-history keeps a change reason of at most 100 characters.
@@ -174,7 +175,8 @@ def person(user) -> str:
 
 
 def when(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d at %H:%M}"
+    """A moment as every page says it: "5 Dec 2026 14:05", in the site's time zone."""
+    return formatting.moment(moment)
 
 
 def last_changed_by(obj: models.Model) -> str:

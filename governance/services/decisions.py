@@ -16,7 +16,6 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -27,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from initiatives.models import Initiative
-from scoreboard import writes
+from scoreboard import formatting, links, writes
 
 from ..models import DecisionDigest, DecisionRequest
 
@@ -38,7 +37,7 @@ STATES = {"open": "Open", "overdue": "Overdue", "answered": "Answered"}
 
 
 def _when(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+    return formatting.moment(moment)
 
 
 def how_long(delta: timedelta) -> str:
@@ -132,9 +131,9 @@ def decision_answer(*, decision_request: DecisionRequest, by, answer: str, note:
         if not by.has_perm("governance.answer_decisionrequest", request):
             raise DjangoPermissionDenied("Only the executive asked answers this request.")
         if request.answered_at is not None:
-            when = timezone.localtime(request.answered_at)
+            when = _when(request.answered_at)
             raise DjangoValidationError(
-                {"answer": f"Already answered ({request.answer}) on {when:%Y-%m-%d %H:%M}: an answer is final."}
+                {"answer": f"Already answered ({request.answer}) on {when}: an answer is final."}
             )
         request.answer = answer
         request.note = note.strip()
@@ -186,10 +185,6 @@ def decision_log(*, now: datetime, executive=None, initiative=None, state: str =
 # --- The daily digest of overdue requests ------------------------------------------------------------------
 
 
-def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
-
-
 def _digest_body(executive, requests: list[DecisionRequest], *, now: datetime) -> str:
     lines = [
         f"Hello {executive.first_name or executive.username},",
@@ -204,12 +199,12 @@ def _digest_body(executive, requests: list[DecisionRequest], *, now: datetime) -
             f"- {request.question}",
             f"  Asked by {request.requested_by} on {_when(request.requested_at)}{about}.",
             f"  Due {_when(request.due_at)}: overdue by {how_long(now - request.due_at)}.",
-            f"  {_absolute(reverse('governance:decision', args=[request.pk]))}",
+            f"  {links.absolute(reverse('governance:decision', args=[request.pk]))}",
             "",
         ]
     log = reverse("governance:decisions") + "?" + urlencode({"executive": executive.username, "state": "overdue"})
     lines += [
-        f"The decision log: {_absolute(log)}",
+        f"The decision log: {links.absolute(log)}",
         "",
         f"You will have this reminder each morning until {'it is' if len(requests) == 1 else 'each is'} answered.",
     ]

@@ -32,7 +32,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from metrics.models import KPI
-from scoreboard import writes
+from scoreboard import formatting, writes
 from scoreboard.models import Role
 
 from ..models import AutonomyTier, MatrixDecision, MatrixVersion, VersionStatus
@@ -355,8 +355,8 @@ def matrix_version_publish(
             raise NotADraft(
                 {
                     "__all__": f"Matrix v{current.number} is already published (by {current.published_by} on "
-                    f"{writes.when(current.published_at)}, effective from {current.effective_from:%Y-%m-%d}): it is no "
-                    "longer a draft. Changes go into a new draft version."
+                    f"{writes.when(current.published_at)}, effective from {formatting.day(current.effective_from)}): "
+                    "it is no longer a draft. Changes go into a new draft version."
                 }
             )
         errors: dict[str, str] = {}
@@ -374,7 +374,7 @@ def matrix_version_publish(
             if latest is not None and effective_from < latest.effective_from:
                 errors["effective_from"] = (
                     f"A version takes effect no earlier than the latest published one: v{latest.number} took "
-                    f"effect on {latest.effective_from:%Y-%m-%d}."
+                    f"effect on {formatting.day(latest.effective_from)}."
                 )
         if approver is None:
             approver = default_approver()

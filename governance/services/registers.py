@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from initiatives.models import Initiative
-from scoreboard import writes
+from scoreboard import formatting, writes
 
 from ..models import Risk, SharedZoneDecision
 
@@ -137,7 +137,7 @@ def shared_zone_input_give(*, decision: SharedZoneDecision, by, side: str, text:
         if current.joint_decision:
             raise ValidationError(
                 {
-                    field: f"The joint decision was recorded on {current.decided_on:%Y-%m-%d}: "
+                    field: f"The joint decision was recorded on {formatting.day(current.decided_on)}: "
                     "the inputs it was taken on are kept as they were."
                 }
             )
@@ -168,7 +168,7 @@ def shared_zone_decide(
         )
         if current.joint_decision:
             raise ValidationError(
-                {"joint_decision": f"The joint decision was already recorded on {current.decided_on:%Y-%m-%d}."}
+                {"joint_decision": f"The joint decision was already recorded on {formatting.day(current.decided_on)}."}
             )
         missing = [seat for side, seat in SIDES.items() if not getattr(current, f"{side}_input")]
         if missing:
@@ -205,7 +205,7 @@ def shared_zone_decision_delete(*, by, decision: SharedZoneDecision) -> None:
         if current.joint_decision:
             raise ValidationError(
                 {
-                    "joint_decision": f"The joint decision was recorded on {current.decided_on:%Y-%m-%d}: "
+                    "joint_decision": f"The joint decision was recorded on {formatting.day(current.decided_on)}: "
                     "it is the record of what the CEO and the COO decided, and stays."
                 }
             )

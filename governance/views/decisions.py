@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from initiatives.forms import add_refusal, error_summary
+from scoreboard import formatting
 
 from ..forms import decisions as forms
 from ..models import DecisionRequest
@@ -97,8 +98,8 @@ def decision_ask(request):
             except ValidationError as refusal:
                 add_refusal(refusal, form)
             else:
-                due = timezone.localtime(asked.due_at)
-                messages.success(request, f"Asked {asked.executive}: the answer is due {due:%d %b %Y %H:%M}.")
+                due = formatting.moment(asked.due_at)
+                messages.success(request, f"Asked {asked.executive}: the answer is due {due}.")
                 return redirect("governance:decision", pk=asked.pk)
         status = 400
     else:

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from scoreboard import writes
+from scoreboard import formatting, writes
 
 from ..models import DeploymentBrief, Initiative
 from .stages import NEEDS_SIGNED_BRIEF, label, rank
@@ -113,8 +113,8 @@ def brief_sign(*, brief: DeploymentBrief, by, slot: str, read_at: datetime) -> D
         if signer is not None:
             if signer.pk == by.pk:
                 return current  # signed already: a repeated click signs nothing twice
-            when = timezone.localtime(getattr(current, f"{slot}_signed_at"))
-            raise ValidationError({"slot": f"{signer} already signed as {SLOTS[slot]} on {when:%Y-%m-%d at %H:%M}."})
+            when = formatting.moment(getattr(current, f"{slot}_signed_at"))
+            raise ValidationError({"slot": f"{signer} already signed as {SLOTS[slot]} on {when}."})
         setattr(current, f"{slot}_signed_by", by)
         setattr(current, f"{slot}_signed_at", timezone.now())
         writes.save(current, by=by, why=f"Signed as {SLOTS[slot]}")

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from scoreboard import writes
+from scoreboard import formatting, writes
 
 from ..models import (
     Initiative,
@@ -164,7 +164,7 @@ def _judge_start(errors: dict[str, list[str]], initiative: Initiative) -> None:
         writes.add_error(
             errors,
             "started_on",
-            f"Measurements of this initiative are stored from {timezone.localtime(first):%-d %b %Y}: "
+            f"Measurements of this initiative are stored from {formatting.day(first)}: "
             "it cannot have started after them.",
         )
 

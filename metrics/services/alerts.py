@@ -13,7 +13,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from scoreboard.months import month_of
+from scoreboard import formatting, links
+from scoreboard.months import latest_complete_month, month_of
 from scoreboard.templatetags.scoreboard import figure, thresholds_in_words
 
 from ..models import KPI, AlertDigest, Measurement, MetricSource, MonthlySnapshot, RunStatus, SourceMapping, Status
@@ -24,6 +25,7 @@ from ..selectors import kpi_freshness, source_freshness
 class DigestLine:
     key: str  # stable, so the next digest leaves out what this one already said
     text: str
+    url: str = ""  # the page the line speaks of, absolute (SITE_URL): an e-mail is read elsewhere
 
 
 def alert_lines(*, now: datetime | None = None) -> dict[int, list[DigestLine]]:
@@ -46,41 +48,49 @@ def alert_lines(*, now: datetime | None = None) -> dict[int, list[DigestLine]]:
         kpi = kpis[snap.kpi_id]
         # The status the roll-up stored, with the target and thresholds said as every tile says them.
         text = (
-            f"{kpi.name} is {snap.get_status_display().lower()} for {month:%B %Y}: "
+            f"{kpi.name} is {snap.get_status_display().lower()} for {formatting.month(month)}: "
             f"{figure(snap.value, kpi)} ({thresholds_in_words(snap.target, snap.red_threshold, kpi)})."
         )
-        tell(kpi, DigestLine(f"off:{kpi.pk}:{month}:{snap.status}", text))
+        url = links.absolute_url("kpi-drilldown", month, kpi.code)
+        tell(kpi, DigestLine(f"off:{kpi.pk}:{month}:{snap.status}", text, url))
 
     for fresh in kpi_freshness(now=now):
         if fresh.stale:
             last = fresh.last_observed_at
-            since = f"since {timezone.localtime(last):%d %B %Y}" if last else "ever"
+            since = f"since {formatting.day(last)}" if last else "ever"
             text = (
                 f"{fresh.kpi.name} has had no measurement {since} "
                 f"(expected every {fresh.kpi.expected_interval_days} days)."
             )
-            tell(fresh.kpi, DigestLine(f"stale:{fresh.kpi.pk}:{fresh.last_observed_at}", text))
+            url = links.absolute_url("kpi-drilldown", month, fresh.kpi.code)
+            tell(fresh.kpi, DigestLine(f"stale:{fresh.kpi.pk}:{fresh.last_observed_at}", text, url))
 
     stale_sources = [f.source for f in source_freshness(now=now) if f.stale and not f.failed]
     failed = {s.pk: s for s in MetricSource.objects.filter(enabled=True, last_status=RunStatus.FAILED)}
     for source in stale_sources:
-        last = f"since {timezone.localtime(source.last_success_at):%d %b %H:%M}" if source.last_success_at else "ever"
+        last = f"since {formatting.moment(source.last_success_at)}" if source.last_success_at else "ever"
         line = DigestLine(
             f"stale-source:{source.pk}:{source.last_success_at}",
             f"The source {source.name} has not delivered {last} (expected every {source.expected_interval_hours} h).",
+            _source_url(source),
         )
         for kpi_id in sorted(_kpis_fed_by([source.pk], now=now).get(source.pk, ())):
             tell(kpis[kpi_id], line)
     fed = _kpis_fed_by(list(failed), now=now) if failed else {}
     for source_id, kpi_ids in sorted(fed.items()):
         source = failed[source_id]
-        when = timezone.localtime(source.last_run_at) if source.last_run_at else None
-        text = f"The source {source.name} failed{f' at {when:%d %b %H:%M}' if when else ''}: {source.last_error}"
+        when = f" at {formatting.moment(source.last_run_at)}" if source.last_run_at else ""
+        text = f"The source {source.name} failed{when}: {source.last_error}"
         for kpi_id in sorted(kpi_ids):
-            tell(kpis[kpi_id], DigestLine(f"failed:{source_id}:{source.last_run_at}", text))
+            tell(kpis[kpi_id], DigestLine(f"failed:{source_id}:{source.last_run_at}", text, _source_url(source)))
 
     # One line per key per person, however many of their KPIs it concerns.
     return {who: list({line.key: line for line in said}.values()) for who, said in lines.items()}
+
+
+def _source_url(source: MetricSource) -> str:
+    # Sources are kept in the admin: its page shows the source's runs and what went wrong.
+    return links.absolute_url("admin:metrics_metricsource_change", source.pk)
 
 
 def _kpis_fed_by(source_ids: list[int], *, now: datetime) -> dict[int, set[int]]:
@@ -119,14 +129,18 @@ def alert_digests_send(*, now: datetime | None = None) -> int:
             _, created = AlertDigest.objects.get_or_create(
                 recipient_id=user_id,
                 day=today,
-                defaults={"sent_at": now, "lines": [{"key": ln.key, "text": ln.text} for ln in lines]},
+                defaults={
+                    "sent_at": now,
+                    "lines": [{"key": ln.key, "text": ln.text, "url": ln.url} for ln in lines],
+                },
             )
             if not created:
                 continue
-            body = "\n".join(f"- {line.text}" for line in news)
+            body = "\n".join(f"- {line.text}\n  {line.url}" if line.url else f"- {line.text}" for line in news)
+            dashboard = links.absolute_url("exco-month", latest_complete_month(today))
             send_mail(
                 subject=f"AI scoreboard: {len(news)} thing{'s' if len(news) != 1 else ''} to look at",
-                message=f"Since your last digest:\n\n{body}\n\nThe ExCo dashboard has the detail.",
+                message=f"Since your last digest:\n\n{body}\n\nThe ExCo dashboard: {dashboard}",
                 from_email=None,
                 recipient_list=[person.email],
             )

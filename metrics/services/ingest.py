@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from initiatives.models import Initiative
+from scoreboard import formatting
 from scoreboard.months import month_of
 from scoreboard.writes import text_problem
 
@@ -103,7 +104,7 @@ def _day_starts(day: date) -> datetime:
 
 
 def _day(day: date) -> str:
-    return f"{day:%-d %b %Y}"
+    return formatting.day(day)
 
 
 def _shown(moment: datetime) -> str:

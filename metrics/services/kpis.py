@@ -17,7 +17,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from scoreboard import writes
+from scoreboard import formatting, writes
 from scoreboard.months import add_months, first_of_month
 
 from ..models import KPI, Direction, Measurement, MonthlySnapshot, Target, threshold_order_problem
@@ -133,7 +133,7 @@ def _judge_measured_from(errors: dict[str, list[str]], kpi: KPI) -> None:
         writes.add_error(
             errors,
             "measured_from",
-            f"This KPI has values stored from {timezone.localtime(first):%-d %b %Y}: its figures cannot start later.",
+            f"This KPI has values stored from {formatting.day(first)}: its figures cannot start later.",
         )
 
 
@@ -149,8 +149,8 @@ def _periods_under(kpi: KPI) -> list[Measurement] | str:
         if other is not m:
             whose = m.initiative.code if m.initiative else "the company"
             return (
-                f"Values of {whose} entered for {timezone.localtime(other.observed_at):%-d %b %Y} and "
-                f"{timezone.localtime(m.observed_at):%-d %b %Y} would become one value for "
+                f"Values of {whose} entered for {formatting.day(other.observed_at)} and "
+                f"{formatting.day(m.observed_at)} would become one value for "
                 f"{period_named(kpi.period, start)}: a {WORDS[kpi.period]} holds one value. Keep the period, "
                 "or define a new KPI with this one."
             )

@@ -30,9 +30,10 @@ from governance.models import DecisionRequest, GateKind, GovernanceGate
 from governance.selectors import decisions_outside_bounds
 from initiatives.models import LIVE_STAGES, PIPELINE_STAGES, Initiative, Stage, priority_score
 from initiatives.vocabulary import MISMATCH_BELOW
-from metrics.models import KPI, Annotation, Family, KPIRole, MonthlySnapshot, Unit
+from metrics.models import KPI, Annotation, Family, KPIRole, MonthlySnapshot
 from metrics.selectors import kpi_freshness, source_freshness
 
+from .. import formatting
 from ..models import MonthlyReview
 from ..months import (
     has_ended,
@@ -263,10 +264,6 @@ def _workflow(initiative: Initiative):
         return None
 
 
-def _number(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
 def _tile(kpi: KPI, month: date, last_month: date | None, window: list[date], company: dict, notes: list) -> dict:
     """One KPI's tile; ``last_month`` None: no change shown (the month under way)."""
     snapshot = company.get((kpi.pk, month))
@@ -285,11 +282,9 @@ def _tile(kpi: KPI, month: date, last_month: date | None, window: list[date], co
     month_notes = [n for n in notes if n.month == month]
     chart = {
         "title": kpi.name,
-        "unit": kpi.get_unit_display(),
-        "percent": kpi.unit == Unit.PERCENT,
         "x": [m.isoformat() for m in window],
-        "y": [_number(s.value) if s else None for s in series],
-        "target": [_number(s.target) if s else None for s in series],
+        "y": [formatting.plotted(s.value, kpi) if s else None for s in series],
+        "target": [formatting.plotted(s.target, kpi) if s else None for s in series],
         # Each month's stored status (metrics.services.status) marks its point: never judged here.
         "status": [s.status if s and s.value is not None else None for s in series],
         "notes": [
@@ -299,6 +294,9 @@ def _tile(kpi: KPI, month: date, last_month: date | None, window: list[date], co
             }
             for n in notes
         ],
+        **formatting.chart_text(
+            kpi, window, [s.value if s else None for s in series], [s.target if s else None for s in series]
+        ),
     }
     return {
         "kpi": kpi,
@@ -489,15 +487,26 @@ def _stage_chart(stage_counts: list[dict]) -> dict:
 def _roi_chart(roi_kpi, initiatives, window, roi_values, company) -> dict:
     if roi_kpi is None:
         return {"kind": "lines", "series": [], "x": [], "reference": 100}
-    series = [{"name": i.name, "y": [_number(roi_values.get((i.pk, m))) for m in window]} for i in initiatives]
+    values = [(i.name, [roi_values.get((i.pk, m)) for m in window], False) for i in initiatives]
     overall = [company.get((roi_kpi.pk, m)) for m in window]
-    series.append({"name": "Programme", "y": [_number(s.value) if s else None for s in overall], "bold": True})
+    values.append(("Programme", [s.value if s else None for s in overall], True))
+    series = [
+        {
+            "name": name,
+            "y": [formatting.plotted(v, roi_kpi) for v in ys],
+            "y_text": [formatting.number(v, roi_kpi) for v in ys],
+        }
+        | ({"bold": True} if bold else {})
+        for name, ys, bold in values
+    ]
     return {
         "kind": "lines",
         "x": [m.isoformat() for m in window],
+        "x_text": [formatting.month(m) for m in window],
         "series": series,
         "reference": 100,
         "title": roi_kpi.name,
+        "axis": formatting.chart_axis(roi_kpi),
     }
 
 
@@ -602,8 +611,7 @@ def _warning_signs(*, month, totals, shown, kpis, primary, tiles, freshness, bre
     for request in breaches:
         waiting.items.append(
             {
-                "text": f"{request.executive}, due {timezone.localtime(request.due_at):%d %b %H:%M}: "
-                f"{request.question[:90]}",
+                "text": f"{request.executive}, due {formatting.moment(request.due_at)}: {request.question[:90]}",
                 "url": reverse("governance:decision", args=[request.pk]),
             }
         )

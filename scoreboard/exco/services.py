@@ -13,6 +13,7 @@ from django.utils import timezone
 from metrics.models import MonthlySnapshot
 from metrics.services.rollup import month_freeze, month_restate
 
+from .. import formatting
 from ..models import MonthlyReview, RestatedFigure, Restatement
 from ..months import first_of_month, has_ended, month_in_progress, next_month
 from ..writes import Conflict, person, save, text_problem, when
@@ -116,7 +117,7 @@ def _checked_month(month: date) -> date:
 def sign_off_opens(month: date) -> str:
     """Why a month that has not ended cannot be signed yet, and when it can: signing freezes
     the figures, and a month under way has only some of them."""
-    opens = f"{next_month(month):%-d %B %Y}"
+    opens = formatting.day(next_month(month))
     if month == month_in_progress():
         return f"{month:%B %Y} is still in progress: it can be signed off from {opens}, once it has ended."
     return f"{month:%B %Y} has not started: it can be signed off from {opens}, once it has ended."

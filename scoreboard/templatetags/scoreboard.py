@@ -1,10 +1,10 @@
 """Formatting the ExCo reads: a figure in its KPI's unit, a status in words and shape, and a
 target with its thresholds in words."""
 
-from decimal import Decimal
-
 from django import template
 from django.utils.html import format_html
+
+from scoreboard import formatting
 
 register = template.Library()
 
@@ -13,30 +13,20 @@ _STATUS_WORDS = {"green": "Green", "amber": "Amber", "red": "Red", "none": "No t
 
 @register.filter
 def figure(value, kpi):
-    """A value in its KPI's unit: 64.2 %, €1,234, 0.084, 36.5 hours."""
-    if value is None or value == "":
-        return "–"
-    value = Decimal(value)
-    unit = kpi.unit
-    if unit == "percent":
-        return f"{value:,.1f} %"
-    if unit == "currency":
-        return f"€{value:,.0f}" if abs(value) >= 100 else f"€{value:,.2f}"
-    if unit == "ratio":
-        return f"{value:.3f}"
-    if unit == "count":
-        return f"{value:,.0f}"
-    text = f"{value:,.1f}"
-    return f"{text} {kpi.get_unit_display()}" if unit in ("days", "hours", "minutes") else text
+    """A value in its KPI's unit: 64.2 %, 5.1 % (a ratio), €1,234, 36.5 hours (scoreboard.formatting)."""
+    return formatting.number(value, kpi)
 
 
 @register.filter
 def change(value, kpi):
-    """A month-on-month change with its sign, in the KPI's unit."""
-    if value is None:
-        return "–"
-    sign = "+" if value > 0 else ("−" if value < 0 else "±")
-    return f"{sign}{figure(abs(value), kpi)}"
+    """A month-on-month change with its sign, in the KPI's unit; ±0 when it rounds to nothing."""
+    return formatting.change(value, kpi)
+
+
+@register.filter
+def money(amount, currency=formatting.CURRENCY_SIGN):
+    """An amount of money with its currency's sign: €260,000, €6.40."""
+    return formatting.money(amount, currency)
 
 
 def _is_lower_better(kpi) -> bool:
@@ -77,3 +67,9 @@ def rag(status):
     status = status or "none"
     shape = "none" if status == "missing" else status
     return format_html('<span class="rag rag-{}">{}</span>', shape, _STATUS_WORDS.get(status, status))
+
+
+@register.filter
+def percent(value, decimals=1):
+    """A percentage given in percent, in the one form: 64.2 %."""
+    return formatting.percent(value, int(decimals))

@@ -45,7 +45,7 @@
   function baseLayout(height, legend) {
     return {
       height: height,
-      margin: { l: 40, r: 10, t: 6, b: 28 },
+      margin: { l: 48, r: 10, t: 6, b: 28 },
       showlegend: legend,
       legend: { orientation: "h", y: -0.25 },
       font: { family: "system-ui, DejaVu Sans, sans-serif", size: 11, color: "#1d2430" },
@@ -62,13 +62,15 @@
       {
         x: chart.x, y: chart.y, name: "Actual", type: "scatter", mode: "lines+markers",
         line: { color: PALETTE[0], width: 2 }, marker: statusMarker(chart.status),
-        customdata: (chart.status || []).map(function (s) { return s || "no target"; }),
-        hovertemplate: "%{x|%b %Y}: %{y} (%{customdata})<extra>Actual</extra>", connectgaps: false,
+        // The hover says each figure as the page does (scoreboard/formatting.py), never plotly's own.
+        customdata: chart.x.map(function (x, i) { return [chart.x_text[i], chart.y_text[i], (chart.status || [])[i] || "no target"]; }),
+        hovertemplate: "%{customdata[0]}: %{customdata[1]} (%{customdata[2]})<extra>Actual</extra>", connectgaps: false,
       },
       {
         x: chart.x, y: chart.target, name: "Target", type: "scatter", mode: "lines",
         line: { color: "#000000", width: 1.5, dash: "dash" },
-        hovertemplate: "%{x|%b %Y}: %{y}<extra>Target</extra>",
+        customdata: chart.x.map(function (x, i) { return [chart.x_text[i], chart.target_text[i]]; }),
+        hovertemplate: "%{customdata[0]}: %{customdata[1]}<extra>Target</extra>",
       },
     ];
     if (chart.notes.length) {
@@ -84,7 +86,8 @@
       });
     }
     var layout = baseLayout(printing ? 85 : 150, false);
-    if (chart.percent) layout.yaxis.ticksuffix = "%";
+    // The axis in the KPI's unit and decimals: a ratio's shares read as percentages.
+    Object.assign(layout.yaxis, chart.axis || {});
     return { data: data, layout: layout };
   }
 
@@ -94,11 +97,13 @@
         x: chart.x, y: s.y, name: s.name, type: "scatter", mode: "lines+markers",
         line: { color: s.bold ? "#000000" : PALETTE[i % PALETTE.length], width: s.bold ? 3 : 1.5, dash: s.bold ? "solid" : DASHES[i % DASHES.length] },
         marker: { symbol: SYMBOLS[i % SYMBOLS.length], size: 5 },
+        customdata: chart.x.map(function (x, j) { return [chart.x_text[j], s.y_text[j]]; }),
+        hovertemplate: "%{customdata[0]}: %{customdata[1]}<extra>%{fullData.name}</extra>",
         connectgaps: false,
       };
     });
     var layout = baseLayout(printing ? 230 : 320, true);
-    layout.yaxis.ticksuffix = "%";
+    Object.assign(layout.yaxis, chart.axis || {});
     layout.shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: chart.reference, y1: chart.reference, line: { color: "#5b6676", dash: "dash", width: 1 } }];
     layout.annotations = [{ xref: "paper", x: 0, y: chart.reference, text: "Business case", showarrow: false, yanchor: "bottom", xanchor: "left", font: { size: 10 } }];
     return { data: data, layout: layout };

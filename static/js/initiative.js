@@ -39,18 +39,20 @@
       {
         x: chart.x, y: chart.y, name: "Actual", type: "scatter", mode: "lines+markers",
         line: { color: "#0072B2", width: 2 }, marker: statusMarker(chart.status),
-        customdata: (chart.status || []).map(function (s) { return s || "no target"; }),
-        hovertemplate: "%{x|%b %Y}: %{y} (%{customdata})<extra>Actual</extra>", connectgaps: false,
+        // The hover says each figure as the page does (scoreboard/formatting.py), never plotly's own.
+        customdata: chart.x.map(function (x, i) { return [chart.x_text[i], chart.y_text[i], (chart.status || [])[i] || "no target"]; }),
+        hovertemplate: "%{customdata[0]}: %{customdata[1]} (%{customdata[2]})<extra>Actual</extra>", connectgaps: false,
       },
       {
         x: chart.x, y: chart.target, name: "Target", type: "scatter", mode: "lines",
         line: { color: "#000000", width: 1.5, dash: "dash" },
-        hovertemplate: "%{x|%b %Y}: %{y}<extra>Target</extra>",
+        customdata: chart.x.map(function (x, i) { return [chart.x_text[i], chart.target_text[i]]; }),
+        hovertemplate: "%{customdata[0]}: %{customdata[1]}<extra>Target</extra>",
       },
     ];
     var layout = {
       height: 150,
-      margin: { l: 40, r: 10, t: 6, b: 28 },
+      margin: { l: 48, r: 10, t: 6, b: 28 },
       showlegend: false,
       font: { family: "system-ui, DejaVu Sans, sans-serif", size: 11, color: "#1d2430" },
       paper_bgcolor: "rgba(0,0,0,0)",
@@ -58,7 +60,8 @@
       xaxis: { type: "date", tickformat: "%b", dtick: "M2", gridcolor: "#e5e8ee" },
       yaxis: { gridcolor: "#e5e8ee", zeroline: false },
     };
-    if (chart.percent) layout.yaxis.ticksuffix = "%";
+    // The axis in the KPI's unit and decimals: a ratio's shares read as percentages.
+    Object.assign(layout.yaxis, chart.axis || {});
     return { data: data, layout: layout };
   }
 

@@ -493,7 +493,6 @@ DEFINITION_DOORS = [
 ]  # fmt: skip
 
 
-
 # --- No observation before its initiative started or its KPI has figures, and what is stored holds it ----------
 
 NOT_YET = "the observed time is before it"
@@ -528,7 +527,9 @@ STARTS_AFTER = "it cannot have started after them"
 
 def _start_after_page(w, c):
     _stored_on_recent(w)
-    return Send("POST", f"/initiatives/{w.initiative_a.code}/edit/", m.edit_body(w.initiative_a, started_on=LATER_START))
+    return Send(
+        "POST", f"/initiatives/{w.initiative_a.code}/edit/", m.edit_body(w.initiative_a, started_on=LATER_START)
+    )
 
 
 def _start_after_api(w, c):

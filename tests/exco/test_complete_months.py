@@ -60,7 +60,7 @@ def test_the_month_under_way_says_so_and_compares_with_nothing(client, cio, figu
     response = client.get(reverse("exco-month", args=[APRIL]))
 
     page = html.unescape(response.content.decode())
-    assert "in progress, to 5 April" in page
+    assert "in progress, to 5 Apr 2026" in page
     assert '<option value="2026-04" selected>April 2026 (in progress)</option>' in page
     tile = response.context["primary"]
     assert tile["snapshot"].value == 20

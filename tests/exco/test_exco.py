@@ -426,7 +426,7 @@ def test_drilldown_of_a_ratio_lists_both_parts(client, cio, coo):
     snapshot_roll_up()
     client.force_login(cio)
     page = client.get(reverse("kpi-drilldown", args=[MARCH, rate.code])).content.decode()
-    assert "0.050" in page
+    assert "5.0 %" in page  # a ratio reads as a percentage
     rows = page[page.index('id="measurements"') :]
     assert "Cases" in rows
     assert "Errors" in rows

@@ -4,11 +4,11 @@ page with its history, and asking and answering end to end in Chromium."""
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from governance.models import DecisionRequest
 from governance.services.decisions import decision_answer, decision_request_create
+from scoreboard import formatting
 from scoreboard.demo import DEMO_PASSWORD
 from tests import factories
 from tests.browser import sign_in_at
@@ -64,7 +64,7 @@ def test_a_second_answer_is_refused_with_the_message_and_nothing_changes(client,
 
     assert response.status_code == 409
     html = response.content.decode()
-    when = timezone.localtime(first[2]).strftime("%Y-%m-%d %H:%M")
+    when = formatting.moment(first[2])  # as every page says a moment
     assert f"Already answered (approved) on {when}: an answer is final." in html
     assert 'id="answer-form"' not in html
     request.refresh_from_db()

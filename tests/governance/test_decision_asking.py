@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from governance.models import DecisionRequest
 from governance.services.decisions import decision_request_create
+from scoreboard import formatting
 from tests import factories
 from tests.governance.decision_log_helpers import HOUR, answered, asked, detail_url
 
@@ -163,7 +164,7 @@ def test_the_same_open_question_twice_is_refused_naming_when_it_was_asked(client
     status, text = CHANNELS[channel](client, ops_lead_a, executive=coo.username, question="go live in belgium?")
 
     assert status == 400
-    when = timezone.localtime(first.requested_at).strftime("%Y-%m-%d %H:%M")
+    when = formatting.moment(first.requested_at)  # as every page says a moment
     assert f"You already asked {coo} this on {when}" in text.replace("&#x27;", "'")
     assert list(DecisionRequest.objects.all()) == [first]
 

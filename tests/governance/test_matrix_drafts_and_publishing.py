@@ -91,7 +91,7 @@ def test_the_admin_may_name_another_executive_as_approver(draft, admin_user, coo
         (
             {"effective_from": date(2025, 12, 31)},
             "effective_from",
-            "A version takes effect no earlier than the latest published one: v1 took effect on 2026-01-01.",
+            "A version takes effect no earlier than the latest published one: v1 took effect on 1 Jan 2026.",
         ),
         ({"approver": "ops_lead_a"}, "approver", "is not an active executive: only an executive approves the matrix."),
         ({"approver": "inactive_coo"}, "approver", "is not an active executive"),
@@ -174,7 +174,7 @@ def test_the_publish_form_says_what_is_wrong_with_400_and_stores_nothing(client,
     assert response.status_code == 400
     page = response.content.decode()
     assert "Reason: Say why this version changes the matrix: the reason is empty." in page
-    assert "v1 took effect on 2026-01-01" in page
+    assert "v1 took effect on 1 Jan 2026" in page
     assert MatrixVersion.objects.get(number=2).status == "draft"
 
 
@@ -184,5 +184,5 @@ def test_a_version_published_for_a_later_date_takes_effect_then(client, draft, a
     assert selectors.effective_version().number == 1
     client.force_login(cio)
     page = client.get(reverse("governance:matrix-version", args=[2])).content.decode()
-    assert f"takes effect on {later:%-d %B %Y}" in page
+    assert f"takes effect on {later:%-d %b %Y}" in page
     assert selectors.effective_version(on=later).number == 2

@@ -44,7 +44,7 @@ def test_the_print_view_shows_the_version_its_publication_and_every_decision(cli
     page = client.get(reverse("governance:matrix-print", args=[1])).content.decode()
     for text in (
         "Decision-authority matrix v1",
-        "1 January 2026",
+        "1 Jan 2026",
         "The matrix the COO&#x27;s office kept.",
         "Omar Okafor (COO)",
         "Approve a low-value claim",

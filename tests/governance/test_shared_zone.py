@@ -178,8 +178,8 @@ def test_once_decided_neither_the_inputs_nor_the_decision_change(ceo, coo):
     with pytest.raises(ValidationError) as decision_refusal:
         registers.shared_zone_decide(decision=decision, by=coo, joint_decision="Autumn.")
 
-    assert "recorded on 2026-03-02" in input_refusal.value.message_dict["ceo_input"][0]
-    assert "already recorded on 2026-03-02" in decision_refusal.value.message_dict["joint_decision"][0]
+    assert "recorded on 2 Mar 2026" in input_refusal.value.message_dict["ceo_input"][0]
+    assert "already recorded on 2 Mar 2026" in decision_refusal.value.message_dict["joint_decision"][0]
     decision.refresh_from_db()
     assert (decision.ceo_input, decision.joint_decision, decision.history.count()) == ("Before.", "Spring.", 1)
 

@@ -4,9 +4,9 @@ stale edits refused, the roadmap and backlog, and everyone else refused with not
 from datetime import date
 
 import pytest
-from django.utils import timezone
 
 from initiatives.models import BacklogItem, Milestone
+from scoreboard import formatting
 from tests import factories
 from tests.initiatives.page_helpers import (
     _fingerprint,
@@ -71,8 +71,8 @@ def test_a_stale_edit_is_refused_naming_who_changed_it_and_when(client, ops_lead
     assert response.status_code == 409
     initiative_a.refresh_from_db()
     assert initiative_a.name == "Admin's rename"
-    when = timezone.localtime(initiative_a.updated_at)
-    assert f"Nothing was saved: {admin_user} changed this initiative on {when:%Y-%m-%d at %H:%M}" in (
+    when = formatting.moment(initiative_a.updated_at)
+    assert f"Nothing was saved: {admin_user} changed this initiative on {when}" in (
         response.content.decode().replace("&#x27;", "'")
     )
 

@@ -240,7 +240,7 @@ def test_ops_lead_reads_the_page_with_drawn_charts_and_edits_the_workflow_change
     expect(page.locator("ul.messages")).to_contain_text("workflow change saved")
     expect(page.locator("#steps-after li")).to_have_count(3)
     expect(page.locator("#steps-after")).to_contain_text("Handler explains the decision")
-    expect(page.locator("#workflow")).to_contain_text("Adoption target 75 %")
+    expect(page.locator("#workflow")).to_contain_text("Adoption target 75.0 %")
     page.wait_for_selector(".chart.drawn svg.main-svg")
     assert page.console_errors == []
     assert page.foreign_requests == [], "a request left the test server"

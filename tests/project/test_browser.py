@@ -142,12 +142,12 @@ def test_on_the_fifth_the_exco_opens_last_month_and_this_month_cannot_be_signed_
         expect(page.locator("#closed-cio, #closed-coo")).to_have_count(0)  # a month that has ended is signed
 
         page.goto(f"{live_server.url}/exco/{under_way:%Y-%m}/")
-        expect(page.locator("h1 .in-progress")).to_have_text(f"in progress, to 5 {under_way:%B}")
+        expect(page.locator("h1 .in-progress")).to_have_text(f"in progress, to 5 {under_way:%b %Y}")
         button = page.get_by_role("button", name=f"Sign off {under_way:%B %Y} as CIO")
         expect(button).to_be_disabled()
         expect(page.locator("#comment-cio")).to_be_disabled()
         expect(page.locator("#closed-cio")).to_have_text(
-            f"{under_way:%B %Y} is still in progress: it can be signed off from 1 {next_month(under_way):%B %Y},"
+            f"{under_way:%B %Y} is still in progress: it can be signed off from 1 {next_month(under_way):%b %Y},"
             " once it has ended."
         )
         assert button.get_attribute("aria-describedby") == "closed-cio"

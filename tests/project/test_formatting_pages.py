@@ -1,0 +1,195 @@
+"""The one formatting where the tester found it broken: a ratio beside percentages on the ExCo
+page, "−0.000" as a change, money written two ways on the initiative page, dates in three forms,
+and e-mails whose figures are raw and which link nowhere."""
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from governance.services.decisions import decision_digests_send, decision_request_create
+from metrics.models import MonthlySnapshot
+from metrics.services.alerts import alert_digests_send
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MARCH = date(2026, 3, 1)
+NOW = datetime(2026, 3, 20, 9, tzinfo=UTC)
+
+
+def _day(moment) -> str:
+    """The one form of a day, written out here rather than read from the code under test."""
+    return f"{timezone.localtime(moment):%-d %b %Y}"
+
+
+def _moment(moment) -> str:
+    return f"{timezone.localtime(moment):%-d %b %Y %H:%M}"
+
+
+def _snapshot(kpi, month, value, *, target=None, red=None, status="none"):
+    return MonthlySnapshot.objects.create(
+        kpi=kpi,
+        month=month,
+        value=Decimal(value),
+        target=None if target is None else Decimal(target),
+        red_threshold=None if red is None else Decimal(red),
+        status=status,
+        computed_at=NOW,
+    )
+
+
+@pytest.fixture
+def exception_rate(cio, coo):
+    """A lower-is-better ratio KPI (exceptions over cases), company-wide, in February and March."""
+    kpi = factories.KPIFactory(
+        code="exception-rate",
+        name="Exception rate",
+        unit="ratio",
+        direction="lower",
+        scope="company",
+        accountable_executive=coo,
+        co_accountable_executive=cio,
+    )
+    _snapshot(kpi, date(2026, 2, 1), "0.0510", target="0.08", red="0.14", status="green")
+    _snapshot(kpi, MARCH, "0.0508", target="0.08", red="0.14", status="green")
+    return kpi
+
+
+def _tile(page: str, kpi) -> str:
+    start = page.index(f'id="kpi-{kpi.code}"')
+    return page[start : page.index("</article>", start)]
+
+
+def test_the_exception_rate_tile_reads_in_percent_like_the_other_rates(client, cio, exception_rate):
+    client.force_login(cio)
+    tile = _tile(client.get(reverse("exco-month", args=[MARCH])).content.decode(), exception_rate)
+    assert "5.1 %" in tile
+    assert "0.051" not in tile
+    assert "Target ≤ 8.0 % · amber above 8.0 % · red above 14.0 %" in tile
+
+
+def test_a_change_too_small_to_show_reads_as_no_change_never_minus_zero(client, cio, exception_rate):
+    client.force_login(cio)
+    tile = _tile(client.get(reverse("exco-month", args=[MARCH])).content.decode(), exception_rate)
+    assert "±0.0 %" in tile  # 5.08 % against 5.10 %
+    assert "−0.0" not in tile
+    assert "-0.0" not in tile
+
+
+def test_the_exception_rate_chart_says_its_figures_as_the_tile_does(client, cio, exception_rate):
+    client.force_login(cio)
+    response = client.get(reverse("exco-month", args=[MARCH]))
+    chart = response.context["charts"][f"trend-{exception_rate.pk}"]
+    assert chart["axis"] == {"tickformat": ",~f", "ticksuffix": " %"}
+    assert chart["y"][-1] == 5.08  # drawn on the percentage axis the tile reads in
+    assert chart["y_text"][-1] == "5.1 %"
+    assert chart["target_text"][-1] == "8.0 %"
+    assert chart["x_text"][-1] == "March 2026"
+
+
+def test_the_drilldown_of_a_ratio_reads_in_percent(client, cio, exception_rate):
+    client.force_login(cio)
+    page = client.get(reverse("kpi-drilldown", args=[MARCH, exception_rate.code])).content.decode()
+    assert "5.1 %" in page
+    assert "0.051" not in page
+
+
+def test_money_on_the_initiative_page_reads_one_way_with_its_currency(client, cio, coo):
+    initiative = factories.InitiativeFactory(
+        technology_owner=cio, operations_owner=coo, investment=Decimal("260000"), expected_annual_benefit=0
+    )
+    factories.DeploymentBriefFactory(initiative=initiative, investment=Decimal("140000.00"))
+    client.force_login(cio)
+    page = client.get(reverse("initiatives:detail", args=[initiative.code])).content.decode()
+    assert "€260,000" in page
+    assert "€140,000" in page
+    assert "140000" not in page
+
+
+def test_the_workspace_says_when_a_kpi_was_due_as_a_whole_date(client, ops_lead_a, initiative_a, kpi):
+    observed = timezone.now() - timedelta(days=40)
+    factories.MeasurementFactory(kpi=kpi, initiative=initiative_a, observed_at=observed)
+    client.force_login(ops_lead_a)
+    page = client.get(reverse("workspace:initiative", args=[initiative_a.code])).content.decode()
+    due = observed + timedelta(days=kpi.expected_interval_days)
+    assert f"Stale: due since {_day(due)}" in page
+
+
+def test_the_exco_page_says_when_a_decision_is_due_in_the_one_form(client, cio, coo, ops_lead_a):
+    request = factories.DecisionRequestFactory(
+        executive=coo, requested_by=ops_lead_a, requested_at=timezone.now() - timedelta(days=3)
+    )
+    client.force_login(cio)
+    page = client.get(reverse("exco-month", args=[MARCH])).content.decode()
+    due = _moment(request.due_at)
+    assert f"due {due}" in page  # the 24-hour breach among the warning signs
+    assert f"<td>{due}</td>" in page  # the decisions waiting
+    assert f"{timezone.localtime(request.due_at):%d %b %H:%M}" not in page
+
+
+def test_a_refusal_names_its_dates_as_the_pages_do(coo, ops_lead_a):
+    asked = decision_request_create(by=ops_lead_a, executive=coo, question="Extend the pilot?")
+    with pytest.raises(ValidationError) as refused:
+        decision_request_create(by=ops_lead_a, executive=coo, question="Extend the pilot?")
+    assert f"on {_moment(asked.requested_at)}" in str(refused.value)
+    assert f"{timezone.localtime(asked.requested_at):%Y-%m-%d}" not in str(refused.value)
+
+
+def test_the_decision_log_and_its_digest_say_dates_as_the_page_does(client, mailoutbox, coo, ops_lead_a):
+    request = factories.DecisionRequestFactory(
+        executive=coo, requested_by=ops_lead_a, requested_at=timezone.now() - timedelta(days=3)
+    )
+    client.force_login(coo)
+    page = client.get(reverse("governance:decisions")).content.decode()
+    assert _day(request.due_at) in page
+    decision_digests_send()
+    body = mailoutbox[0].body
+    assert f"Asked by {ops_lead_a} on {_moment(request.requested_at)}" in body
+    assert f"Due {_moment(request.due_at)}" in body
+
+
+# --- The alert digest -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cycle_time(cio, coo):
+    """Hours, lower is better: 39.775286 hours against a target of 24 in March."""
+    kpi = factories.KPIFactory(
+        code="cycle-time",
+        name="Cycle time",
+        unit="hours",
+        direction="lower",
+        scope="company",
+        accountable_executive=coo,
+        co_accountable_executive=cio,
+    )
+    _snapshot(kpi, MARCH, "39.775286", target="24", red="48", status="amber")
+    factories.MeasurementFactory(kpi=kpi, initiative=None, value=40, observed_at=NOW - timedelta(days=1))
+    return kpi
+
+
+def test_the_alert_digest_says_figures_in_their_unit_and_links_to_the_page(settings, coo, cycle_time):
+    settings.SITE_URL = "https://scoreboard.example.com/"
+    assert alert_digests_send(now=NOW) == 2
+    body = next(m.body for m in mail.outbox if m.to == [coo.email])
+    assert "Cycle time is amber for March 2026: 39.8 hours (Target ≤ 24.0 hours" in body
+    assert "39.775286" not in body
+    drilldown = reverse("kpi-drilldown", args=[MARCH, cycle_time.code])
+    assert f"https://scoreboard.example.com{drilldown}" in body
+    assert f"https://scoreboard.example.com{reverse('exco-month', args=[date(2026, 2, 1)])}" in body
+
+
+def test_a_failed_source_in_the_alert_digest_links_to_the_source(settings, coo, cycle_time):
+    source = factories.HttpJsonSourceFactory(
+        name="Catalogue", last_status="failed", last_run_at=NOW - timedelta(hours=2), last_error="answered 503"
+    )
+    factories.MeasurementFactory(kpi=cycle_time, source=source, initiative=None, observed_at=NOW - timedelta(days=2))
+    alert_digests_send(now=NOW)
+    body = next(m.body for m in mail.outbox if m.to == [coo.email])
+    assert f"The source Catalogue failed at {_moment(source.last_run_at)}: answered 503" in body
+    assert f"{settings.SITE_URL}{reverse('admin:metrics_metricsource_change', args=[source.pk])}" in body
