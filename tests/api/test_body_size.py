@@ -43,6 +43,9 @@ def test_the_documented_batch_of_ten_thousand_with_full_notes_is_stored(client, 
         9, accountable_executive=kpi.accountable_executive, co_accountable_executive=kpi.co_accountable_executive
     )
     initiative_a.kpis.add(*more)
+    # A thousand days a KPI: the initiative started before them, or its early values would be refused.
+    initiative_a.started_on = timezone.localdate() - timedelta(days=1_100)
+    initiative_a.save(update_fields=["started_on"])
     body = _batch(initiative_a, 10_000, "n" * 500, kpis=[kpi.code, *(k.code for k in more)])
     assert len(body) > 2_621_440  # more than Django's default 2.5 MiB
     client.force_login(ops_lead_a)
