@@ -90,7 +90,7 @@ class KPIAdmin(ServiceAdmin):
         ("Monthly figure", {"fields": ("aggregation", "ratio_numerator", "ratio_denominator")}),
         ("Values people enter", {"fields": ("period", "measured_from")}),
         ("Accountability", {"fields": ("accountable_executive", "co_accountable_executive", "is_primary")}),
-        ("Freshness and display", {"fields": ("expected_interval_days", "display_order")}),
+        ("Freshness and display", {"fields": ("expected_interval_days", "decimals", "display_order")}),
     )
     inlines = (TargetInline,)
 

@@ -60,6 +60,10 @@ class KPIRole(models.TextChoices):
     ROI = "roi", "ROI against the business case (the ROI trajectory)"
 
 
+# A value keeps 6 decimals (Measurement.value): a figure can show no more.
+MAX_DECIMALS = 6
+
+
 class Period(models.TextChoices):
     # What one value a person enters stands for: entering it again for the same period corrects
     # it (metrics.periods). A week is Monday to Sunday, cut at a month's end.
@@ -122,6 +126,13 @@ class KPI(models.Model):
             "period corrects it (a week runs Monday to Sunday, cut at a month's end). Pulled values keep their time."
         ),
     )
+    decimals = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_DECIMALS)],
+        help_text="How many decimals its figure shows, on every page, chart, pack and e-mail. Empty: its unit's "
+        "(none for a count, one for the rest).",
+    )
     display_order = models.PositiveSmallIntegerField(default=100)
     role = models.CharField(
         max_length=10,
@@ -142,6 +153,11 @@ class KPI(models.Model):
             models.CheckConstraint(condition=Q(aggregation__in=Aggregation.values), name="kpi_aggregation_valid"),
             models.CheckConstraint(condition=Q(scope__in=Scope.values), name="kpi_scope_valid"),
             models.CheckConstraint(condition=Q(period__in=Period.values), name="kpi_period_valid"),
+            models.CheckConstraint(
+                condition=Q(decimals__isnull=True) | Q(decimals__lte=MAX_DECIMALS),
+                name="kpi_decimals_at_most_stored",
+                violation_error_message="A figure shows at most the 6 decimals a value keeps.",
+            ),
             models.CheckConstraint(
                 condition=~Q(accountable_executive=F("co_accountable_executive")),
                 name="kpi_accountable_executives_differ",

@@ -1,9 +1,10 @@
 """How a person reads a number, a sum of money or a date: one form of each, wherever it shows
 (pages, charts, the PDF pack, e-mails, messages).
 
-- A KPI's figure reads by its unit: the unit decides the decimals and the sign after it
-  (``UNIT_DECIMALS``). A KPI whose unit is a ratio (a share of 1, such as exceptions over cases)
-  reads as a percentage: 0.051 is "5.1 %", beside the KPIs measured in % from the start.
+- A KPI's figure reads by its unit and decimals: its own (``KPI.decimals``, set by admins) or
+  else its unit's (``UNIT_DECIMALS``); the unit decides the sign after it. A KPI whose unit is
+  a ratio (a share of 1, such as exceptions over cases) reads as a percentage: 0.051 is "5.1 %",
+  beside the KPIs measured in % from the start.
 - Money is the currency's sign before the amount, with thousands grouped: whole units from 100
   up ("€260,000"), cents below it ("€6.40"). A KPI in currency and a business case read alike.
 - A figure is rounded first and signed after, so nothing that rounds to zero reads "−0".

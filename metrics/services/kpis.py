@@ -41,6 +41,7 @@ KPI_FIELDS = (
     "expected_interval_days",
     "period",
     "measured_from",
+    "decimals",
     "display_order",
     "role",
 )

@@ -92,6 +92,37 @@ def test_the_exception_rate_chart_says_its_figures_as_the_tile_does(client, cio,
     assert chart["x_text"][-1] == "March 2026"
 
 
+def test_a_kpis_own_decimals_decide_how_its_tile_chart_and_drilldown_read(client, cio, exception_rate):
+    exception_rate.decimals = 2
+    exception_rate.save(update_fields=["decimals"])
+    client.force_login(cio)
+
+    response = client.get(reverse("exco-month", args=[MARCH]))
+    tile = _tile(response.content.decode(), exception_rate)
+    drilldown = client.get(reverse("kpi-drilldown", args=[MARCH, exception_rate.code])).content.decode()
+
+    assert "5.08 %" in tile  # two decimals of its percentage, not its unit's one
+    assert "Target ≤ 8.00 % · amber above 8.00 % · red above 14.00 %" in tile
+    assert "−0.02 %" in tile  # the change shows at the same precision, so it is no longer "±0.0 %"
+    assert response.context["charts"][f"trend-{exception_rate.pk}"]["y_text"][-1] == "5.08 %"
+    assert "5.08 %" in drilldown
+
+
+@pytest.mark.parametrize(("decimals", "status"), [(6, 200), (7, 400)])
+def test_a_kpi_shows_at_most_the_six_decimals_a_value_keeps(client, admin_user, exception_rate, decimals, status):
+    client.force_login(admin_user)
+
+    response = client.patch(
+        f"/api/v1/kpis/{exception_rate.code}/", {"decimals": decimals}, content_type="application/json"
+    )
+
+    assert response.status_code == status, response.content
+    exception_rate.refresh_from_db()
+    assert exception_rate.decimals == (decimals if status == 200 else None)
+    if status == 400:
+        assert "decimals" in response.json()
+
+
 def test_the_drilldown_of_a_ratio_reads_in_percent(client, cio, exception_rate):
     client.force_login(cio)
     page = client.get(reverse("kpi-drilldown", args=[MARCH, exception_rate.code])).content.decode()
