@@ -156,7 +156,8 @@ _GROUPED = re.compile(r"(€\s*)?(?P<number>[+-]?[0-9]{1,3}([.,][0-9]{3})+)(?![0
 
 def read_value(value, kpi: KPI | None, *, decimal_mark: str = DecimalMark.POINT) -> tuple[Decimal | None, str]:
     """A value as sent: a number, or a text with or without the KPI's unit ("85", "85 %",
-    "€1200", "36.5 h"), read the same way for the form, a CSV cell and an API body. Returns the
+    "€1200", "36.5 h"; a ratio as its share, "0.051", or as the percentage the pages show it in,
+    "5.1 %"), read the same way for the form, a CSV cell and an API body. Returns the
     number, or None and why not. A unit that is not the KPI's is refused, naming both: that is
     the mistake of logging the wrong figure, not a typing slip.
 
@@ -195,6 +196,10 @@ def read_value(value, kpi: KPI | None, *, decimal_mark: str = DecimalMark.POINT)
         unit = unit or "€"
     if unit and kpi is None:
         return None, f"{text!r} is not a number."  # no KPI to read its unit against
+    if unit == "%" and kpi.unit == "ratio":
+        # A ratio reads as a percentage on every page (scoreboard.formatting): typed as one, "5.1 %"
+        # is the share 0.051 it stands for.
+        return Decimal(typed["number"]).scaleb(-2), ""
     if unit and _UNIT_WORDS.get(unit) != kpi.unit:
         return None, f"{kpi.name} is measured in {kpi.get_unit_display()}, not {typed['unit'] or unit}."
     return Decimal(typed["number"]), ""

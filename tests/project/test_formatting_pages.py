@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.services.decisions import decision_digests_send, decision_request_create
-from metrics.models import MonthlySnapshot
+from metrics.models import Measurement, MonthlySnapshot
 from metrics.services.alerts import alert_digests_send
 from tests import factories
 
@@ -224,3 +224,45 @@ def test_a_failed_source_in_the_alert_digest_links_to_the_source(settings, coo, 
     body = next(m.body for m in mail.outbox if m.to == [coo.email])
     assert f"The source Catalogue failed at {_moment(source.last_run_at)}: answered 503" in body
     assert f"{settings.SITE_URL}{reverse('admin:metrics_metricsource_change', args=[source.pk])}" in body
+
+
+@pytest.fixture
+def exceptions_of_a(initiative_a, cio, coo):
+    kpi = factories.KPIFactory(
+        code="exceptions", name="Exception rate", unit="ratio", accountable_executive=coo, co_accountable_executive=cio
+    )
+    initiative_a.kpis.add(kpi)
+    return kpi
+
+
+def test_a_ratio_typed_as_the_percentage_the_page_shows_is_stored_as_its_share(
+    client, ops_lead_a, initiative_a, exceptions_of_a
+):
+    client.force_login(ops_lead_a)
+    yesterday = timezone.localdate() - timedelta(days=1)
+
+    response = client.post(
+        f"/my/{initiative_a.code}/log/",
+        {"kpi": exceptions_of_a.code, "period": yesterday.isoformat(), "value": "5.1 %", "note": ""},
+    )
+
+    assert response.status_code == 302
+    stored = Measurement.objects.get(kpi=exceptions_of_a)
+    assert stored.value == Decimal("0.051")
+    page = client.get(f"/my/{initiative_a.code}/").content.decode()
+    assert "5.1 %" in page
+
+
+def test_a_ratio_sent_as_a_share_or_a_percentage_through_the_api_is_one_value(
+    client, ops_lead_a, initiative_a, exceptions_of_a
+):
+    client.force_login(ops_lead_a)
+    at = (timezone.now() - timedelta(days=1)).isoformat()
+    body = {"kpi": exceptions_of_a.code, "initiative": initiative_a.code, "observed_at": at}
+
+    first = client.post("/api/v1/measurements/", {**body, "value": "0.051"}, content_type="application/json")
+    again = client.post("/api/v1/measurements/", {**body, "value": "5.1%"}, content_type="application/json")
+
+    assert first.status_code == again.status_code == 201
+    assert again.json()["unchanged"] == 1  # the same value, written the other way
+    assert list(Measurement.objects.filter(kpi=exceptions_of_a).values_list("value", flat=True)) == [Decimal("0.051")]
