@@ -9,7 +9,13 @@ from datetime import date
 from django.db.models import Prefetch
 from django.urls import reverse
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -19,7 +25,7 @@ from ..models import MonthlyReview, RestatedFigure, Restatement
 from ..months import month_named
 from ..rules import is_executive
 from .restatements import month_restatements
-from .services import SLOTS, restatement_apply, review_sign, review_unsign
+from .services import SLOTS, PackNotPrinted, restatement_apply, review_sign, review_unsign
 
 # A month in a review's URL: 2026-03, or the first day as the review shows it, 2026-03-01.
 MONTH_PATTERN = "[1-9][0-9]{3}-(?:0[1-9]|1[0-2])(?:-01)?"
@@ -30,6 +36,11 @@ MONTH_PARAMETER = OpenApiParameter(
     pattern=f"^{MONTH_PATTERN}$",
     description="The month: 2026-03, or its first day, 2026-03-01.",
 )
+
+
+class PackUnavailable(exceptions.APIException):
+    status_code = 503
+    default_code = "pack_not_printed"
 
 
 class RestatedFigureSerializer(serializers.ModelSerializer):
@@ -246,7 +257,10 @@ class MonthlyReviewViewSet(RulesViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=RestateSerializer,
-        responses={200: MonthlyReviewSerializer},
+        responses={
+            200: MonthlyReviewSerializer,
+            503: OpenApiResponse(description="The signed revision's pack could not be printed: nothing was restated."),
+        },
         parameters=[MONTH_PARAMETER, IDEMPOTENCY_PARAMETER],
     )
     @action(detail=True, methods=["post"])
@@ -259,7 +273,10 @@ class MonthlyReviewViewSet(RulesViewSetMixin, viewsets.ReadOnlyModelViewSet):
         and later data arrived."""
         body = RestateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        review = restatement_apply(month=review_month(kwargs["month"]), by=request.user, **body.validated_data)
+        try:
+            review = restatement_apply(month=review_month(kwargs["month"]), by=request.user, **body.validated_data)
+        except PackNotPrinted as error:
+            raise PackUnavailable(str(error)) from error
         return Response(MonthlyReviewSerializer(review).data)
 
     @extend_schema(

@@ -18,6 +18,7 @@ from ..models import MonthlyReview, RestatedFigure, Restatement
 from ..months import first_of_month, has_ended, month_in_progress, next_month
 from ..writes import Conflict, person, save, text_problem, when
 from .pack import revision_pack_keep
+from .pdf import PdfRenderError
 
 SLOTS = ("cio", "coo")
 
@@ -140,9 +141,12 @@ def restatement_apply(*, month: date, by, reason: str) -> MonthlyReview:
     if not by.has_perm("scoreboard.apply_restatement"):
         raise PermissionDenied("Only the CIO or the COO applies a restatement: they are the ones who sign it again.")
     reason = _checked_reason(reason)
+    _keep_signed_pack(month)  # before anything is locked: Chromium takes seconds
     with transaction.atomic():
-        # Locked: two applies at once make one revision.
-        reviews = list(MonthlyReview.objects.select_for_update().filter(month=month).order_by("-revision"))
+        # Two applies at once make one revision: the second waits for the first's lock, then reads
+        # again, since only a new query sees the revision the first one added.
+        list(MonthlyReview.objects.select_for_update().filter(month=month).values_list("pk", flat=True))
+        reviews = list(MonthlyReview.objects.filter(month=month).order_by("-revision"))
         signed = next((r for r in reviews if r.is_frozen), None)
         if signed is None:
             raise ValidationError(
@@ -157,7 +161,7 @@ def restatement_apply(*, month: date, by, reason: str) -> MonthlyReview:
             return _awaiting_again(latest, pending)
         if not pending:
             raise ValidationError({"month": f"{month:%B %Y} has no pending restatement: its figures are as signed."})
-        _keep_signed_pack(month, signed.revision)
+        revision_pack_keep(month, signed.revision)  # kept already, unless a revision was signed meanwhile
         revision = MonthlyReview(month=month, revision=signed.revision + 1)
         save(revision, by=by, why=f"Revision {revision.revision} opened by a restatement: awaiting both signatures")
         restatement = Restatement(revision=revision, applied_by=by, applied_at=timezone.now(), reason=reason)
@@ -213,7 +217,23 @@ def _awaiting_again(awaiting: MonthlyReview, pending: dict) -> MonthlyReview:
     )
 
 
-def _keep_signed_pack(month: date, revision: int) -> None:
-    """The signed revision's pack, printed now if it never was: once the next revision is signed
-    its figures are gone from the snapshots, and its pack must still read as it was signed."""
-    revision_pack_keep(month, revision)
+class PackNotPrinted(Exception):
+    """The signed revision's pack could not be printed, so nothing was restated: once the next
+    revision is signed, that pack could never be printed again."""
+
+
+def _keep_signed_pack(month: date) -> None:
+    """The pack of the month's latest signed revision, printed now if it never was: once the next
+    revision is signed its figures are gone from the snapshots, and its pack must still read as it
+    was signed. Nothing to do while a revision awaits (its signed one was kept when it opened)."""
+    latest = MonthlyReview.objects.filter(month=month).order_by("-revision").first()
+    if latest is None or not latest.is_frozen or not pending_figures(month):
+        return  # nothing to restate: the service refuses it in its own words
+    try:
+        revision_pack_keep(month, latest.revision)
+    except PdfRenderError as error:
+        raise PackNotPrinted(
+            f"Nothing was restated: the pack of {formatting.month(month)} as signed (revision {latest.revision}) "
+            f"could not be printed, and it must be kept before its figures change ({error}). Try again, or ask an "
+            "admin to check PDF_CHROMIUM_PATH."
+        ) from error

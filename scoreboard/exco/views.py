@@ -85,6 +85,8 @@ def exco_restate(request, month: date):
         )
     except ValidationError as error:
         _tell_refusal(request, error)
+    except services.PackNotPrinted as error:
+        messages.error(request, str(error))
     except PermissionDenied as refusal:
         return HttpResponse(str(refusal), status=403, content_type="text/plain")
     return redirect(reverse("exco-month", args=[month]) + "#restatements")

@@ -2,10 +2,16 @@
 COO as a new revision, which both sign again, each with a comment; the earlier revision and its
 pack stay readable, and until both have signed, the page shows the signed revision with a note."""
 
+import io
+import threading
+import time
+import unicodedata
 from datetime import UTC, date, datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
+from pypdf import PdfReader
 
 from metrics.models import MonthlySnapshot
 from metrics.services.rollup import snapshot_roll_up
@@ -61,6 +67,10 @@ def late_march(signed_march, ops_lead_a):
     late(signed_march, 95, entered_by=ops_lead_a, entered_via="csv:late-march.csv")
     snapshot_roll_up(months=[MARCH])
     return signed_march
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return unicodedata.normalize("NFKC", " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
 
 
 def company_figure(kpi):
@@ -199,7 +209,10 @@ def test_the_earlier_revisions_pack_stays_downloadable_after_the_month_is_restat
     client.force_login(coo)
     sign(client, "coo")
     restated = client.get(reverse("exco-pack", args=[MARCH])).content
-    assert restated != bytes(first)
+    # The summary row reads figure, target, status: 65 % against 80 % as signed, 80 % once restated.
+    assert "65.0 % 80.0 % ▲ Amber" in _pdf_text(bytes(first))
+    assert "80.0 % 80.0 %" in _pdf_text(restated)
+    assert "65.0 % 80.0 %" not in _pdf_text(restated)
     assert MonthlyPack.objects.filter(month=MARCH).count() == 2
     old = client.get(reverse("exco-revision-pack", args=[MARCH, 1]))
     assert old.status_code == 200
@@ -372,3 +385,53 @@ def test_the_demo_company_shows_a_signed_month_with_a_restatement_to_apply(clien
     page = client.get(month_url(frozen)).content.decode()
     assert 'id="restate-form"' in page
     assert "-late.csv" in page
+
+
+# --- Two at once, and a pack that cannot be printed ------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_cio_and_the_coo_applying_at_the_same_moment_make_one_revision(cio, coo, late_march, monkeypatch):
+    from scoreboard.exco import services
+
+    real_keep = services.revision_pack_keep
+
+    def slow_keep(month, revision):  # the real pack, printed slowly: the other apply arrives meanwhile
+        time.sleep(1)
+        return real_keep(month, revision)
+
+    monkeypatch.setattr(services, "revision_pack_keep", slow_keep)
+    answers = {}
+
+    def apply(slot, person):
+        try:
+            answers[slot] = restatement_apply(month=MARCH, by=person, reason=REASON).pk
+        except Exception as error:  # noqa: BLE001 -- what either got is what the test reads
+            answers[slot] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=apply, args=pair) for pair in (("cio", cio), ("coo", coo))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    second = MonthlyReview.objects.get(month=MARCH, revision=2)
+    assert answers == {"cio": second.pk, "coo": second.pk}
+    assert MonthlyReview.objects.filter(month=MARCH).count() == 2
+    assert Restatement.objects.count() == 1
+
+
+def test_a_pack_that_cannot_be_printed_restates_nothing_and_says_why(client, cio, late_march, settings):
+    settings.PDF_CHROMIUM_PATH = "/nowhere/chromium"
+    client.force_login(cio)
+    before = rows()
+
+    page = restate(client).content.decode()
+    answer = client.post(RESTATE_API, {"reason": REASON}, content_type="application/json")
+
+    assert "Nothing was restated: the pack of March 2026 as signed (revision 1) could not be printed" in page
+    assert answer.status_code == 503
+    assert "could not be printed" in answer.json()["detail"]
+    assert rows() == before
