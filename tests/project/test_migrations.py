@@ -153,3 +153,32 @@ def test_values_people_entered_twice_for_one_day_collapse_to_the_latest_with_his
     upload = new.get_model("metrics", "CsvImport").objects.get(pk=upload.pk)
     assert upload.repeated_count == 6000 - 2097  # the rows that vanished, counted at last
     _migrate(_latest())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sum_kpis_values_of_one_day_become_the_days_total_and_no_month_changes():
+    old = _migrate(PERIODS_BEFORE)
+    people = old.get_model("scoreboard", "User").objects
+    cio, coo = people.create(username="cio-s"), people.create(username="coo-s")
+    kpi = old.get_model("metrics", "KPI").objects.create(
+        code="cases", name="Cases processed", family="coo_operations", unit="count", direction="higher",
+        aggregation="sum", scope="company", accountable_executive=cio, co_accountable_executive=coo,
+    )  # fmt: skip
+    api = old.get_model("metrics", "MetricSource").objects.create(name="api", kind="api_push")
+    measurements = old.get_model("metrics", "Measurement").objects
+    shifts = [
+        measurements.create(
+            kpi=kpi, source=api, observed_at=datetime(2026, 3, 9, hour, tzinfo=UTC), value=number, entered_via="api"
+        )
+        for hour, number in ((6, 120), (14, 95), (22, 40))  # a push per shift
+    ]
+
+    new = _migrate(PERIODS_AFTER)
+
+    kept = new.get_model("metrics", "Measurement").objects.get()
+    assert (kept.pk, kept.value, kept.period_start) == (shifts[-1].pk, 255, date(2026, 3, 9))
+    history = new.get_model("metrics", "HistoricalMeasurement").objects
+    assert sorted(history.filter(history_type="-").values_list("value", flat=True)) == [95, 120]
+    assert history.get(id=kept.pk, history_type="~").value == 255
+    assert not new.get_model("metrics", "RollUpDue").objects.exists()  # the month's sum is as it was
+    _migrate(_latest())
