@@ -168,7 +168,7 @@ def read_value(value, kpi: KPI | None, *, decimal_mark: str = DecimalMark.POINT)
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         return None, f"{value!r} is not a number."
     if not isinstance(value, str):
-        return Decimal(str(value)), ""
+        return _as_share(Decimal(str(value)), kpi, str(value))
     text = value.strip()
     if decimal_mark == DecimalMark.COMMA and ("," in text or "." in text):
         written = _COMMA_NUMBER.fullmatch(text)
@@ -183,7 +183,7 @@ def read_value(value, kpi: KPI | None, *, decimal_mark: str = DecimalMark.POINT)
             f"Write it without the separator ({plain}), or write the file's decimals with a comma or a point."
         )
     if _PLAIN_NUMBER.fullmatch(text):
-        return Decimal(text), ""  # the usual case, a plain number
+        return _as_share(Decimal(text), kpi, text)  # the usual case, a plain number
     if not text:
         return None, "Enter the value."
     if "," in text:
@@ -202,7 +202,20 @@ def read_value(value, kpi: KPI | None, *, decimal_mark: str = DecimalMark.POINT)
         return Decimal(typed["number"]).scaleb(-2), ""
     if unit and _UNIT_WORDS.get(unit) != kpi.unit:
         return None, f"{kpi.name} is measured in {kpi.get_unit_display()}, not {typed['unit'] or unit}."
-    return Decimal(typed["number"]), ""
+    return (Decimal(typed["number"]), "") if unit else _as_share(Decimal(typed["number"]), kpi, text)
+
+
+def _as_share(number: Decimal, kpi: KPI | None, written: str) -> tuple[Decimal | None, str]:
+    """A plain number for a ratio KPI is its share of one. Above one it is most likely the
+    percentage the pages show, typed without its sign: 5.1 would read "510.0 %", so it is refused
+    with both ways to write it rather than stored 100 times too large."""
+    if kpi is not None and kpi.unit == "ratio" and number.is_finite() and abs(number) > 1:
+        return None, (
+            f"{kpi.name} is a share of one, shown as a percentage: {written} would read {formatting.share(number)}. "
+            f"Write the share ({number.scaleb(-2).normalize():f}) "
+            f"or the percentage with its sign ({written} %)."
+        )
+    return number, ""
 
 
 # --- Reading rows as people and machines send them ------------------------------------------

@@ -266,3 +266,21 @@ def test_a_ratio_sent_as_a_share_or_a_percentage_through_the_api_is_one_value(
     assert first.status_code == again.status_code == 201
     assert again.json()["unchanged"] == 1  # the same value, written the other way
     assert list(Measurement.objects.filter(kpi=exceptions_of_a).values_list("value", flat=True)) == [Decimal("0.051")]
+
+
+@pytest.mark.parametrize("value", ["5.1", 5.1])
+def test_a_ratio_typed_as_its_percentage_without_the_sign_is_refused_saying_both_ways(
+    client, ops_lead_a, initiative_a, exceptions_of_a, value
+):
+    client.force_login(ops_lead_a)
+    at = (timezone.now() - timedelta(days=1)).isoformat()
+    body = {"kpi": exceptions_of_a.code, "initiative": initiative_a.code, "observed_at": at, "value": value}
+
+    response = client.post("/api/v1/measurements/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["value"] == [
+        "Exception rate is a share of one, shown as a percentage: 5.1 would read 510.0 %. "
+        "Write the share (0.051) or the percentage with its sign (5.1 %)."
+    ]
+    assert not Measurement.objects.filter(kpi=exceptions_of_a).exists()
