@@ -58,10 +58,14 @@ def template_rows(initiative) -> Iterator[tuple]:
 
 
 def export_rows(initiative) -> Iterator[tuple]:
-    """The header and every measurement of the initiative, oldest first, read in chunks."""
+    """The header and the values people entered for the initiative, oldest first, read in chunks.
+
+    Pulled values are left out: uploaded back, a file can only make people's values (one per
+    KPI and period), so a pulled value in it would be stored a second time beside itself and
+    the month would count it twice. Pulled values come back from their source."""
     yield EXPORT_HEADER
     measurements = (
-        Measurement.objects.filter(initiative=initiative)
+        Measurement.objects.filter(initiative=initiative, period_start__isnull=False)
         .select_related("kpi", "source", "entered_by")
         .order_by("observed_at", "kpi__code", "pk")
     )

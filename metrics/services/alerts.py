@@ -29,10 +29,15 @@ class DigestLine:
 
 
 def alert_lines(*, now: datetime | None = None) -> dict[int, list[DigestLine]]:
-    """What each accountable executive should hear about: their KPIs that are off-target
-    this month, stale, or fed by a source whose last pull failed."""
+    """What each accountable executive should hear about: their KPIs that are off-target in
+    the latest month that has ended, stale, or fed by a source whose last pull failed.
+
+    Off-target is judged on a whole month, the one the ExCo reviews: on the 5th, five days of a
+    sum against its month's target would read red whatever the month becomes."""
     now = now or timezone.now()
-    month = month_of(now)
+    judged = latest_complete_month(timezone.localdate(now))
+    # A stale KPI's line opens the month under way, where its next value will count.
+    under_way = month_of(now)
     lines: dict[int, list[DigestLine]] = defaultdict(list)
     kpis = {k.pk: k for k in KPI.objects.all()}
 
@@ -42,17 +47,17 @@ def alert_lines(*, now: datetime | None = None) -> dict[int, list[DigestLine]]:
                 lines[executive_id].append(line)
 
     off_target = MonthlySnapshot.objects.filter(
-        month=month, initiative__isnull=True, status__in=[Status.AMBER, Status.RED]
+        month=judged, initiative__isnull=True, status__in=[Status.AMBER, Status.RED]
     ).order_by("kpi_id")
     for snap in off_target:
         kpi = kpis[snap.kpi_id]
         # The status the roll-up stored, with the target and thresholds said as every tile says them.
         text = (
-            f"{kpi.name} is {snap.get_status_display().lower()} for {formatting.month(month)}: "
+            f"{kpi.name} is {snap.get_status_display().lower()} for {formatting.month(judged)}: "
             f"{figure(snap.value, kpi)} ({thresholds_in_words(snap.target, snap.red_threshold, kpi)})."
         )
-        url = links.absolute_url("kpi-drilldown", month, kpi.code)
-        tell(kpi, DigestLine(f"off:{kpi.pk}:{month}:{snap.status}", text, url))
+        url = links.absolute_url("kpi-drilldown", judged, kpi.code)
+        tell(kpi, DigestLine(f"off:{kpi.pk}:{judged}:{snap.status}", text, url))
 
     for fresh in kpi_freshness(now=now):
         if fresh.stale:
@@ -62,7 +67,7 @@ def alert_lines(*, now: datetime | None = None) -> dict[int, list[DigestLine]]:
                 f"{fresh.kpi.name} has had no measurement {since} "
                 f"(expected every {fresh.kpi.expected_interval_days} days)."
             )
-            url = links.absolute_url("kpi-drilldown", month, fresh.kpi.code)
+            url = links.absolute_url("kpi-drilldown", under_way, fresh.kpi.code)
             tell(fresh.kpi, DigestLine(f"stale:{fresh.kpi.pk}:{fresh.last_observed_at}", text, url))
 
     stale_sources = [f.source for f in source_freshness(now=now) if f.stale and not f.failed]

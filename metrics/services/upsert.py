@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.db.models import Q
@@ -22,6 +22,15 @@ from django.utils import timezone
 from ..models import Measurement, MonthlySnapshot
 
 STAGE = "metrics_measurement_in"
+
+# The places a value keeps (numeric(20, 6)): a value with more is stored rounded.
+_STORED_STEP = Decimal(1).scaleb(-Measurement._meta.get_field("value").decimal_places)
+
+
+def as_stored(value: Decimal) -> Decimal:
+    """``value`` as the database keeps it: rounded to the places it keeps, a half away from zero,
+    as PostgreSQL rounds a numeric. What is compared with a stored value is first made this."""
+    return value.quantize(_STORED_STEP, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -236,7 +245,8 @@ def count_stored_as_they_are(rows: list[Row]) -> int:
         period_start__lte=max(periods),
     ).values_list("kpi_id", "initiative_id", "period_start", "value")
     values = {(kpi_id, initiative_id, start): value for kpi_id, initiative_id, start, value in stored}
-    return sum(1 for row in rows if values.get(row.key) == row.value)
+    # Rounded as storing rounds it: 1.2345678 against a stored 1.234568 is unchanged, as storing finds.
+    return sum(1 for row in rows if values.get(row.key) == as_stored(row.value))
 
 
 def _as_datetime(value) -> datetime:

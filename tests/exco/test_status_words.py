@@ -114,7 +114,7 @@ def test_the_api_answers_the_stored_status_with_the_target_and_red_threshold(cli
 
 
 def test_the_digest_says_the_status_with_the_target_and_both_thresholds(automation):
-    now = datetime(2026, 3, 20, 7, tzinfo=UTC)
+    now = datetime(2026, 4, 2, 7, tzinfo=UTC)  # March has ended: the digest judges it
     factories.MeasurementFactory(kpi=automation, value=D(66), observed_at=datetime(2026, 3, 19, tzinfo=UTC))
     snapshot_roll_up()
     alert_digests_send(now=now)

@@ -3,7 +3,7 @@ and choice, the background path for large files, the export, and who may do what
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,10 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from metrics import csv_io
-from metrics.models import CsvImport, Measurement, MetricSource, SourceKind
+from metrics.models import CsvImport, Measurement, MetricSource, MonthlySnapshot, SourceKind
 from metrics.services import csv_import as csv_imports
 from metrics.services.outbox import sweep
+from metrics.services.rollup import snapshot_roll_up
 from scoreboard.csv_writer import csv_cell
+from scoreboard.months import latest_complete_month
 from tests import factories
 from tests.worker import wait_for as _wait_for
 
@@ -390,6 +392,7 @@ def test_export_escapes_formula_cells_and_writes_numbers_as_numbers(client, cio,
         initiative=initiative_a,
         source=source,
         observed_at=timezone.now() - timedelta(days=1),
+        period_start=timezone.localdate() - timedelta(days=1),  # a person's value: the export holds only those
         value=Decimal("-5"),
         entered_by=ops_lead_a,
         entered_via="form",
@@ -419,6 +422,35 @@ def test_an_export_uploads_back_and_stores_nothing_twice(client, ops_lead_a, ini
     again = _latest()
     assert (again.rows_valid, again.stored_count, again.unchanged_count) == (2, 0, 2)
     assert Measurement.objects.get(value=80).note == '=HYPERLINK("http://x")'
+
+
+def test_an_export_holds_only_peoples_values_so_uploading_it_back_counts_no_pulled_value_twice(
+    client, ops_lead_a, initiative_a, kpi
+):
+    kpi.aggregation = "sum"
+    kpi.save()
+    month = latest_complete_month()
+    person_day, pulled_day = month + timedelta(days=9), month + timedelta(days=19)
+    pulled_at = timezone.make_aware(datetime.combine(pulled_day, time(12)))
+    factories.MeasurementFactory(
+        kpi=kpi, initiative=initiative_a, source=factories.HttpJsonSourceFactory(), observed_at=pulled_at, value=30
+    )
+    client.force_login(ops_lead_a)
+    _upload(client, initiative_a, _csv(f"fixture-kpi,{person_day},80,"))
+    _store(client, _latest(), choice="all")
+    snapshot_roll_up(months=[month])
+    before = MonthlySnapshot.objects.get(kpi=kpi, initiative=initiative_a, month=month)
+
+    export = b"".join(client.get(reverse("workspace:measurements-export", args=[initiative_a.code])).streaming_content)
+    _upload(client, initiative_a, export, name="export.csv")
+    _store(client, _latest(), choice="all")
+    snapshot_roll_up(months=[month])
+
+    again = _latest()
+    after = MonthlySnapshot.objects.get(kpi=kpi, initiative=initiative_a, month=month)
+    assert (again.rows_total, again.stored_count, again.unchanged_count) == (1, 0, 1)
+    assert Measurement.objects.count() == 2
+    assert (after.value, after.measurement_count) == (before.value, before.measurement_count) == (Decimal(110), 2)
 
 
 # --- Large files: the background job -------------------------------------------------------------------

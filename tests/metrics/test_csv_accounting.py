@@ -195,6 +195,23 @@ def test_the_preview_counts_rows_already_stored_as_they_are_as_unchanged(client,
     assert (_latest().stored_count, _latest().unchanged_count) == (1, 1)
 
 
+def test_a_value_with_more_places_than_kept_counts_unchanged_when_it_rounds_to_the_stored_one(
+    client, ops_lead_a, initiative_a, kpi
+):
+    client.force_login(ops_lead_a)
+    _upload(client, initiative_a, _csv(f"fixture-kpi,{DAY},1.234568,"))
+    _store(client)
+
+    # Stored to 6 places, 1.2345678 is 1.234568: storing it changes nothing, so the preview says so.
+    _upload(client, initiative_a, _csv(f"fixture-kpi,{DAY},1.2345678,"))
+
+    text = _preview(client)
+    assert (_count(text, "stored")[1], _count(text, "unchanged")[1]) == (0, 1)
+    _store(client)
+    assert (_latest().stored_count, _latest().unchanged_count) == (0, 1)
+    assert _stored() == [("fixture-kpi", Decimal("1.234568"))]
+
+
 def test_rows_with_problems_are_counted_refused_and_the_rest_add_up(client, ops_lead_a, initiative_a, kpi):
     client.force_login(ops_lead_a)
     _upload(

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core import mail
 
 from metrics.models import AlertDigest, MetricSource, MonthlySnapshot, PullRun, RollUpDue
@@ -132,7 +133,8 @@ def test_sweeper_does_not_pull_a_source_pulled_since_its_schedule_fired():
     assert sweep(now=NOW).pulls_enqueued == []
 
 
-def _off_target_month(kpi, month=date(2026, 3, 1)):
+def _off_target_month(kpi, month=date(2026, 2, 1)):
+    """An off-target company-wide figure for February: on NOW (20 March), the latest month that has ended."""
     MonthlySnapshot.objects.create(
         kpi=kpi,
         month=month,
@@ -150,9 +152,36 @@ def test_digest_tells_both_accountable_executives_what_went_off_target(kpi, cio,
     assert alert_digests_send(now=NOW) == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted([cio.email, coo.email])
     assert (
-        f"{kpi.name} is red for March 2026: 40.0 % (Target ≥ 80.0 % · amber below 80.0 % · red below 60.0 %)."
+        f"{kpi.name} is red for February 2026: 40.0 % (Target ≥ 80.0 % · amber below 80.0 % · red below 60.0 %)."
         in mail.outbox[0].body
     )
+
+
+def test_digest_on_the_fifth_judges_the_month_that_ended_not_the_one_under_way(kpi, cio, settings):
+    settings.SITE_URL = "https://scoreboard.example"
+    fifth_of_april = datetime(2026, 4, 5, 9, tzinfo=UTC)
+    _off_target_month(kpi, month=date(2026, 3, 1))  # March: a whole month, red
+    # April: five days of a sum against a whole month's target, red so far; not yet a verdict.
+    MonthlySnapshot.objects.create(
+        kpi=kpi,
+        month=date(2026, 4, 1),
+        value=Decimal(5),
+        target=Decimal(80),
+        red_threshold=Decimal(60),
+        status="red",
+        computed_at=fifth_of_april,
+    )
+    factories.MeasurementFactory(kpi=kpi, observed_at=fifth_of_april - timedelta(days=1))  # fresh
+
+    with time_machine.travel(fifth_of_april, tick=False):
+        alert_digests_send()
+
+    body = next(m.body for m in mail.outbox if m.to == [cio.email])
+    assert f"{kpi.name} is red for March 2026: 40.0 %" in body
+    assert "April 2026" not in body
+    assert f"https://scoreboard.example/exco/2026-03/kpi/{kpi.code}/" in body
+    assert "/exco/2026-04/" not in body
+    assert "The ExCo dashboard: https://scoreboard.example/exco/2026-03/" in body
 
 
 def test_digest_names_stale_kpis_and_failed_sources(kpi, cio):
@@ -206,7 +235,7 @@ def test_next_days_digest_tells_what_is_new(kpi, cio):
     assert alert_digests_send(now=NOW + timedelta(days=1)) == 2
     body = next(m.body for m in mail.outbox if m.to == [cio.email])
     assert "The source Catalogue failed" in body
-    assert "is red for March 2026" not in body  # said yesterday
+    assert "is red for February 2026" not in body  # said yesterday
 
 
 def test_an_invalid_schedule_does_not_stop_the_sweep(kpi, settings, in_process_jobs):
