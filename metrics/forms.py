@@ -12,7 +12,8 @@ class LogForm(forms.Form):
     period = forms.DateField(
         label="Period",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),  # what a date input reads
-        help_text="The day the value is for; logging the same KPI and day again corrects it.",
+        help_text="The day the value is for. A value stands for its KPI's period (a day, a week or a month): "
+        "logging the same KPI for the same period again corrects it.",
     )
     value = forms.CharField(label="Value", max_length=40, help_text="A number, with or without its unit.")
     note = forms.CharField(label="Note", required=False, max_length=500, widget=forms.TextInput)
