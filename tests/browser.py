@@ -68,3 +68,6 @@ def sign_in_at(page, live_server, username: str, path: str) -> None:
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("main button[type=submit]")
     expect(page).to_have_url(re.compile(re.escape(path.split("?")[0]) + r"(\?.*)?$"))
+    # Scripts (deferred) run before "load": a click sooner reaches a page whose handlers are not
+    # bound yet, and follows the plain link instead (seen on a busy machine).
+    page.wait_for_load_state("load")
