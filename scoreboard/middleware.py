@@ -80,3 +80,23 @@ def query_guard(get_response):
 
 def _admin_prefix() -> str:
     return reverse("admin:index")
+
+
+def method_not_allowed_page(get_response):
+    """Give a page's 405 words. Django has no handler405: require_POST and a view's
+    http_method_not_allowed answer with an empty body, a blank page in a browser. A page's empty
+    405 becomes the site's 405 page, its Allow header kept; the API's 405s are DRF's JSON."""
+
+    def middleware(request):
+        response = get_response(request)
+        if response.status_code != 405 or response.streaming or response.content or request.path.startswith("/api/"):
+            return response
+        allowed = [method.strip() for method in response.get("Allow", "").split(",") if method.strip()]
+        page = error_pages.render_error(
+            request, "405.html", 405, method=request.method, allowed=allowed, form_only=allowed == ["POST"]
+        )
+        if "Allow" in response:
+            page["Allow"] = response["Allow"]
+        return page
+
+    return middleware

@@ -1,6 +1,8 @@
 """The error pages a person sees with DEBUG off (400, 403, 404, 405, 500): each on the site's look,
 saying in plain words what happened and where to go; the API keeps its JSON answers."""
 
+import json
+
 import pytest
 from django.core.exceptions import SuspiciousOperation
 from django.test import RequestFactory, override_settings
@@ -140,6 +142,45 @@ def test_an_unknown_api_address_still_answers_json(client, cio):
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
+
+
+# --- 405 ------------------------------------------------------------------------------------------------
+
+
+def test_opening_a_form_only_address_is_a_405_page_keeping_allow(client, cio):
+    client.force_login(cio)
+
+    response = client.get("/exco/2026-01/sign-off/")
+
+    page = _page(response)
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert "This address takes a form's answer" in page
+    assert "Open the page with the form and send it from there." in page
+    assert STYLESHEET in page
+    assert HOME_LINK in page
+
+
+def test_a_method_a_page_does_not_take_is_named_with_the_ones_it_does(client, cio):
+    client.force_login(cio)
+
+    response = client.put(reverse("initiatives:list"))
+
+    page = _page(response)
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    assert "does not take a PUT request" in page
+    assert "It takes GET." in page
+
+
+def test_a_method_the_api_does_not_take_is_still_drfs_json_405(client, admin_user):
+    client.force_login(admin_user)
+
+    response = client.delete("/api/v1/measurements/")
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert "DELETE" in json.loads(response.content)["detail"]
 
 
 # --- 500 ------------------------------------------------------------------------------------------------
