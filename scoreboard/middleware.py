@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 
+from . import error_pages
 from .writes import text_problem
 
 
@@ -63,7 +64,7 @@ def query_problems(query, *, admin: bool = False) -> dict[str, list[str]]:
 
 def query_guard(get_response):
     """Refuse (400, naming each parameter and why) a query string holding what no view can read,
-    before any view or filter sends it to the database: JSON under /api/, text elsewhere."""
+    before any view or filter sends it to the database: JSON under /api/, the 400 page elsewhere."""
 
     def middleware(request):
         problems = query_problems(request.GET, admin=request.path.startswith(_admin_prefix())) if request.GET else {}
@@ -72,11 +73,30 @@ def query_guard(get_response):
         if request.path.startswith("/api/"):
             return JsonResponse(problems, status=400)
         lines = [f"{name}: {' '.join(reasons)}" for name, reasons in problems.items()]
-        text = "The address's query cannot be read; nothing was done.\n" + "\n".join(lines)
-        return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+        return error_pages.render_error(request, "400.html", 400, problems=lines)
 
     return middleware
 
 
 def _admin_prefix() -> str:
     return reverse("admin:index")
+
+
+def method_not_allowed_page(get_response):
+    """Give a page's 405 words. Django has no handler405: require_POST and a view's
+    http_method_not_allowed answer with an empty body, a blank page in a browser. A page's empty
+    405 becomes the site's 405 page, its Allow header kept; the API's 405s are DRF's JSON."""
+
+    def middleware(request):
+        response = get_response(request)
+        if response.status_code != 405 or response.streaming or response.content or request.path.startswith("/api/"):
+            return response
+        allowed = [method.strip() for method in response.get("Allow", "").split(",") if method.strip()]
+        page = error_pages.render_error(
+            request, "405.html", 405, method=request.method, allowed=allowed, form_only=allowed == ["POST"]
+        )
+        if "Allow" in response:
+            page["Allow"] = response["Allow"]
+        return page
+
+    return middleware

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     # Every page needs a signed-in user unless its view says otherwise (login, health).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A page's empty 405 (require_POST) becomes a page that says which methods it takes.
+    "scoreboard.middleware.method_not_allowed_page",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a lockout into a response.

@@ -52,5 +52,6 @@ urlpatterns = [
 ]
 
 handler400 = "scoreboard.views.bad_request"
+handler403 = "scoreboard.views.permission_denied"
 handler404 = "scoreboard.views.not_found"
 handler500 = "scoreboard.views.server_error"

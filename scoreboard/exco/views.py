@@ -87,8 +87,6 @@ def exco_restate(request, month: date):
         _tell_refusal(request, error)
     except services.PackNotPrinted as error:
         messages.error(request, str(error))
-    except PermissionDenied as refusal:
-        return HttpResponse(str(refusal), status=403, content_type="text/plain")
     return redirect(reverse("exco-month", args=[month]) + "#restatements")
 
 
@@ -113,8 +111,6 @@ def exco_sign_off(request, month: date):
             messages.success(request, f"{month:%B %Y} signed off as {slot.upper()}.{frozen}")
     except ValidationError as error:
         _tell_refusal(request, error)
-    except PermissionDenied as refusal:
-        return HttpResponse(str(refusal), status=403, content_type="text/plain")
     return redirect("exco-month", month=month)
 
 
