@@ -136,6 +136,12 @@ def change(value, kpi) -> str:
     return f"{'+' if delta > 0 else MINUS}{shown}"
 
 
+def shows_as_no_change(value, kpi) -> bool:
+    """Whether a change reads "±0" in its KPI's unit: too small to call better or worse."""
+    delta = _decimal(value)
+    return delta is None or _rounds_to_zero(delta, kpi)
+
+
 def _rounds_to_zero(value: Decimal, kpi) -> bool:
     if kpi.unit == "currency":
         return rounded(value, 0 if abs(value) >= WHOLE_MONEY_FROM else 2).is_zero()

@@ -272,7 +272,7 @@ def _tile(kpi: KPI, month: date, last_month: date | None, window: list[date], co
     if snapshot and before and snapshot.value is not None and before.value is not None:
         change = snapshot.value - before.value
     improving = None
-    if change:
+    if change is not None and not formatting.shows_as_no_change(change, kpi):  # "±0.0 %" is neither
         improving = (change > 0) == (kpi.direction == "higher")
     series = [company.get((kpi.pk, m)) for m in window]
     # Not reported yet this month: the latest earlier figure, so the tile still says something.

@@ -79,6 +79,9 @@ def test_a_change_too_small_to_show_reads_as_no_change_never_minus_zero(client, 
     assert "±0.0 %" in tile  # 5.08 % against 5.10 %
     assert "−0.0" not in tile
     assert "-0.0" not in tile
+    # A change that reads as none is neither better nor worse (the arrow and word come from the class).
+    assert 'class="better"' not in tile
+    assert 'class="worse"' not in tile
 
 
 def test_the_exception_rate_chart_says_its_figures_as_the_tile_does(client, cio, exception_rate):
