@@ -385,6 +385,9 @@ def test_the_demo_company_shows_a_signed_month_with_a_restatement_to_apply(clien
     page = client.get(month_url(frozen)).content.decode()
     assert 'id="restate-form"' in page
     assert "-late.csv" in page
+    # Only the late value changed the month since it was signed: the others were entered in time.
+    section = page[page.index('id="restatements"') :]
+    assert section.count(" via ") == section.count("-late.csv") >= 1
 
 
 # --- Two at once, and a pack that cannot be printed ------------------------------------------------------------

@@ -14,6 +14,7 @@ from governance.services.bounds import decision_refusals
 from initiatives.models import Initiative, Stage
 from initiatives.vocabulary import MISMATCH_BELOW, shared_vocabulary
 from metrics.models import KPI, Family, Measurement, MonthlySnapshot
+from metrics.services.ingest import measurement_problem
 from metrics.services.status import rag_status
 from scoreboard import demo
 from scoreboard.exco.dashboard import exco_dashboard
@@ -166,6 +167,15 @@ def test_no_demo_measurement_is_observed_before_its_initiative_started(company):
     ]
     assert Measurement.objects.filter(initiative__started_on__isnull=False).exists()
     assert early == []
+
+
+def test_the_demos_late_value_is_one_the_intake_would_take(company):
+    # The demo is built without the intake: its late CSV value must keep the intake's rules itself.
+    late = Measurement.objects.select_related("kpi", "initiative").get(entered_via__endswith="-late.csv")
+    problem = measurement_problem(
+        kpi=late.kpi, initiative_id=late.initiative_id, observed_at=late.observed_at, value=late.value, now=NOW
+    )
+    assert problem is None
 
 
 # --- Honest status (issue 16) --------------------------------------------------------------------------------

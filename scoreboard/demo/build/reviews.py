@@ -4,6 +4,8 @@ the latest frozen month, so that the demo shows a restatement waiting to be appl
 from datetime import datetime, time
 from decimal import Decimal
 
+from django.db.models import F
+
 from metrics.models import FrozenMonth, Measurement
 from metrics.services.rollup import snapshot_roll_up
 from scoreboard.models import MonthlyReview
@@ -43,6 +45,9 @@ def build_reviews(ctx: Context) -> None:
 def build_late_data(ctx: Context) -> None:
     """A corrected figure re-sent for the latest frozen month after it was signed: the roll-up keeps
     it as a pending restatement, which the CIO or the COO can apply on that month's page."""
+    # Each value entered when it was observed, as in real use: a value stored at seed time would
+    # read as changed after every sign-off, and the restatement would list them all.
+    Measurement.objects.update(created_at=F("observed_at"), updated_at=F("observed_at"))
     frozen = FrozenMonth.objects.order_by("-month").values_list("month", flat=True).first()
     if frozen is None:
         return
@@ -51,7 +56,7 @@ def build_late_data(ctx: Context) -> None:
     # One an ops lead entered by the form: the late correction comes from the same person, as a CSV.
     entered = (
         Measurement.objects.filter(observed_at__range=(start, end), initiative__isnull=False, entered_by__isnull=False)
-        .select_related("initiative")
+        .select_related("initiative", "kpi")
         .order_by("kpi__display_order", "pk")
         .first()
     )
@@ -62,9 +67,18 @@ def build_late_data(ctx: Context) -> None:
         initiative=entered.initiative,
         source_id=entered.source_id,
         observed_at=datetime.combine(last_day(frozen), time(16, 30), tzinfo=ctx.tz),
-        value=(entered.value * Decimal("1.2")).quantize(Decimal("0.01")),
+        value=_late_value(entered),
         entered_by_id=entered.entered_by_id,
         entered_via=f"csv:{entered.initiative.code}-{frozen:%Y-%m}-late.csv",
         note="Re-sent after the month was signed: the last week was missing from the first export.",
     )
     snapshot_roll_up(months=[frozen])
+
+
+def _late_value(entered: Measurement) -> Decimal:
+    """The missing week's figure: a little above the entered one, and a percentage never past 100
+    (the intake refuses one; the demo is built without it, so keeps the rule by itself)."""
+    value = entered.value * Decimal("1.05")
+    if entered.kpi.unit == "percent":
+        value = min(value, Decimal(99))
+    return value.quantize(Decimal("0.01"))
