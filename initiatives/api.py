@@ -16,7 +16,7 @@ from rest_framework.exceptions import PermissionDenied
 from governance.models import GovernanceGate
 from scoreboard.api import IDEMPOTENCY_PARAMETER, idempotent
 from scoreboard.api_views import ServiceModelViewSet
-from scoreboard.rules import is_admin, is_ops_lead
+from scoreboard.rules import is_admin, is_ops_lead, is_signed_in
 
 from .models import BacklogItem, Initiative, Milestone, WorkflowChange
 from .serializers import (
@@ -25,7 +25,13 @@ from .serializers import (
     MilestoneSerializer,
     WorkflowChangeSerializer,
 )
-from .services.initiatives import initiative_create, initiative_delete, initiative_update
+from .services.initiatives import (
+    initiative_create,
+    initiative_delete,
+    initiative_fields_for,
+    initiative_update,
+    who_changes,
+)
 from .services.roadmap import backlog_item_delete, backlog_item_save, milestone_delete, milestone_save
 from .services.workflow import workflow_change_delete, workflow_change_write
 
@@ -52,8 +58,10 @@ class InitiativeFilter(filters.FilterSet):
 
 
 class InitiativeViewSet(ServiceModelViewSet):
-    """Initiatives: read by everyone signed in; changed by their ops leads (what they keep) and
-    admins (everything, with the owners, sponsor and KPIs); added and deleted by admins. Send back
+    """Initiatives: read by everyone signed in; changed by their ops leads (what they keep), each
+    owner (their own description: `technology_owner_description`, `operations_owner_description`)
+    and admins (everything, with the owners, sponsor and KPIs; a correction of an owner's
+    description is recorded as the admin's); added and deleted by admins. Send back
     `updated_at` with a change to have it refused (409) if someone changed it since you read it.
     Milestones, backlog and workflow change come along read-only."""
 
@@ -78,7 +86,10 @@ class InitiativeViewSet(ServiceModelViewSet):
         .order_by("name", "pk")
     )
     serializer_class = InitiativeSerializer
-    writers = is_admin | is_ops_lead  # ops leads change the ones they lead; the rest is for admins
+    # Ops leads change what they keep of the ones they lead, each owner (whoever holds the seat)
+    # their own description, admins the rest: who may change this one is asked of it
+    # (check_object_permissions), and the service judges who changes which field.
+    writers = is_signed_in
     who_writes = "admins"
     lookup_field = "code"
     filterset_class = InitiativeFilter
@@ -102,6 +113,12 @@ class InitiativeViewSet(ServiceModelViewSet):
         if not request.user.has_perm("initiatives.add_initiative"):
             raise PermissionDenied("Only admins add initiatives.")
         return super().create(request, *args, **kwargs)
+
+    def check_object_permissions(self, request, obj):
+        """Someone who may change nothing of this initiative is refused (403) before the body is read."""
+        super().check_object_permissions(request, obj)
+        if request.method in ("PUT", "PATCH") and not initiative_fields_for(by=request.user, initiative=obj):
+            raise PermissionDenied(who_changes(obj))
 
     def service_create(self, *, by, data):
         return initiative_create(by=by, data=data)

@@ -23,7 +23,7 @@ from .models import (
     WorkflowStep,
 )
 from .services.brief import BRIEF_CONTENT
-from .services.initiatives import INITIATIVE_EDITABLE_FIELDS
+from .services.initiatives import INITIATIVE_EDITABLE_FIELDS, OWNER_DESCRIPTIONS
 from .services.workflow import STEP_ORDER_MAX
 
 SORTS = [("name", "Name"), ("priority", "Priority score, highest first")]
@@ -68,12 +68,15 @@ class InitiativeFilterForm(forms.Form):
 
 
 class InitiativeForm(forms.ModelForm):
+    """The initiative's edit form, with only the ``fields`` this person may change
+    (services.initiatives.initiative_fields_for): a field not shown is not read."""
+
     # The updated_at the editor read: a stale edit is refused by initiative_update.
     read_at = forms.CharField(widget=forms.HiddenInput)
 
     class Meta:
         model = Initiative
-        fields = INITIATIVE_EDITABLE_FIELDS
+        fields = (*INITIATIVE_EDITABLE_FIELDS, *OWNER_DESCRIPTIONS)
         widgets = {
             "technology_owner_description": forms.Textarea(attrs={"rows": 4}),
             "operations_owner_description": forms.Textarea(attrs={"rows": 4}),
@@ -81,6 +84,11 @@ class InitiativeForm(forms.ModelForm):
             "planned_go_live": DateInput(),
             "actual_go_live": DateInput(),
         }
+
+    def __init__(self, *args, fields: tuple[str, ...], **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in [name for name in self.fields if name != "read_at" and name not in fields]:
+            del self.fields[name]
 
     def clean_read_at(self) -> datetime:
         return _read_at(self.cleaned_data["read_at"])

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import forms, selectors
 from .models import AffectedRole, DeploymentBrief, Initiative, StepPhase, WorkflowStep
 from .services import brief as briefs
-from .services.initiatives import INITIATIVE_EDITABLE_FIELDS, StaleEdit, initiative_update
+from .services.initiatives import StaleEdit, initiative_fields_for, initiative_update, who_changes
 from .services.roadmap import roadmap_save
 from .services.workflow import workflow_change_save
 
@@ -51,6 +51,8 @@ def detail_page(request, code: str, *, status: int = 200, action_errors: list[st
     context = {
         "initiative": initiative,
         "can_edit": user.has_perm("initiatives.change_initiative", initiative),
+        # An owner who does not lead it edits only their own description, on the same page.
+        "can_edit_description": bool(initiative_fields_for(by=user, initiative=initiative)),
         "can_edit_workflow": user.has_perm(workflow_perm, initiative.workflow or initiative),
         "can_edit_roadmap": user.has_perm("initiatives.change_milestone", initiative),
         "can_edit_brief": user.has_perm(
@@ -79,15 +81,19 @@ def _initiative_for(request, code: str, perm: str, refusal: str) -> Initiative:
 
 @require_http_methods(["GET", "POST"])
 def initiative_edit(request, code: str):
-    initiative = _initiative_for(
-        request, code, "initiatives.change_initiative", "Only the ops leads of {code} and admins change it."
-    )
+    """The initiative's edit form, showing each person only what they may change
+    (initiative_fields_for): its ops leads what they keep, each owner their own description,
+    admins both; what is sent for any other field is not read."""
+    initiative = get_object_or_404(Initiative, code=code)
+    fields = initiative_fields_for(by=request.user, initiative=initiative)
+    if not fields:
+        raise PermissionDenied(who_changes(initiative))
     status = 200
     if request.method == "POST":
         # A copy: the form writes what was sent onto its instance, and the page's title is the stored name.
-        form = forms.InitiativeForm(request.POST, instance=copy(initiative))
+        form = forms.InitiativeForm(request.POST, instance=copy(initiative), fields=fields)
         if form.is_valid():
-            data = {name: form.cleaned_data[name] for name in INITIATIVE_EDITABLE_FIELDS}
+            data = {name: form.cleaned_data[name] for name in fields}
             try:
                 initiative_update(
                     initiative=initiative, by=request.user, data=data, read_at=form.cleaned_data["read_at"]
@@ -98,12 +104,19 @@ def initiative_edit(request, code: str):
             except ValidationError as refusal:
                 forms.add_refusal(refusal, form)
             else:
-                messages.success(request, f"{data['name']}: saved.")
+                messages.success(request, f"{data.get('name', initiative.name)}: saved.")
                 return redirect("initiatives:detail", code=initiative.code)
         status = status if status != 200 else 400
     else:
-        form = forms.InitiativeForm(instance=initiative, initial={"read_at": initiative.updated_at.isoformat()})
-    context = {"initiative": initiative, "form": form, "errors": forms.error_summary([("Initiative", form)])}
+        form = forms.InitiativeForm(
+            instance=initiative, initial={"read_at": initiative.updated_at.isoformat()}, fields=fields
+        )
+    context = {
+        "initiative": initiative,
+        "form": form,
+        "runs_it": "name" in fields,
+        "errors": forms.error_summary([("Initiative", form)]),
+    }
     return render(request, "initiatives/edit.html", context, status=status)
 
 

@@ -64,6 +64,16 @@ is_coo = _has_title(ExecutiveTitle.COO)
 
 
 @rules.predicate
+def owns_technology_side(user, initiative):
+    return initiative is not None and initiative.technology_owner_id == user.pk
+
+
+@rules.predicate
+def owns_operations_side(user, initiative):
+    return initiative is not None and initiative.operations_owner_id == user.pk
+
+
+@rules.predicate
 def is_accountable_for_kpi(user, kpi):
     return kpi is not None and user.pk in (kpi.accountable_executive_id, kpi.co_accountable_executive_id)
 
@@ -137,6 +147,10 @@ rules.add_perm("initiatives.add_deploymentbrief", runs_initiative)
 rules.add_perm("initiatives.change_deploymentbrief", runs_initiative)
 rules.add_perm("initiatives.delete_deploymentbrief", is_admin)
 rules.add_perm("initiatives.change_initiative", runs_initiative)
+# Each owner writes their own words: the vocabulary check compares the two descriptions, which means
+# nothing if anyone else may write them. Admins correct either (the history records it as theirs).
+rules.add_perm("initiatives.change_technology_owner_description", is_admin | owns_technology_side)
+rules.add_perm("initiatives.change_operations_owner_description", is_admin | owns_operations_side)
 for action in ("add", "change", "delete"):
     rules.add_perm(f"metrics.{action}_measurement", runs_initiative)
 # Recording a value for an initiative (checked against the initiative, or None for company-wide).

@@ -1,8 +1,10 @@
-"""An initiative itself: added and deleted by admins, changed by its ops leads (what they keep)
-and admins (everything), every stage change through the way to production (stages.py)."""
+"""An initiative itself: added and deleted by admins, changed by its ops leads (what they keep),
+its two owners (each their own description) and admins (everything), every stage change through
+the way to production (stages.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,15 +22,14 @@ from .stages import stage_change_check
 
 StaleEdit = writes.StaleEdit  # the pages catch it by this name
 
-# What an initiative's ops leads keep; owners, sponsor, ops leads and KPIs are set by admins.
+# What an initiative's ops leads keep; owners, sponsor, ops leads and KPIs are set by admins, and
+# each owner's description is written by that owner (OWNER_DESCRIPTIONS).
 INITIATIVE_EDITABLE_FIELDS = (
     "name",
     "business_unit",
     "process",
     "sourcing",
     "stage",
-    "technology_owner_description",
-    "operations_owner_description",
     "investment",
     "expected_annual_benefit",
     "payback_months",
@@ -37,14 +38,39 @@ INITIATIVE_EDITABLE_FIELDS = (
     "actual_go_live",
 )
 
-# A workflow step's position is at most this in a form; while steps swap positions they
-# are parked beyond it (see _apply).
+
+@dataclass(frozen=True)
+class OwnerDescription:
+    """An owner's description of the initiative: written by that owner, or corrected by an admin."""
+
+    perm: str
+    owner: str  # the Initiative field naming the owner
+    seat: str  # the owner's seat, in words
+
+    def who_may(self, initiative: Initiative) -> str:
+        owner = getattr(initiative, self.owner)
+        return (
+            f"Only the {self.seat} ({owner.get_full_name() or owner.username}) or an admin "
+            f"changes the {self.seat}'s description."
+        )
+
+
+# The vocabulary check compares these two: it means something only if each is its owner's words.
+OWNER_DESCRIPTIONS = {
+    "technology_owner_description": OwnerDescription(
+        "initiatives.change_technology_owner_description", "technology_owner", "technology owner"
+    ),
+    "operations_owner_description": OwnerDescription(
+        "initiatives.change_operations_owner_description", "operations_owner", "operations owner"
+    ),
+}
 
 
 # Every field of an initiative a person writes (the rest is computed or stamped).
 INITIATIVE_FIELDS = (
     "code",
     *INITIATIVE_EDITABLE_FIELDS,
+    *OWNER_DESCRIPTIONS,
     "technology_owner",
     "operations_owner",
     "sponsor",
@@ -60,6 +86,18 @@ ADMIN_ONLY_LABELS = {
     "ops_leads": "the ops leads",
     "kpis": "the KPIs it reports",
 }
+
+
+def who_changes(initiative: Initiative) -> str:
+    """Who may change an initiative at all, in the words of a refusal."""
+    return f"Only the ops leads of {initiative.code} and admins change it; its owners, each their own description."
+
+
+def initiative_fields_for(*, by, initiative: Initiative) -> tuple[str, ...]:
+    """What ``by`` may change of ``initiative`` on its edit page: what its ops leads keep (to its
+    ops leads and admins), and each owner's description (to that owner and admins). Empty: nothing."""
+    fields = INITIATIVE_EDITABLE_FIELDS if by.has_perm("initiatives.change_initiative", initiative) else ()
+    return (*fields, *(name for name, d in OWNER_DESCRIPTIONS.items() if by.has_perm(d.perm, initiative)))
 
 
 def initiative_create(*, by, data: dict) -> Initiative:
@@ -81,6 +119,11 @@ def initiative_update(*, initiative: Initiative, by, data: dict, read_at: dateti
     admins only: a change to any of them by anyone else is refused (PermissionDenied, naming
     them), whatever else the request changes.
 
+    Each owner writes their own words: the technology owner's description is changed by the
+    technology owner and the operations owner's by the operations owner, and by nobody else but an
+    admin, whose correction the history records as theirs ("… corrected by <admin>"). An owner who
+    does not also lead it changes nothing else of it. Each refusal names the field and who may.
+
     Refused (StaleEdit) when it changed after ``read_at``, the ``updated_at`` the editor read,
     naming who changed it and when, so that one person's edit never silently overwrites
     another's. A stage change passes the gates (governance/services/gates.py). An edit that
@@ -88,14 +131,21 @@ def initiative_update(*, initiative: Initiative, by, data: dict, read_at: dateti
     writes.unknown_fields(data, INITIATIVE_FIELDS)
     with transaction.atomic():
         current = Initiative.objects.select_for_update().get(pk=initiative.pk)
-        writes.refuse_unless(
-            by,
-            "initiatives.change_initiative",
-            current,
-            f"Only the ops leads of {current.code} and admins change it.",
-        )
+        runs_it = by is not None and by.has_perm("initiatives.change_initiative", current)
+        if not (runs_it or initiative_fields_for(by=by, initiative=current)):
+            raise PermissionDenied(who_changes(current))
         writes.check_fresh(current, read_at, what="this initiative")
         changed = writes.changed_fields(current, data)
+        for name in changed:
+            if name in OWNER_DESCRIPTIONS:
+                description = OWNER_DESCRIPTIONS[name]
+                writes.refuse_unless(by, description.perm, current, description.who_may(current))
+        others = [name for name in changed if name not in OWNER_DESCRIPTIONS]
+        if others and not runs_it:
+            raise PermissionDenied(
+                f"Nothing was stored: an owner of {current.code} changes only their own description; "
+                "its ops leads and admins change the rest."
+            )
         admin_only = [name for name in changed if name in ADMIN_ONLY_LABELS]
         if admin_only and not by.has_perm("initiatives.add_initiative"):
             raise PermissionDenied(
@@ -105,14 +155,28 @@ def initiative_update(*, initiative: Initiative, by, data: dict, read_at: dateti
         if not changed:
             return current
         before_stage = current.stage
+        corrections = _corrections(current, changed, by=by)
         _apply_initiative(current, {n: data[n] for n in changed}, by=by, from_stage=before_stage)
+        edited = [str(Initiative._meta.get_field(n).verbose_name) for n in changed if n not in corrections]
         if current.stage != before_stage:
-            why = f"Stage: {Stage(before_stage).label} → {Stage(current.stage).label}"
+            edit = f"Stage: {Stage(before_stage).label} → {Stage(current.stage).label}"
         else:
-            why = f"Edited: {', '.join(str(Initiative._meta.get_field(n).verbose_name) for n in changed)}"
+            edit = f"Edited: {', '.join(edited)}" if edited else ""
+        why = "; ".join(part for part in [*corrections.values(), edit] if part)
         writes.save(current, by=by, why=why)
         _set_many(current, data, changed)
     return current
+
+
+def _corrections(initiative: Initiative, changed, *, by) -> dict[str, str]:
+    """Each owner's description changed by someone other than that owner (an admin: the rules
+    allow no one else), with the history's words for it: the correction is recorded as the admin's."""
+    admin = by.get_full_name() or by.username
+    return {
+        name: f"{description.seat.capitalize()}'s description corrected by {admin}"
+        for name, description in OWNER_DESCRIPTIONS.items()
+        if name in changed and getattr(initiative, f"{description.owner}_id") != by.pk
+    }
 
 
 def initiative_delete(*, initiative: Initiative, by) -> None:

@@ -7,8 +7,9 @@ tries (one who may write the object, so that only the rule can refuse), the mode
 
 Where a path cannot express the write at all (a read-only field, an input that is not its to
 give), the row's ``kept`` says what must still hold once the value was sent: the value is not
-stored. A row whose write rightly happens (the brief's voided signatures) says so with
-``stores=True`` and checks the outcome in ``kept``.
+stored. A row whose write rightly happens (the brief's voided signatures, an admin's correction of
+an owner's description, recorded as theirs) says so with ``stores=True`` and checks the outcome in
+``kept``.
 """
 
 from __future__ import annotations

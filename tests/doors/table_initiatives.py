@@ -25,6 +25,7 @@ PRODUCTION_GATES = "the gates: production needs testing, monitoring and fallback
 ASSESSED_GATE = "the gates: leaving assessed needs a workflow change"
 BRIEF = "a signed brief's edit voids both signatures"
 OWNERS = "one person in both owner seats"
+OWN_WORDS = "each owner writes their own words"
 STALE = "stale edits"
 PARTS = "ops lead writes only their own initiative's parts"
 STEPS = "a workflow change lists each step position and role once"
@@ -242,6 +243,64 @@ OWNER_DOORS = [
 ]  # fmt: skip
 
 
+# --- Each owner writes their own words: the vocabulary check compares the two owners' descriptions ---------
+
+TECH, OPS = "technology_owner_description", "operations_owner_description"
+REWORDED = "Rewritten by someone who is not its owner."
+ONLY_TECH = "Only the technology owner (Claire Ito) or an admin changes the technology owner's description."
+ONLY_OPS = "Only the operations owner (Omar Okafor) or an admin changes the operations owner's description."
+
+
+def _description_on_the_page(field):
+    return lambda w, c: Send(
+        "POST", f"/initiatives/{w.initiative_a.code}/edit/", m.edit_body(w.initiative_a, **{field: REWORDED})
+    )
+
+
+def _description_kept(field):
+    def kept(w, response):
+        assert getattr(m.refreshed(w.initiative_a), field) != REWORDED
+
+    return kept
+
+
+def _ops_lead_as_staff_rewords(w, c):
+    User.objects.filter(pk=w.ops_lead_a.pk).update(is_staff=True)
+    return Send("POST", _initiative_admin(w), admin_form(c, _initiative_admin(w), **{TECH: REWORDED}))
+
+
+def _corrected_by_ada(w, response):
+    last = m.refreshed(w.initiative_a).history.latest()
+    assert (last.technology_owner_description, last.history_user) == (REWORDED, w.ada)
+    assert last.history_change_reason == "Technology owner's description corrected by Ada Adler"
+
+
+OWN_WORDS_DOORS = [
+    Door(OWN_WORDS, "page", "ops_lead_a", Initiative, _description_on_the_page(TECH), 302, None,
+         what="ops lead, no door", kept=_description_kept(TECH),
+         note="The ops lead's edit page has no description field: the words sent are not read, nothing is stored."),
+    Door(OWN_WORDS, "page", "cio", Initiative, _description_on_the_page(OPS), 302, None,
+         what="the other owner's, no door", kept=_description_kept(OPS),
+         note="The technology owner's edit page shows only their own description: the other is not read."),
+    Door(OWN_WORDS, "api", "ops_lead_a", Initiative,
+         lambda w, c: Send("PATCH", _initiative_api(w), {TECH: REWORDED}, json=True), 403, ONLY_TECH,
+         what="ops lead, technology"),
+    Door(OWN_WORDS, "api", "ops_lead_a", Initiative,
+         lambda w, c: Send("PATCH", _initiative_api(w), {OPS: REWORDED, "name": "Renamed too"}, json=True),
+         403, ONLY_OPS, what="ops lead, operations"),
+    Door(OWN_WORDS, "api", "cio", Initiative,
+         lambda w, c: Send("PATCH", _initiative_api(w), {OPS: REWORDED}, json=True), 403, ONLY_OPS,
+         what="the other owner's"),
+    Door(OWN_WORDS, "admin", "ops_lead_a", Initiative, _ops_lead_as_staff_rewords, 200, ONLY_TECH,
+         what="an ops lead made staff",
+         note="Even made staff, an ops lead's change form is judged by the service: the description is refused."),
+    Door(OWN_WORDS, "admin", "ada", Initiative,
+         lambda w, c: Send("POST", _initiative_admin(w), admin_form(c, _initiative_admin(w), **{TECH: REWORDED})),
+         302, None, what="an admin's correction", stores=True, kept=_corrected_by_ada,
+         note="An admin may correct either description: the history records the correction as the admin's."),
+]  # fmt: skip
+
+
 # --- An actual go-live is today or earlier: a date ahead would count days of value not yet delivered ------------
 
 AHEAD = (m.TODAY + timedelta(days=30)).isoformat()
@@ -443,6 +502,7 @@ DOORS = [
     *GATE_DOORS,
     *BRIEF_DOORS,
     *OWNER_DOORS,
+    *OWN_WORDS_DOORS,
     *GO_LIVE_DOORS,
     *STALE_DOORS,
     *PART_DOORS,

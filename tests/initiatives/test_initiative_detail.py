@@ -180,8 +180,8 @@ def test_detail_embeds_each_kpis_last_twelve_months_for_this_initiative(client, 
 
 
 @pytest.mark.parametrize(
-    ("persona", "sees"), [("cio", False), ("ops_lead_a", True), ("ops_lead_b", False), ("admin_user", True)]
-)
+    ("persona", "sees"), [("ceo", False), ("ops_lead_a", True), ("ops_lead_b", False), ("admin_user", True)]
+)  # the CIO owns initiative A's technology seat: test_owner_words.py shows what it sees
 def test_detail_shows_edit_links_only_to_those_who_may_edit(client, request, initiative_a, initiative_b, persona, sees):
     client.force_login(request.getfixturevalue(persona))
 

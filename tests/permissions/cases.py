@@ -190,6 +190,11 @@ def changed(model, obj: str, /, **fields) -> Callable[[World], bool]:
     return lambda w: model.objects.filter(pk=w[obj].pk, **fill(fields, w)).exists()
 
 
+def any_of(*dones: Callable[[World], bool]) -> Callable[[World], bool]:
+    """A write whose outcome depends on who sends it (a form showing each person their own fields)."""
+    return lambda w: any(done(w) for done in dones)
+
+
 def deleted(model, obj: str) -> Callable[[World], bool]:
     return lambda w: not model.objects.filter(pk=w[obj].pk).exists()
 
@@ -233,7 +238,15 @@ INITIATIVE_BODY = {
     "technology_owner_description": "Matches invoices to purchase orders with a model.",
     "operations_owner_description": "Clerks only handle the invoices that do not match.",
 }
-INITIATIVE_A_BODY = {**INITIATIVE_BODY, "code": "{initiative_a.code}", "name": "Claims triage, renamed"}
+INITIATIVE_A_BODY = {
+    **INITIATIVE_BODY,
+    "code": "{initiative_a.code}",
+    "name": "Claims triage, renamed",
+    # Each owner's words as they stand: only that owner (or an admin) changes them (OWN_WORDS).
+    "technology_owner_description": "{initiative_a.technology_owner_description}",
+    "operations_owner_description": "{initiative_a.operations_owner_description}",
+}
+OWN_WORDS = "A language model reads each claim and suggests the team that should handle it."
 MILESTONE_BODY = {"initiative": "{initiative_a.code}", "title": "Go live in Ghent", "due_on": "2026-06-01"}
 BACKLOG_BODY = {"initiative": "{initiative_a.code}", "title": "Read scanned forms", "priority": 1}
 WORKFLOW_BODY = {"initiative": "{initiative_a.code}", "process_name": "Claims routing", "adoption_target_percent": "75"}
@@ -336,3 +349,5 @@ READ = (401, 200, 200, 200, 200)  # read by everyone signed in
 PAGE = (302, 200, 200, 200, 200)  # a page: anonymous visitors are sent to sign in
 WORKSPACE = (302, 403, 200, 200, 200)  # the workspace is for those who log metrics
 RUNS_A = (302, 403, 200, 403, 200)  # a page that changes initiative A: its ops lead and admins
+# Initiative A's edit page: its ops lead and admins, and the CIO, its technology owner, for their own words.
+EDITS_A = (302, 200, 200, 403, 200)

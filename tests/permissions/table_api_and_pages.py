@@ -16,6 +16,7 @@ from tests.permissions.cases import (
     COMPANY_MEASUREMENT,
     DRAFT_DECISION,
     EDIT,
+    EDITS_A,
     INITIATIVE_A_BODY,
     INITIATIVE_BODY,
     KPI_BODY,
@@ -25,6 +26,7 @@ from tests.permissions.cases import (
     MILESTONE_BODY,
     NEW_MONTH,
     NOTE,
+    OWN_WORDS,
     PAGE,
     PUBLISHED_DECISION,
     QUESTION,
@@ -43,6 +45,7 @@ from tests.permissions.cases import (
     WORKFLOW_BODY,
     WORKSPACE,
     Case,
+    any_of,
     changed,
     created,
     deleted,
@@ -51,6 +54,8 @@ from tests.permissions.cases import (
 
 # Each row: method, URL, the status for (anonymous, cio, ops_lead_a, ops_lead_b, admin), the
 # body, what an allowed write has done, a note on what the row is about.
+TECH_WORDS = "technology_owner_description"
+
 # fmt: off
 API_AND_PAGE_CASES: list[Case] = [
     # The API's root: the list of endpoints.
@@ -108,6 +113,13 @@ API_AND_PAGE_CASES: list[Case] = [
          changed(Initiative, "initiative_a", stage="assessed"), note="back a stage: no gate to pass"),
     Case("PUT", "/api/v1/initiatives/{initiative_a.code}/", (401, 403, 200, 403, 200), INITIATIVE_A_BODY,
          changed(Initiative, "initiative_a", name="Claims triage, renamed")),
+    # Each owner's description: that owner (the CIO owns A's technology seat) and admins.
+    Case("PATCH", "/api/v1/initiatives/{initiative_a.code}/", (401, 200, 403, 403, 200),
+         {"technology_owner_description": OWN_WORDS},
+         changed(Initiative, "initiative_a", technology_owner_description=OWN_WORDS), note="technology owner's words"),
+    Case("PATCH", "/api/v1/initiatives/{initiative_a.code}/", (401, 403, 403, 403, 200),
+         {"operations_owner_description": OWN_WORDS},
+         changed(Initiative, "initiative_a", operations_owner_description=OWN_WORDS), note="operations owner's words"),
     Case("DELETE", "/api/v1/initiatives/{initiative_a.code}/", (401, 403, 403, 403, 204),
          done=deleted(Initiative, "initiative_a")),
     Case("DELETE", "/api/v1/initiatives/{initiative_a_in_use.code}/", (401, 403, 403, 403, 409), note="measured"),
@@ -261,9 +273,12 @@ API_AND_PAGE_CASES: list[Case] = [
     Case("GET", "/initiatives/", PAGE),
     Case("GET", "/initiatives/{initiative_a.code}/", PAGE),
     Case("POST", "/initiatives/{initiative_a.code}/", (302, 405, 405, 405, 405)),
-    Case("GET", "/initiatives/{initiative_a.code}/edit/", RUNS_A),
-    Case("POST", "/initiatives/{initiative_a.code}/edit/", (302, 403, 302, 403, 302), EDIT,
-         changed(Initiative, "initiative_a", name=EDIT["name"])),
+    Case("GET", "/initiatives/{initiative_a.code}/edit/", EDITS_A),
+    # The form has what each may change: the ops lead's fields (the name) for its ops lead, the CIO's
+    # own description for the CIO, both for admins. What else is sent is not read.
+    Case("POST", "/initiatives/{initiative_a.code}/edit/", (302, 302, 302, 403, 302), EDIT,
+         any_of(changed(Initiative, "initiative_a", name=EDIT["name"]),
+                changed(Initiative, "initiative_a", technology_owner_description=EDIT[TECH_WORDS]))),
     Case("GET", "/initiatives/{initiative_a.code}/workflow/", RUNS_A),
     Case("POST", "/initiatives/{initiative_a.code}/workflow/", (302, 403, 302, 403, 302), WORKFLOW,
          created(WorkflowChange, initiative__code="{initiative_a.code}", process_name=WORKFLOW["process_name"])),
