@@ -63,11 +63,80 @@ def reason(text: str) -> str:
     return text if len(text) <= REASON_MAX else text[: REASON_MAX - 1] + "…"
 
 
-def save(obj: models.Model, *, by, why: str, **save_kwargs) -> None:
-    """Save ``obj`` with its history row saying who (``by``) and why."""
+def save(obj: models.Model, *, by, why: str, many: dict | None = None, **save_kwargs) -> bool:
+    """Save ``obj`` with its history row saying who (``by``) and why; ``many`` sets its
+    many-to-many fields (name → the related objects) in the same row. Returns whether it wrote.
+
+    The history says what people did, so it gets one row per change and none for a save that
+    changes nothing, whichever door called: a stored object whose fields and many-to-many sets
+    equal what is stored is not saved at all. django-simple-history would otherwise write a row
+    for the save and one more for each many-to-many set (the first showing "Kpis: [] → […]")."""
     obj._history_user = by
     obj._change_reason = reason(why)
+    many = {name: list(values) for name, values in (many or {}).items()}
+    if obj._state.adding:
+        if not many:
+            obj.save(**save_kwargs)
+            return True
+        with _no_history(obj):
+            obj.save(**save_kwargs)
+            _set_many(obj, many)
+        # The row for the addition, with the many-to-many sets as they now stand.
+        models.signals.post_save.send(
+            sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=obj._state.db
+        )
+        return True
+    many = {name: values for name, values in many.items() if _many_differ(obj, name, values)}
+    if not many and not _fields_differ(obj, save_kwargs.get("update_fields")):
+        return False
+    with _no_history(obj):
+        _set_many(obj, many)  # first, so that the one row of this save holds them
     obj.save(**save_kwargs)
+    return True
+
+
+class _no_history:
+    """No history rows while inside: the caller writes the one row itself."""
+
+    def __init__(self, obj: models.Model):
+        self.obj = obj
+
+    def __enter__(self):
+        self.obj.skip_history_when_saving = True
+
+    def __exit__(self, *exc):
+        del self.obj.skip_history_when_saving
+
+
+def _set_many(obj: models.Model, many: dict) -> None:
+    for name, values in many.items():
+        getattr(obj, name).set(values)
+
+
+def _many_differ(obj: models.Model, name: str, values) -> bool:
+    return set(getattr(obj, name).values_list("pk", flat=True)) != {getattr(v, "pk", v) for v in values}
+
+
+def _fields_differ(obj: models.Model, names=None) -> bool:
+    """Whether any field of ``obj`` a person writes differs from the stored row (each side read
+    as the field reads it: "2026-01-05" is the date, Decimal("1.0") is Decimal("1.00"))."""
+    fields = [
+        f
+        for f in obj._meta.concrete_fields
+        if not (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) or f.primary_key)
+        and (names is None or f.name in names or f.attname in names)
+    ]
+    stored = type(obj)._base_manager.filter(pk=obj.pk).values(*(f.attname for f in fields)).first()
+    if stored is None:
+        return True
+    for f in fields:
+        try:
+            mine = f.to_python(getattr(obj, f.attname))
+        except ValidationError:
+            return True  # not a value the field keeps: let the save say so
+        if mine != stored[f.attname]:
+            return True
+    return False
 
 
 def delete(obj: models.Model, *, by, why: str) -> None:

@@ -67,10 +67,8 @@ def risk_save(*, by, risk: Risk | None = None, data: dict, initiatives: Iterable
         writes.collect_errors(errors, current, exclude=[name for name in rated if name in errors])
         if errors:
             raise ValidationError(errors)
-        writes.save(current, by=by, why=reason)
-        linked = list(initiatives)
-        if risk is None or {i.pk for i in linked} != set(current.initiatives.values_list("pk", flat=True)):
-            current.initiatives.set(linked)  # its history records the same who and why
+        # One history row with the initiatives it concerns; none when nothing changed.
+        writes.save(current, by=by, why=reason, many={"initiatives": initiatives})
     return current
 
 

@@ -142,15 +142,14 @@ def shadow_ai_tool_promote(*, tool: ShadowAITool, by, data: dict, status: str = 
         reason = writes.reason(f"Promoted from the shadow-AI register: {current.tool} ({current.team})")
         try:
             with transaction.atomic():
-                writes.save(initiative, by=by, why=reason)
+                # Its ops leads in the same history row, with the same who and why.
+                writes.save(initiative, by=by, why=reason, many={"ops_leads": ops_leads} if ops_leads else None)
         except IntegrityError:
             if Initiative.objects.filter(code=initiative.code).exists():
                 raise ValidationError(
                     {"code": f"The code {initiative.code} was just taken by another initiative: choose another."}
                 ) from None
             raise
-        if ops_leads:
-            initiative.ops_leads.set(ops_leads)  # recorded in its history with the same who and why
         current.promoted_to = initiative
         current.status = status
         became = f"Promoted to the initiative {initiative.code}; status: {ShadowAIStatus(status).label}"

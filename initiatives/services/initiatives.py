@@ -108,8 +108,7 @@ def initiative_create(*, by, data: dict) -> Initiative:
     with transaction.atomic():
         initiative = Initiative()
         _apply_initiative(initiative, data, by=by, from_stage=None)
-        writes.save(initiative, by=by, why="Initiative added")
-        _set_many(initiative, data)
+        writes.save(initiative, by=by, why="Initiative added", many=_many(data))
     return initiative
 
 
@@ -163,8 +162,7 @@ def initiative_update(*, initiative: Initiative, by, data: dict, read_at: dateti
         else:
             edit = f"Edited: {', '.join(edited)}" if edited else ""
         why = "; ".join(part for part in [*corrections.values(), edit] if part)
-        writes.save(current, by=by, why=why)
-        _set_many(current, data, changed)
+        writes.save(current, by=by, why=why, many=_many(data, changed))
     return current
 
 
@@ -233,11 +231,9 @@ def _judge_start(errors: dict[str, list[str]], initiative: Initiative) -> None:
         )
 
 
-def _set_many(initiative: Initiative, data: dict, changed=None) -> None:
-    # Many-to-many after the row: its history records the same who and why.
-    for name in _MANY:
-        if name in data and (changed is None or name in changed):
-            getattr(initiative, name).set(data[name])
+def _many(data: dict, changed=None) -> dict:
+    # Many-to-many in the same history row as the rest, with the same who and why.
+    return {name: data[name] for name in _MANY if name in data and (changed is None or name in changed)}
 
 
 def _and(words) -> str:
