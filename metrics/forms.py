@@ -1,8 +1,12 @@
-"""The quick log form. It only reads what was typed: the rules (unit, range, a future
-period, a KPI the initiative does not report) are the ingestion service's, and its reasons
-are shown on the field they are about."""
+"""The quick log form and the KPI catalogue's edit form. Each only reads what was typed: the rules
+(for a value: unit, range, a future period, a KPI the initiative does not report) are the services',
+and their reasons are shown on the field they are about."""
 
 from django import forms
+from django.contrib.auth import get_user_model
+
+from .models import KPI
+from .services.kpis import KPI_FIELDS
 
 
 class LogForm(forms.Form):
@@ -24,3 +28,29 @@ class LogForm(forms.Form):
             (kpi.code, f"{kpi.name} ({kpi.get_unit_display()})") for kpi in kpis
         ]
         self.fields["period"].error_messages["invalid"] = "Enter the day as YYYY-MM-DD."
+
+
+class KPIForm(forms.ModelForm):
+    """A KPI's definition on its page, for admins: what was typed, in shape. The rules (two different
+    executives who are executives, one primary KPI, a direction its targets allow, a period that
+    merges no stored values) are kpi_save's, and its refusals come back on the field they name."""
+
+    class Meta:
+        model = KPI
+        # The code is the KPI's address (its page, the API, the CSV files): kept as it is here.
+        fields = [name for name in KPI_FIELDS if name != "code"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "measured_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        labels = {"is_primary": "Primary operational KPI", "expected_interval_days": "Expected every (days)"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any active person may be chosen: kpi_save says why one who is not an executive cannot answer for it.
+        people = get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+        for name in ("accountable_executive", "co_accountable_executive"):
+            self.fields[name].queryset = people
+        others = KPI.objects.exclude(pk=self.instance.pk).order_by("name")
+        for name in ("ratio_numerator", "ratio_denominator"):
+            self.fields[name].queryset = others

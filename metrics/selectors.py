@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
-from .models import KPI, Aggregation, Measurement, MetricSource, SourceKind
+from initiatives.models import Initiative
+from scoreboard.months import first_of_month
+
+from .models import KPI, Aggregation, Measurement, MetricSource, SourceKind, Target
 
 PULLED = (SourceKind.HTTP_JSON, SourceKind.PROMETHEUS, SourceKind.SQL)
 
@@ -63,3 +66,59 @@ def source_freshness(*, now: datetime | None = None) -> list[SourceFreshness]:
         stale = last is None or now - last > timedelta(hours=source.expected_interval_hours)
         result.append(SourceFreshness(source=source, stale=stale, failed=source.last_status == "failed"))
     return result
+
+
+# --- The KPI catalogue (/kpis/) ------------------------------------------------------------------------
+
+
+def _company_targets() -> Prefetch:
+    # Newest first: the first that has started is the one in force.
+    return Prefetch(
+        "targets",
+        queryset=Target.objects.filter(initiative__isnull=True).order_by("-effective_from"),
+        to_attr="company_targets",
+    )
+
+
+def _in_force(kpi: KPI, month: date) -> Target | None:
+    return next((t for t in kpi.company_targets if t.effective_from <= month), None)
+
+
+def kpi_catalogue(*, today: date | None = None) -> list[KPI]:
+    """Every KPI with its two accountable executives and its company-wide target in force this
+    month (``kpi.target_now``, None without one). Three queries, however many KPIs."""
+    month = first_of_month(today or timezone.localdate())
+    kpis = list(
+        KPI.objects.select_related("accountable_executive", "co_accountable_executive").prefetch_related(
+            _company_targets()
+        )
+    )
+    for kpi in kpis:
+        kpi.target_now = _in_force(kpi, month)
+    return kpis
+
+
+def kpi_page(code: str, *, today: date | None = None) -> KPI | None:
+    """One KPI for its page: its executives, its ratio parts, every target over time (company-wide
+    and per initiative, newest first, as ``kpi.all_targets``), the company-wide one in force
+    (``kpi.target_now``) and the initiatives that report it. None when no KPI has ``code``."""
+    month = first_of_month(today or timezone.localdate())
+    kpi = (
+        KPI.objects.select_related(
+            "accountable_executive", "co_accountable_executive", "ratio_numerator", "ratio_denominator"
+        )
+        .prefetch_related(
+            _company_targets(),
+            Prefetch(
+                "targets",
+                queryset=Target.objects.select_related("initiative").order_by("-effective_from", "initiative__code"),
+                to_attr="all_targets",
+            ),
+            Prefetch("initiatives", queryset=Initiative.objects.order_by("name"), to_attr="reported_by"),
+        )
+        .filter(code=code)
+        .first()
+    )
+    if kpi is not None:
+        kpi.target_now = _in_force(kpi, month)
+    return kpi

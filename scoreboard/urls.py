@@ -43,6 +43,7 @@ urlpatterns = [
     path("exco/", include("scoreboard.exco.urls")),
     path("initiatives/", include("initiatives.urls")),
     path("my/", include("metrics.urls")),
+    path("kpis/", include("metrics.kpi_urls")),
     path("governance/", include("governance.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -518,8 +518,9 @@ def _pipeline(shown: list[Initiative]) -> list[dict]:
     ]
 
 
-def _admin_url(obj) -> str:
-    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+def _kpi_url(kpi: KPI) -> str:
+    # The KPI's page in the catalogue, which everyone can read and admins edit (the admin refuses executives).
+    return reverse("kpis:detail", args=[kpi.code])
 
 
 def _initiative_url(initiative: Initiative, section: str = "") -> str:
@@ -593,21 +594,21 @@ def _warning_signs(*, month, totals, shown, kpis, primary, tiles, freshness, bre
         )
     if primary is None:
         primary_sign.items.append(
-            {"text": "No KPI is marked as the primary operational KPI", "url": reverse("admin:metrics_kpi_changelist")}
+            {"text": "No KPI is marked as the primary operational KPI", "url": reverse("kpis:list")}
         )
     else:
         tile = tiles[primary.pk]
         snapshot = tile["snapshot"]
         if snapshot is None or snapshot.value is None:
             primary_sign.items.append(
-                {"text": f"{primary.name} has no value for {month:%B %Y}", "url": _admin_url(primary)}
+                {"text": f"{primary.name} has no value for {month:%B %Y}", "url": _kpi_url(primary)}
             )
         elif snapshot.target is None:
             primary_sign.items.append(
-                {"text": f"{primary.name} has no target for {month:%B %Y}", "url": _admin_url(primary)}
+                {"text": f"{primary.name} has no target for {month:%B %Y}", "url": _kpi_url(primary)}
             )
         if freshness[primary.pk].stale:
-            primary_sign.items.append({"text": f"{primary.name} is stale", "url": _admin_url(primary)})
+            primary_sign.items.append({"text": f"{primary.name} is stale", "url": _kpi_url(primary)})
     for request in breaches:
         waiting.items.append(
             {
@@ -618,7 +619,7 @@ def _warning_signs(*, month, totals, shown, kpis, primary, tiles, freshness, bre
     for kpi in kpis:
         if not kpi.co_accountable_executive_id:
             single.items.append(
-                {"text": f"{kpi.name}: only {kpi.accountable_executive} is accountable", "url": _admin_url(kpi)}
+                {"text": f"{kpi.name}: only {kpi.accountable_executive} is accountable", "url": _kpi_url(kpi)}
             )
     for review in reviews:
         if review.signed_by_one_only:

@@ -314,6 +314,14 @@ def _kpi_admin(w, c):
     return Send("POST", url, data)
 
 
+def _kpi_page(w, c):
+    # The whole edit form, as the KPI's page sends it, with an ops lead as its second executive.
+    body = {name: value for name, value in m.KPI_BODY.items() if name != "code"}
+    body |= {"expected_interval_days": "31", "period": "day", "display_order": "100"}
+    body |= {"accountable_executive": w.cio.pk, "co_accountable_executive": w.ops_lead_a.pk}
+    return Send("POST", f"/kpis/{w.kpi.code}/edit/", body)
+
+
 THRESHOLDS = {"target": "85", "red_threshold": "90"}  # red above the target of a higher-is-better KPI
 
 
@@ -479,6 +487,8 @@ BOUND_DOORS = [
 DEFINITION_DOORS = [
     Door(KPI_EXECUTIVES, "api", "admin_user", KPI, _kpi_api, 400, "is not an active executive"),
     Door(KPI_EXECUTIVES, "admin", "admin_user", KPI, _kpi_admin, 200, "is not an active executive"),
+    Door(KPI_EXECUTIVES, "page", "admin_user", KPI, _kpi_page, 400, "is not an active executive",
+         what="the KPI's edit page"),
     Door(TARGET_ORDER, "api", "admin_user", Target, _target_api, 400, "Thresholds must run"),
     Door(TARGET_ORDER, "admin", "admin_user", Target, _target_admin, 200, "Thresholds must run"),
     Door(TARGET_ORDER, "admin", "admin_user", KPI, _target_inline, 200, "Thresholds must run",

@@ -216,6 +216,21 @@ KPI_BODY = {
     "accountable_executive": "{cio.username}",
     "co_accountable_executive": "{coo.username}",
 }
+# The KPI's edit page (/kpis/<code>/edit/): the whole form, as the permission table's `kpi` is stored
+# but renamed; the executives by their ids, as a form's select sends them.
+KPI_PAGE_EDIT = {
+    "name": "Renamed on its page",
+    "family": "coo_operations",
+    "unit": "percent",
+    "direction": "higher",
+    "scope": "initiative",
+    "aggregation": "mean",
+    "accountable_executive": "{cio.pk}",
+    "co_accountable_executive": "{coo.pk}",
+    "expected_interval_days": "31",
+    "period": "day",
+    "display_order": "100",
+}
 TARGET_BODY = {
     "kpi": "{kpi.code}",
     "initiative": "{initiative_a.code}",

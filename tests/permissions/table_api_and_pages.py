@@ -20,6 +20,7 @@ from tests.permissions.cases import (
     INITIATIVE_A_BODY,
     INITIATIVE_BODY,
     KPI_BODY,
+    KPI_PAGE_EDIT,
     LOG,
     MEASUREMENT_A,
     MEASUREMENT_B,
@@ -269,6 +270,13 @@ API_AND_PAGE_CASES: list[Case] = [
     Case("GET", "/exco/2026-01/kpi/{kpi.code}/annotate/", (302, 405, 405, 405, 405)),
     Case("POST", "/exco/2026-01/kpi/{kpi.code}/annotate/", (302, 302, 403, 403, 302), NOTE,
          created(Annotation, text=NOTE["text"]), note="initiative A, KPI of the CIO and the COO"),
+    # The KPI catalogue (metrics/kpi_urls.py): read by everyone, a KPI's definition edited by admins.
+    Case("GET", "/kpis/", PAGE),
+    Case("GET", "/kpis/{kpi.code}/", PAGE),
+    Case("POST", "/kpis/{kpi.code}/", (302, 405, 405, 405, 405)),
+    Case("GET", "/kpis/{kpi.code}/edit/", (302, 403, 403, 403, 200)),
+    Case("POST", "/kpis/{kpi.code}/edit/", (302, 403, 403, 403, 302), KPI_PAGE_EDIT,
+         changed(KPI, "kpi", name=KPI_PAGE_EDIT["name"])),
     # Initiative pages (initiatives/urls.py).
     Case("GET", "/initiatives/", PAGE),
     Case("GET", "/initiatives/{initiative_a.code}/", PAGE),
