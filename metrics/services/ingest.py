@@ -31,7 +31,7 @@ from scoreboard import formatting
 from scoreboard.months import month_of
 from scoreboard.writes import text_problem
 
-from ..models import KPI, DecimalMark, Measurement, MetricSource, SourceKind
+from ..models import KPI, DecimalMark, KPIRole, Measurement, MetricSource, SourceKind
 from ..periods import WORDS, period_start
 from .outbox import roll_ups_request
 from .upsert import Row, count_stored_as_they_are, upsert
@@ -79,7 +79,8 @@ def measurement_problem(
         return "value", f"{shown} is too large to store"
     if value and abs(value) < VALUE_STEP:
         return "value", f"{shown} is smaller than the {VALUE_PLACES} decimal places a value keeps"
-    if kpi.unit == "percent" and not 0 <= value <= 100:
+    # A share in % runs from 0 to 100; a return on investment in % does not (138 %, or −20 %).
+    if kpi.unit == "percent" and kpi.role != KPIRole.ROI and not 0 <= value <= 100:
         return "value", f"{kpi.name} is a percentage: {value if echo_values else 'the value'} is outside 0 to 100"
     if kpi.unit in ("count", "days", "hours", "minutes") and value < 0:
         return "value", f"{kpi.name} is measured in {kpi.get_unit_display()}: it cannot be negative"

@@ -4,6 +4,7 @@ keep, an observation before the months the scoreboard speaks of."""
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -57,3 +58,28 @@ def test_plain_numbers_are_still_read(client, ops_lead_a, initiative_a, kpi, val
     client.force_login(ops_lead_a)
 
     assert _post(client, initiative_a, value=value).status_code == 201
+
+
+@pytest.mark.parametrize("value", ["138.7", "-20", "100.5"])
+def test_the_roi_against_the_business_case_may_pass_100_percent_or_fall_below_0(
+    client, ops_lead_a, initiative_a, kpi, value
+):
+    kpi.role = "roi"
+    kpi.save(update_fields=["role"])
+    client.force_login(ops_lead_a)
+
+    response = _post(client, initiative_a, value=value)
+
+    assert response.status_code == 201, response.content
+    assert Measurement.objects.get().value == Decimal(value)
+
+
+@pytest.mark.parametrize("value", ["100.5", "-0.5"])
+def test_any_other_percentage_outside_0_to_100_is_still_refused(client, ops_lead_a, initiative_a, kpi, value):
+    client.force_login(ops_lead_a)
+
+    response = _post(client, initiative_a, value=value)
+
+    assert response.status_code == 400
+    assert "is outside 0 to 100" in response.json()["value"][0]
+    assert not Measurement.objects.exists()
