@@ -153,3 +153,13 @@ def admin_form(client, url: str, /, **changes) -> dict:
                 data[row.add_prefix(name)] = _value(value)
     data.update({name: _value(value) for name, value in changes.items()})
     return data
+
+
+def page_form(client, url: str, /, **changes) -> dict:
+    """A page's form at ``url`` as it is shown, every field sent back as shown, ``changes`` on top."""
+    page = client.get(url)
+    assert page.status_code == 200, f"{url}: {page.status_code}"
+    form = page.context["form"]
+    data = {name: _value(value) for name in form.fields if (value := form[name].value()) not in (None, False)}
+    data.update({name: _value(value) for name, value in changes.items()})
+    return data

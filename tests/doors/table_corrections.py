@@ -17,7 +17,7 @@ from decimal import Decimal
 from metrics.models import KPI, CsvImport, Measurement, MetricSource, SourceKind
 
 from . import makers as m
-from .harness import Door, Send, admin_form
+from .harness import Door, Send, admin_form, page_form
 from .table_matrix_metrics import CSV_HEADER, CSV_NOTE, VALUES
 
 CORRECTS = "a correction replaces the value of its period"
@@ -138,6 +138,12 @@ def _monthly_admin(w, c):
     return Send("POST", url, admin_form(c, url, period="month"))
 
 
+def _monthly_page(w, c):
+    _two_days_of_a_month(w)
+    url = f"/kpis/{w.kpi.code}/edit/"
+    return Send("POST", url, page_form(c, url, period="month"))
+
+
 def _still_daily(w, response):
     assert KPI.objects.get(pk=w.kpi.pk).period == "day"
 
@@ -147,6 +153,8 @@ WOULD_MERGE = "would become one value for"
 PERIOD_DOORS = [
     Door(PERIOD_CHANGE, "api", "admin_user", KPI, _monthly_api, 400, WOULD_MERGE, kept=_still_daily),
     Door(PERIOD_CHANGE, "admin", "admin_user", KPI, _monthly_admin, 200, WOULD_MERGE, kept=_still_daily),
+    Door(PERIOD_CHANGE, "page", "admin_user", KPI, _monthly_page, 400, WOULD_MERGE, kept=_still_daily,
+         what="on the KPI's page"),
 ]  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from tests import factories
 
 from . import makers as m
 from . import table_registers as r
-from .harness import Door, Send, admin_form
+from .harness import Door, Send, admin_form, page_form
 
 STALE = "stale edits"
 PUBLISHED = "published matrix versions are read-only"
@@ -464,6 +464,12 @@ def _direction_api(w, c):
     return Send("PATCH", f"/api/v1/kpis/{w.kpi.code}/", {"direction": "lower"}, json=True)
 
 
+def _direction_page(w, c):
+    _turned_round(w)
+    url = f"/kpis/{w.kpi.code}/edit/"
+    return Send("POST", url, page_form(c, url, direction="lower"))
+
+
 def _direction_admin(w, c):
     _turned_round(w)
     url = f"/admin/metrics/kpi/{w.kpi.pk}/change/"
@@ -481,6 +487,8 @@ BOUND_DOORS = [
          what="a target inline on the KPI's page"),
     Door(BOUNDS, "api", "admin_user", KPI, _direction_api, 400, WOULD_BE_GREEN, what="the KPI's direction"),
     Door(BOUNDS, "admin", "admin_user", KPI, _direction_admin, 200, WOULD_BE_GREEN, what="the KPI's direction"),
+    Door(BOUNDS, "page", "admin_user", KPI, _direction_page, 400, WOULD_BE_GREEN,
+         what="the KPI's direction, on the KPI's page"),
 ]  # fmt: skip
 
 
@@ -558,6 +566,12 @@ def _figures_after_api(w, c):
     return Send("PATCH", f"/api/v1/kpis/{w.kpi.code}/", {"measured_from": LATER_START}, json=True)
 
 
+def _figures_after_page(w, c):
+    _stored_on_recent(w)
+    url = f"/kpis/{w.kpi.code}/edit/"
+    return Send("POST", url, page_form(c, url, measured_from=LATER_START))
+
+
 def _figures_after_admin(w, c):
     _stored_on_recent(w)
     url = f"/admin/metrics/kpi/{w.kpi.pk}/change/"
@@ -581,6 +595,8 @@ EXISTED_DOORS = [
          what="an initiative's start after its stored measurements"),
     Door(EXISTED, "api", "admin_user", KPI, _figures_after_api, 400, "its figures cannot start later",
          what="a KPI's first day with figures after its stored values"),
+    Door(EXISTED, "page", "admin_user", KPI, _figures_after_page, 400, "its figures cannot start later",
+         what="a KPI's first day with figures after its stored values, on the KPI's page"),
     Door(EXISTED, "admin", "admin_user", KPI, _figures_after_admin, 200, "its figures cannot start later",
          what="a KPI's first day with figures after its stored values"),
 ]  # fmt: skip

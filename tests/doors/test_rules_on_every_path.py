@@ -123,7 +123,7 @@ def test_the_table_has_a_row_on_each_path_of_the_issues_rules():
         # Measurements have no admin that writes; the quick form sends one value, never two.
         table_corrections.CORRECTS: ("page", "api", "csv"),
         table_corrections.ONE_A_PERIOD: ("api", "csv"),
-        table_corrections.PERIOD_CHANGE: ("api", "admin"),
+        table_corrections.PERIOD_CHANGE: ("page", "api", "admin"),
         table_registers.RESTATERS: ("page", "api", "admin"),
         table_registers.RESTATE_REASON: ("page", "api", "admin"),
     }.items():

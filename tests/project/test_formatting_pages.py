@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -287,3 +288,43 @@ def test_a_ratio_typed_as_its_percentage_without_the_sign_is_refused_saying_both
         "Write the share (0.051) or the percentage with its sign (5.1 %)."
     ]
     assert not Measurement.objects.filter(kpi=exceptions_of_a).exists()
+
+
+def test_a_ratio_typed_without_its_sign_is_refused_on_the_quick_form_and_in_a_csv_file(
+    client, ops_lead_a, initiative_a, exceptions_of_a
+):
+    client.force_login(ops_lead_a)
+    yesterday = timezone.localdate() - timedelta(days=1)
+
+    form = client.post(
+        f"/my/{initiative_a.code}/log/",
+        {"kpi": exceptions_of_a.code, "period": yesterday.isoformat(), "value": "5.1", "note": ""},
+    )
+    upload = client.post(
+        f"/my/{initiative_a.code}/csv/upload/",
+        {
+            "file": SimpleUploadedFile(
+                "r.csv", f"kpi,date,value,note\n{exceptions_of_a.code},{yesterday},5.1,\n".encode()
+            )
+        },
+    )
+    preview = client.get(upload["Location"]).content.decode()
+
+    assert form.status_code == 400
+    assert "would read 510.0 %" in form.context["form"].errors["value"][0]
+    assert "would read 510.0 %" in preview
+    assert not Measurement.objects.filter(kpi=exceptions_of_a).exists()
+
+
+def test_a_kpi_page_refuses_more_decimals_than_a_value_keeps_naming_the_field(client, admin_user, exception_rate):
+    from tests.doors.harness import page_form
+
+    client.force_login(admin_user)
+    url = f"/kpis/{exception_rate.code}/edit/"
+
+    response = client.post(url, page_form(client, url, decimals=7))
+
+    assert response.status_code == 400
+    assert "decimals" in response.context["form"].errors
+    exception_rate.refresh_from_db()
+    assert exception_rate.decimals is None
