@@ -197,6 +197,7 @@ def _build_matrix(rng: random.Random) -> tuple[int, int]:
         status=VersionStatus.PUBLISHED,
         effective_from=today - timedelta(days=30),
         published_at=now - timedelta(days=31),
+        submitted_at=now - timedelta(days=31),
         published_by=admin,
         approved_by=coo,
     )
@@ -210,6 +211,7 @@ def _build_matrix(rng: random.Random) -> tuple[int, int]:
         published_by=admin,
         approved_by=coo,
         published_at=now - timedelta(days=2),
+        submitted_at=now - timedelta(days=2),
     )
     # The factory's default status: a draft.
     draft = MatrixVersionFactory(number=first + 1, reason="Benchmark: the next version.", created_by=admin)

@@ -38,10 +38,11 @@ from .services.matrix import (
     matrix_draft_delete,
     matrix_draft_open,
     matrix_draft_update,
-    matrix_version_publish,
+    matrix_version_submit,
 )
 from .services.registers import risk_delete, risk_save
 from .services.shadow_ai import shadow_ai_tool_delete, shadow_ai_tool_save
+from .services.stage_moves import stage_move_ask
 
 # --- The decision-authority matrix ------------------------------------------------------------------
 
@@ -52,7 +53,8 @@ _CONFLICT = OpenApiResponse(ErrorSerializer, description="The decision changed a
 class MatrixVersionViewSet(ServiceModelViewSet):
     """Versions of the decision-authority matrix: a draft opened by admins (one at a time,
     starting from the latest published version's decisions), changed and deleted by admins
-    only while draft, published by admins through ``publish`` (governance.services.matrix)."""
+    only while draft; ``publish`` asks the approving executive, whose answer in the decision log
+    publishes it or sends it back to draft (governance.services.matrix)."""
 
     queryset = MatrixVersion.objects.select_related("created_by", "published_by", "approved_by").order_by("-number")
     serializer_class = MatrixVersionSerializer
@@ -82,23 +84,25 @@ class MatrixVersionViewSet(ServiceModelViewSet):
         parameters=[IDEMPOTENCY_PARAMETER],
         request=MatrixPublishSerializer,
         responses={
-            200: MatrixVersionSerializer,
-            409: OpenApiResponse(ErrorSerializer, description="Already published: no longer a draft."),
+            202: DecisionRequestSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="Already asked for or published: no longer a draft."),
         },
     )
     @action(detail=True, methods=["post"])
     @idempotent
     def publish(self, request, *args, **kwargs):
-        """Publish the draft (admins): effective from `effective_from` (not earlier than the
-        latest published version's), with a `reason` and the approving executive (`approver`,
-        a username; the COO by default). A version already published answers 409."""
+        """Ask the approving executive (`approver`, a username; the COO by default) to publish the
+        draft, effective from `effective_from` (not earlier than the latest published version's),
+        with a `reason`. Answers 202 with the decision request: the version takes effect when that
+        executive approves it (`POST /decision-requests/{id}/answer/`). A version identical to the
+        latest published one answers 400; one already asked for or published, 409."""
         # Not get_object(): its object check would refuse a published version with a bare 403,
         # where the service says why (409, no longer a draft).
         version = get_object_or_404(self.get_queryset(), number=kwargs["number"])
         body = MatrixPublishSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        published = matrix_version_publish(by=request.user, version=version, **body.validated_data)
-        return Response(self.get_serializer(published).data)
+        asked = matrix_version_submit(by=request.user, version=version, **body.validated_data)
+        return Response(DecisionRequestSerializer(asked, context=self.get_serializer_context()).data, status=202)
 
 
 class MatrixDecisionFilter(filters.FilterSet):
@@ -185,11 +189,13 @@ class DecisionRequestViewSet(
     viewsets.GenericViewSet,
 ):
     """Decisions asked of an executive: anyone signed in asks (as themselves), only the
-    executive asked answers. A request is not edited or deleted through the API."""
+    executive asked answers. A request is not edited or deleted through the API. With a `stage`,
+    a request asks an initiative's sponsor to move it into Production or Scaled, or to retire it
+    (its ops leads and admins ask; `question` holds why); answering it approved moves it."""
 
-    queryset = DecisionRequest.objects.select_related("initiative", "requested_by", "executive").order_by(
-        "due_at", "pk"
-    )
+    queryset = DecisionRequest.objects.select_related(
+        "initiative", "requested_by", "executive", "matrix_version"
+    ).order_by("due_at", "pk")
     serializer_class = DecisionRequestSerializer
     writers = is_signed_in  # asking: anyone; answering: checked against the request
     who_writes = "people signed in"
@@ -204,10 +210,18 @@ class DecisionRequestViewSet(
         return super().create(request, *args, **kwargs)
 
     def service_create(self, *, by, data):
+        if data.get("stage"):
+            # A late stage: asked of the initiative's sponsor, the gates first (stage_moves).
+            if data.get("initiative") is None:
+                raise ValidationError({"initiative": ["Name the initiative to move."]})
+            sponsor = data["initiative"].sponsor
+            if data.get("executive") not in (None, sponsor):
+                raise ValidationError({"executive": [f"A stage move is asked of the initiative's sponsor, {sponsor}."]})
+            return stage_move_ask(by=by, initiative=data["initiative"], stage=data["stage"], why=data["question"])
         # The service the page uses: it checks who asks, the executive, the question and the due time.
         return decision_request_create(
             by=by,
-            executive=data["executive"],
+            executive=data.get("executive"),
             question=data["question"],
             initiative=data.get("initiative"),
             due_at=data.get("due_at"),

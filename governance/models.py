@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from initiatives.models import SPONSOR_APPROVED_STAGES
 from scoreboard.fields import LONG_TEXT, NOTE, LimitedTextField
 
 
@@ -22,12 +23,15 @@ class AccountableExecutive(models.TextChoices):
 
 class VersionStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
+    # Asked of the approving executive: nothing in it changes until they answer.
+    AWAITING = "awaiting", "Awaiting approval"
     PUBLISHED = "published", "Published"
 
 
 class MatrixVersion(models.Model):
-    """One version of the decision-authority matrix. Edits go into the single draft;
-    publishing makes it effective from a date, with a reason and an approver."""
+    """One version of the decision-authority matrix. Edits go into the single draft; an admin
+    asks the approving executive to publish it (a decision request), and it takes effect, from
+    its date, only when that executive approves it. A refusal sends it back to draft."""
 
     Status = VersionStatus
 
@@ -38,17 +42,24 @@ class MatrixVersion(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="asked by",
+        help_text="The admin who asked for this version to be published.",
     )
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name="asked at")
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The executive who approved publication (the COO by default).",
+        help_text="The executive who approved publication (the COO by default), in the decision log.",
     )
-    published_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, help_text="When it was approved and published.")
     history = HistoricalRecords()
 
     class Meta:
@@ -61,25 +72,40 @@ class MatrixVersion(models.Model):
                 name="matrix_version_one_draft",
                 violation_error_message="There is already a draft version of the matrix: edit that one.",
             ),
-            # A published version says from when, why, by whom and with whose approval.
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="awaiting"),
+                name="matrix_version_one_awaiting",
+                violation_error_message="A version of the matrix is already waiting for approval.",
+            ),
+            # A version asked for says from when, why and who asked; a published one also who approved it.
             models.CheckConstraint(
-                condition=Q(status="draft")
+                condition=Q(status="draft", approved_by__isnull=True, published_at__isnull=True)
                 | Q(
+                    status__in=["awaiting", "published"],
                     effective_from__isnull=False,
-                    published_at__isnull=False,
                     published_by__isnull=False,
-                    approved_by__isnull=False,
+                    submitted_at__isnull=False,
                 )
-                & ~Q(reason=""),
+                & ~Q(reason="")
+                & (
+                    Q(status="awaiting", approved_by__isnull=True, published_at__isnull=True)
+                    | Q(status="published", approved_by__isnull=False, published_at__isnull=False)
+                ),
                 name="matrix_version_published_complete",
                 violation_error_message=(
-                    "A published version needs an effective date, a reason, who published it and who approved it."
+                    "A version asked for needs an effective date, a reason and who asked; a published one also "
+                    "who approved it and when."
                 ),
             ),
         ]
 
     def __str__(self):
         return f"Matrix v{self.number} ({self.get_status_display()})"
+
+    @property
+    def is_awaiting(self) -> bool:
+        return self.status == VersionStatus.AWAITING
 
 
 class AutonomyTier(models.TextChoices):
@@ -270,8 +296,16 @@ class DecisionAnswer(models.TextChoices):
     DEFERRED = "deferred", "Deferred"
 
 
+# The stages a sponsor approves a move into (named apart from the initiative's stages in the API's schema).
+SPONSOR_STAGE_CHOICES = [(stage.value, stage.label) for stage in SPONSOR_APPROVED_STAGES]
+
+
 class DecisionRequest(models.Model):
-    """A decision asked of an executive, answered within 24 hours by default."""
+    """A decision asked of an executive, answered within 24 hours by default.
+
+    Two kinds are approvals the app acts on when they are answered: publishing a matrix version
+    (``matrix_version``), asked of the approving executive, and moving an initiative into a late
+    stage (``stage``), asked of its sponsor. The rest are questions, answered in words."""
 
     Answer = DecisionAnswer
 
@@ -286,11 +320,49 @@ class DecisionRequest(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     answer = models.CharField(max_length=8, choices=Answer.choices, blank=True)
     note = LimitedTextField(max_length=NOTE, blank=True)
+    matrix_version = models.ForeignKey(
+        MatrixVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approval_requests",
+        help_text="The matrix version whose publication is asked for, if that is what is asked.",
+    )
+    stage = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=SPONSOR_STAGE_CHOICES,
+        help_text="The stage the initiative moves into if the sponsor approves, if that is what is asked.",
+    )
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["due_at"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(matrix_version__isnull=True) | Q(stage=""),
+                name="decision_one_kind_of_approval",
+                violation_error_message="A request approves a matrix version or a stage move, not both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(stage="")
+                | Q(stage__in=[s.value for s in SPONSOR_APPROVED_STAGES], initiative__isnull=False),
+                name="decision_stage_move_names_initiative",
+                violation_error_message="A stage move names its initiative and a stage its sponsor approves.",
+            ),
+            # An approval is asked once at a time: a retry or a double submit finds the one waiting.
+            models.UniqueConstraint(
+                fields=["matrix_version"],
+                condition=Q(matrix_version__isnull=False, answered_at__isnull=True),
+                name="decision_one_open_matrix_approval",
+                violation_error_message="This version's approval is already asked and waiting.",
+            ),
+            models.UniqueConstraint(
+                fields=["initiative"],
+                condition=~Q(stage="") & Q(answered_at__isnull=True),
+                name="decision_one_open_stage_move",
+                violation_error_message="A stage move of this initiative is already waiting for its sponsor.",
+            ),
             models.CheckConstraint(
                 condition=Q(due_at__gt=F("requested_at")),
                 name="decision_due_after_request",
@@ -310,6 +382,10 @@ class DecisionRequest(models.Model):
 
     def __str__(self):
         return self.question[:80]
+
+    @property
+    def is_approval(self) -> bool:
+        return self.matrix_version_id is not None or bool(self.stage)
 
     def clean(self):
         if self.requested_at and self.due_at and self.due_at <= self.requested_at:

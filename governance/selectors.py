@@ -20,12 +20,13 @@ from django.core.paginator import Page, Paginator
 from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
+from initiatives.services import stages
 from metrics.models import KPI, MonthlySnapshot
 from scoreboard.months import first_of_month
 
-from .models import AutonomyTier, BreachWhen, MatrixDecision, MatrixVersion, VersionStatus
+from .models import AutonomyTier, BreachWhen, DecisionRequest, MatrixDecision, MatrixVersion, VersionStatus
 from .services.bounds import replaced_on
-from .services.matrix import COMPARED_FIELDS, TIERS_TOWARD_HUMAN, FieldChange, label_of
+from .services.matrix import COMPARED_FIELDS, TIERS_TOWARD_HUMAN, FieldChange, label_of, matrix_compare
 
 _PEOPLE = ("created_by", "published_by", "approved_by")
 
@@ -46,6 +47,56 @@ def effective_version(*, on: date | None = None) -> MatrixVersion | None:
 
 def version_by_number(number: int) -> MatrixVersion | None:
     return MatrixVersion.objects.select_related(*_PEOPLE).filter(number=number).first()
+
+
+def approval_rounds(version: MatrixVersion) -> list[DecisionRequest]:
+    """Each time the version's publication was asked for: who asked, whom, when, and the answer
+    in the approver's words (oldest first; a refusal sent it back to draft). One query."""
+    return list(
+        DecisionRequest.objects.filter(matrix_version=version)
+        .select_related("requested_by", "executive")
+        .order_by("requested_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class Approves:
+    """What an approval request acts on, for the page where the executive answers it."""
+
+    kind: str  # "matrix" or "stage"
+    comparison: object | None = None  # the version against the latest published one
+    compared_with: MatrixVersion | None = None
+    from_stage: str = ""
+    to_stage: str = ""
+    refusals: tuple[str, ...] = ()  # what the gates would refuse now
+
+
+def what_it_approves(request: DecisionRequest) -> Approves | None:
+    """For a matrix version: its difference from the latest published version (what approving it
+    changes). For a stage move: the move, and what the gates would refuse now. None for a question."""
+    if request.matrix_version_id is not None:
+        version = request.matrix_version
+        latest = (
+            MatrixVersion.objects.filter(status=VersionStatus.PUBLISHED, number__lt=version.number)
+            .order_by("-effective_from", "-number")
+            .first()
+        )
+        comparison = matrix_compare(old=latest, new=version) if latest is not None else None
+        return Approves("matrix", comparison=comparison, compared_with=latest)
+    if request.stage:
+        initiative = request.initiative
+        refusals = (
+            ()
+            if request.answered_at
+            else tuple(stages.stage_change_refusals(initiative=initiative, to_stage=request.stage))
+        )
+        return Approves(
+            "stage",
+            from_stage=stages.label(initiative.stage),
+            to_stage=stages.label(request.stage),
+            refusals=refusals,
+        )
+    return None
 
 
 def version_list() -> list[MatrixVersion]:

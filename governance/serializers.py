@@ -66,10 +66,11 @@ class MatrixVersionSerializer(serializers.ModelSerializer):
             "created_by",
             "created_at",
             "published_by",
+            "submitted_at",
             "approved_by",
             "published_at",
         ]
-        read_only_fields = ["number", "published_at"]
+        read_only_fields = ["number", "published_at", "submitted_at"]
 
 
 class MatrixPublishSerializer(serializers.Serializer):
@@ -123,8 +124,16 @@ class DecisionRequestSerializer(serializers.ModelSerializer):
     executive = serializers.SlugRelatedField(
         slug_field="username",
         queryset=_people(),
-        help_text="The username of the executive asked to decide (an active executive).",
+        required=False,
+        help_text="The username of the executive asked to decide (an active executive). For a stage move, "
+        "the initiative's sponsor, who is asked when this is absent.",
         error_messages={"does_not_exist": "Nobody has the username {value}."},
+    )
+    matrix_version = serializers.SlugRelatedField(
+        slug_field="number",
+        read_only=True,
+        allow_null=True,
+        help_text="The matrix version whose publication this approves (asked through the version's `publish`).",
     )
 
     class Meta:
@@ -140,6 +149,8 @@ class DecisionRequestSerializer(serializers.ModelSerializer):
             "answered_at",
             "answer",
             "note",
+            "matrix_version",
+            "stage",
         ]
         read_only_fields = ["requested_at", "answered_at", "answer", "note"]
         extra_kwargs = {
@@ -147,6 +158,8 @@ class DecisionRequestSerializer(serializers.ModelSerializer):
             # An empty question is refused by the service, in the same words as on the page.
             "question": {"allow_blank": True},
         }
+        # One approval waiting at a time is judged by the services, which name the one waiting.
+        validators = []
 
 
 class DecisionAnswerSerializer(serializers.Serializer):

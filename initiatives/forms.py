@@ -89,6 +89,10 @@ class InitiativeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in [name for name in self.fields if name != "read_at" and name not in fields]:
             del self.fields[name]
+        if "stage" in self.fields:
+            self.fields[
+                "stage"
+            ].help_text = "Production, Scaled and Retired are approved by the sponsor: ask from the initiative's page."
 
     def clean_read_at(self) -> datetime:
         return _read_at(self.cleaned_data["read_at"])

@@ -40,6 +40,8 @@ STAGE_ORDER = (
     Stage.PRODUCTION,
     Stage.SCALED,
 )
+# Moving into these is asked by the initiative's ops leads or an admin and approved by its sponsor.
+SPONSOR_APPROVED_STAGES = (Stage.PRODUCTION, Stage.SCALED, Stage.RETIRED)
 # Candidates of the expansion pipeline: not yet committed to (no brief signed).
 PIPELINE_STAGES = (Stage.IDEA, Stage.ASSESSED)
 # Stages in which the AI does real work for the business.

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from governance.models import GateKind, GovernanceGate
+from governance.models import DecisionRequest, GateKind, GovernanceGate
 from metrics.models import KPI, MonthlySnapshot
 from scoreboard import formatting
 from scoreboard.months import first_of_month, months_back
@@ -74,7 +74,7 @@ def initiative_for_page(code: str) -> Initiative:
     Attaches: ``workflow`` (or None), ``before_steps``/``after_steps`` (ordered), ``brief``
     (or None), ``brief_status`` (words), ``gate_rows`` (one per gate kind), ``stage_history``,
     ``kpi_rows`` (each KPI with its latest snapshot and chart id) and ``charts`` (plain data
-    for the trend charts)."""
+    for the trend charts), ``open_stage_moves`` (the move waiting for its sponsor, if any)."""
     initiative = (
         Initiative.objects.select_related(
             "technology_owner",
@@ -92,6 +92,14 @@ def initiative_for_page(code: str) -> Initiative:
             "workflow_change__steps",
             "workflow_change__affected_roles",
             Prefetch("gates", queryset=GovernanceGate.objects.select_related("done_by")),
+            # A move into a late stage waiting for the sponsor (at most one: a database constraint).
+            Prefetch(
+                "decision_requests",
+                queryset=DecisionRequest.objects.filter(answered_at__isnull=True)
+                .exclude(stage="")
+                .select_related("executive", "requested_by"),
+                to_attr="open_stage_moves",
+            ),
         )
         .get(code=code)
     )

@@ -67,6 +67,7 @@ def detail_page(request, code: str, *, status: int = 200, action_errors: list[st
             and user.has_perm(f"initiatives.sign_deploymentbrief_as_{slot}", brief)
         ],
         "can_record_gates": user.has_perm("governance.change_governancegate"),
+        "can_ask_stage_move": user.has_perm("governance.ask_stage_move", initiative),
         "action_errors": action_errors or [],
     }
     return render(request, "initiatives/detail.html", context, status=status)

@@ -210,6 +210,9 @@ rules.add_perm("governance.approve_matrixversion", is_executive)
 # Anyone signed in may ask an executive for a decision; only the one asked answers it.
 rules.add_perm("governance.add_decisionrequest", is_signed_in)
 rules.add_perm("governance.answer_decisionrequest", is_executive & is_asked_executive)
+# Moving an initiative into Production or Scaled, or retiring it: its ops leads or an admin ask its
+# sponsor, who approves it by answering (the asked executive, as above).
+rules.add_perm("governance.ask_stage_move", leads_initiative | is_admin)
 # Who was told which overdue requests, and when: admins look (the digests are written by the job).
 rules.add_perm("governance.view_decisiondigest", is_admin)
 

@@ -308,6 +308,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A decision request's stage is one of the late stages only: its own enum beside the initiative's.
+    "ENUM_NAME_OVERRIDES": {"SponsorApprovedStageEnum": "governance.models.SPONSOR_STAGE_CHOICES"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "scoreboard.api.document_errors",

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from initiatives.models import Initiative
+from initiatives.models import SPONSOR_APPROVED_STAGES, Initiative
 from scoreboard.models import Role
 
 from ..models import DecisionAnswer
@@ -102,4 +102,27 @@ class DecisionAnswerForm(forms.Form):
     )
     note = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="Why, in a sentence or two."
+    )
+
+    def __init__(self, *args, approval: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if approval:
+            # An approval acts at once: approved or rejected, with the approver's words kept beside it.
+            self.fields["answer"].choices = [("approved", "Approve"), ("rejected", "Reject")]
+            self.fields["answer"].error_messages["required"] = "Choose an answer: approve or reject."
+            self.fields["note"].label = "Your words"
+            self.fields["note"].help_text = "Required: kept with what you approve or reject, for everyone to read."
+
+
+class StageMoveForm(forms.Form):
+    stage = forms.ChoiceField(
+        label="Move it into",
+        choices=[(stage.value, stage.label) for stage in SPONSOR_APPROVED_STAGES],
+        error_messages={"invalid_choice": "“%(value)s” is not a stage the sponsor approves: choose one from the list."},
+    )
+    why = forms.CharField(
+        label="Why now",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the sponsor should know: results so far, what changes for the teams.",
     )

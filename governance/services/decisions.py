@@ -5,7 +5,11 @@ One path for the pages, the API and the Celery task:
 - ``decision_request_create``: anyone signed in asks an active executive a question, due within
   24 hours unless they give a later time; the same open question to the same executive from
   the same person is refused, so a double submit never asks twice;
-- ``decision_answer``: only the executive asked answers, once;
+- ``decision_answer``: only the executive asked answers, once. Two kinds of request are approvals
+  the app acts on in the same transaction: a matrix version's publication (matrix.py) and an
+  initiative's move into a late stage (stage_moves.py). They are approved or refused, never
+  deferred, always with the approver's words;
+- ``ask``: what every request shares, for the services that ask for an approval;
 - ``decision_digests_send``: each morning, every executive with requests past due hears about
   all of them, once a day, every day until they are answered.
 """
@@ -28,7 +32,7 @@ from django.utils import timezone
 from initiatives.models import Initiative
 from scoreboard import formatting, links, writes
 
-from ..models import DecisionDigest, DecisionRequest
+from ..models import DecisionAnswer, DecisionDigest, DecisionRequest
 
 # The product's answer target: a decision asked during deployment is due within a day.
 ANSWER_WITHIN = timedelta(hours=24)
@@ -105,41 +109,69 @@ def decision_request_create(
                     f"still waiting for an answer (request {earlier.pk}): it was not asked again."
                 }
             )
-        request = DecisionRequest(
-            initiative=initiative,
-            question=question,
-            requested_by=by,
-            executive=executive,
-            requested_at=now,
-            due_at=due_at or now + ANSWER_WITHIN,
-        )
-        request.full_clean()
-        writes.raise_if(writes.value_errors(request))
-        writes.save(request, by=by, why=f"Asked of {executive}, due {_when(request.due_at)}")
+        return ask(by=by, executive=executive, question=question, initiative=initiative, due_at=due_at, now=now)
+
+
+def ask(*, by, executive, question: str, now: datetime, initiative=None, due_at=None, **approval) -> DecisionRequest:
+    """Store a request (``by`` and the rest already judged by the caller, in its transaction), due
+    24 hours from ``now`` unless ``due_at`` says otherwise. ``approval``: the matrix version or the
+    stage the answer acts on."""
+    request = DecisionRequest(
+        initiative=initiative,
+        question=question,
+        requested_by=by,
+        executive=executive,
+        requested_at=now,
+        due_at=due_at or now + ANSWER_WITHIN,
+        **approval,
+    )
+    request.full_clean(validate_constraints=False)
+    writes.raise_if(writes.value_errors(request))
+    writes.save(request, by=by, why=f"Asked of {executive}, due {_when(request.due_at)}")
     return request
 
 
 # --- Answering ------------------------------------------------------------------------------------------
 
 
+APPROVAL_ANSWERS = (DecisionAnswer.APPROVED, DecisionAnswer.REJECTED)
+
+
 def decision_answer(*, decision_request: DecisionRequest, by, answer: str, note: str = "") -> DecisionRequest:
     """Record the asked executive's answer. An answer is final: a second one is refused,
     naming when and how the request was answered. Locked, so two answers sent at the same
-    moment cannot both land."""
+    moment cannot both land.
+
+    An approval (a matrix version, a stage move) is approved or refused, with the approver's
+    words, and acts in the same transaction: the version is published or sent back to draft,
+    the initiative moves. If the act is refused (a gate no longer holds), nothing is stored and
+    the request still waits."""
+    from . import matrix, stage_moves  # they ask through this module
+
     with transaction.atomic():
         request = DecisionRequest.objects.select_for_update().get(pk=decision_request.pk)
         if not by.has_perm("governance.answer_decisionrequest", request):
-            raise DjangoPermissionDenied("Only the executive asked answers this request.")
+            raise DjangoPermissionDenied(f"Only {request.executive}, who was asked, answers this request.")
         if request.answered_at is not None:
             when = _when(request.answered_at)
-            raise DjangoValidationError(
-                {"answer": f"Already answered ({request.answer}) on {when}: an answer is final."}
-            )
+            raise writes.Conflict({"answer": f"Already answered ({request.answer}) on {when}: an answer is final."})
+        note = (note or "").strip()
+        if request.is_approval:
+            errors = {}
+            if answer not in APPROVAL_ANSWERS:
+                errors["answer"] = "An approval is approved or rejected: it cannot be deferred."
+            if not note:
+                errors["note"] = "Say why, in a sentence: your words are kept with what you approve or reject."
+            writes.raise_if(errors)
         request.answer = answer
-        request.note = note.strip()
+        request.note = note
         request.answered_at = timezone.now()
-        request.full_clean()
+        request.full_clean(validate_constraints=False)
         writes.raise_if(writes.value_errors(request))
+        if request.matrix_version_id is not None:
+            matrix.matrix_version_decide(request=request, by=by, now=request.answered_at)
+        elif request.stage:
+            stage_moves.stage_move_decide(request=request, by=by)
         writes.save(request, by=by, why=f"Answered: {answer}")
     return request
 

@@ -8,8 +8,11 @@ One path for the pages, the API and the admin:
   draft's decisions. A published version is evidence: nothing in it changes. An edit made on a
   copy older than the stored one is refused (``StaleEdit``), so nobody silently overwrites
   someone else's change;
-- ``matrix_version_publish``: admins publish the draft, effective from a date, with a reason and
-  the approving executive (the COO by default: ``settings.MATRIX_APPROVER_TITLE``);
+- ``matrix_version_submit``: admins ask the approving executive (the COO by default:
+  ``settings.MATRIX_APPROVER_TITLE``) to publish the draft, effective from a date, with a reason:
+  a decision request in that executive's log, due in 24 hours. Nothing in the version changes
+  while it waits. ``matrix_version_decide`` is the answer (decisions.decision_answer calls it): an
+  approval publishes it, a refusal sends it back to draft with the approver's reason;
 - ``matrix_compare``: what changed between any two versions, decision by decision, field by field.
 
 Each write locks what it changes (the version, then the decision), checks the permission of
@@ -98,7 +101,8 @@ def _refuse_unless_may_edit(by, version: MatrixVersion, perm: str, obj) -> None:
 
 
 def matrix_draft_open(*, by, reason: str = "") -> MatrixVersion:
-    """Open the one draft version (admins). Refused while a draft exists, naming it. It is
+    """Open the one draft version (admins). Refused while a draft exists, naming it, or while a
+    version waits for approval (the new draft would start from what may not be in force). It is
     numbered after the highest version and starts with a copy of the decisions of the latest
     published version (same keys), so edits start from what is in force."""
     if not by.has_perm("governance.add_matrixversion"):
@@ -106,6 +110,9 @@ def matrix_draft_open(*, by, reason: str = "") -> MatrixVersion:
     with transaction.atomic():
         # The newest version, locked, serialises two admins opening a draft at the same moment.
         list(MatrixVersion.objects.select_for_update().order_by("-number")[:1])
+        waiting = MatrixVersion.objects.filter(status=VersionStatus.AWAITING).first()
+        if waiting is not None:
+            raise ValidationError({"__all__": f"No new draft yet: {no_longer_a_draft(waiting)}"})
         existing = MatrixVersion.objects.filter(status=VersionStatus.DRAFT).select_related("created_by").first()
         if existing is not None:
             raise ValidationError(
@@ -332,50 +339,45 @@ def default_approver():
     )
 
 
-def matrix_version_publish(
+def matrix_version_submit(
     *,
     by,
     version: MatrixVersion,
     effective_from: date | None,
     reason: str,
     approver=None,
-) -> MatrixVersion:
-    """Publish the draft ``version`` (admins): it takes effect on ``effective_from``, a date
-    not earlier than the effective date of any published version, with a ``reason`` and the
-    approving executive (``approver``; by default the holder of settings.MATRIX_APPROVER_TITLE).
-    It needs at least one decision. Records who published it, when and who approved it.
+    now: datetime | None = None,
+):
+    """Ask ``approver`` (by default the holder of settings.MATRIX_APPROVER_TITLE) to publish the
+    draft ``version`` (admins), effective from ``effective_from`` (no earlier than any published
+    version's date), with a ``reason``. It needs at least one decision and must change something
+    from the version in force: an identical version is refused. Returns the decision request,
+    which waits in the approver's decision log with the 24-hour target.
 
-    A version already published (a double click, a retry) is refused with NotADraft: it is
-    no longer a draft. Every other refusal is a ValidationError naming its field."""
+    A version already asked for or published (a double click, a retry) is refused with NotADraft.
+    Every other refusal is a ValidationError naming its field. Nothing is stored by a refusal."""
+    from .decisions import ask  # the decision log is built on the matrix's versions, not the reverse
+
+    now = now or timezone.now()
     with transaction.atomic():
         current = MatrixVersion.objects.select_for_update().get(pk=version.pk)
         if not by.has_perm("governance.add_matrixversion"):
-            raise PermissionDenied("Only admins publish the decision-authority matrix.")
+            raise PermissionDenied("Only admins ask for the decision-authority matrix to be published.")
         if current.status != VersionStatus.DRAFT:
-            raise NotADraft(
-                {
-                    "__all__": f"Matrix v{current.number} is already published (by {current.published_by} on "
-                    f"{writes.when(current.published_at)}, effective from {formatting.day(current.effective_from)}): "
-                    "it is no longer a draft. Changes go into a new draft version."
-                }
-            )
+            raise NotADraft({"__all__": no_longer_a_draft(current)})
         errors: dict[str, str] = {}
         reason = (reason or "").strip()
         if not reason:
             errors["reason"] = "Say why this version changes the matrix: the reason is empty."
+        latest = MatrixVersion.objects.filter(status=VersionStatus.PUBLISHED).order_by("-effective_from", "-number")
+        latest = latest.first()
         if effective_from is None:
             errors["effective_from"] = "Give the date from which this version takes effect."
-        else:
-            latest = (
-                MatrixVersion.objects.filter(status=VersionStatus.PUBLISHED)
-                .order_by("-effective_from", "-number")
-                .first()
+        elif latest is not None and effective_from < latest.effective_from:
+            errors["effective_from"] = (
+                f"A version takes effect no earlier than the latest published one: v{latest.number} took "
+                f"effect on {formatting.day(latest.effective_from)}."
             )
-            if latest is not None and effective_from < latest.effective_from:
-                errors["effective_from"] = (
-                    f"A version takes effect no earlier than the latest published one: v{latest.number} took "
-                    f"effect on {formatting.day(latest.effective_from)}."
-                )
         if approver is None:
             approver = default_approver()
             if approver is None:
@@ -387,15 +389,68 @@ def matrix_version_publish(
             errors["approver"] = f"{approver} is not an active executive: only an executive approves the matrix."
         if not current.decisions.exists():
             errors["__all__"] = f"v{current.number} has no decisions: add at least one before publishing it."
+        elif latest is not None and matrix_compare(old=latest, new=current).is_same:
+            errors["__all__"] = (
+                f"v{current.number} is identical to v{latest.number}, the latest published version: there is "
+                "nothing to publish. Change a decision first, or discard the draft."
+            )
         if errors:
             raise ValidationError(errors)
-        current.status = VersionStatus.PUBLISHED
+        current.status = VersionStatus.AWAITING
         current.effective_from = effective_from
         current.reason = reason
         current.published_by = by
-        current.published_at = timezone.now()
-        current.approved_by = approver
-        writes.save(current, by=by, why=f"Published, effective {effective_from:%Y-%m-%d}, approved by {approver}")
+        current.submitted_at = now
+        writes.save(current, by=by, why=f"Asked {approver} to approve it, effective {effective_from:%Y-%m-%d}")
+        compared = f" from v{latest.number}" if latest is not None else ""
+        return ask(
+            by=by,
+            executive=approver,
+            question=f"Approve matrix v{current.number}, effective {formatting.day(effective_from)}? "
+            f"What it changes{compared}: {reason}",
+            now=now,
+            matrix_version=current,
+        )
+
+
+def no_longer_a_draft(version: MatrixVersion) -> str:
+    if version.status == VersionStatus.AWAITING:
+        request = version.approval_requests.filter(answered_at__isnull=True).select_related("executive").first()
+        who = request.executive if request is not None else "the approving executive"
+        return (
+            f"Matrix v{version.number} is already waiting for {who}'s approval (asked by {version.published_by} "
+            f"on {writes.when(version.submitted_at)}): nothing changes until they answer."
+        )
+    return (
+        f"Matrix v{version.number} is already published (approved by {version.approved_by} on "
+        f"{writes.when(version.published_at)}, effective from {formatting.day(version.effective_from)}): "
+        "it is no longer a draft. Changes go into a new draft version."
+    )
+
+
+def matrix_version_decide(*, request, by, now: datetime | None = None) -> MatrixVersion:
+    """Act on the approving executive's answer to ``request`` (already judged and locked by
+    decisions.decision_answer, in its transaction): approved, the version is published, from its
+    date or from today if that date has passed while it waited; refused, it goes back to draft,
+    the approver's reason in its history."""
+    now = now or timezone.now()
+    current = MatrixVersion.objects.select_for_update().get(pk=request.matrix_version_id)
+    if current.status != VersionStatus.AWAITING:
+        raise NotADraft({"answer": no_longer_a_draft(current)})
+    if request.answer == "approved":
+        today = timezone.localdate(now)
+        moved = current.effective_from < today
+        current.effective_from = max(current.effective_from, today)
+        current.status = VersionStatus.PUBLISHED
+        current.approved_by = by
+        current.published_at = now
+        why = f"Approved by {by}, effective {current.effective_from:%Y-%m-%d}"
+        writes.save(current, by=by, why=why + (" (its date passed while it waited)" if moved else ""))
+    else:
+        current.status = VersionStatus.DRAFT
+        current.submitted_at = None
+        current.published_by = None
+        writes.save(current, by=by, why=f"Sent back to draft by {by}: {request.note}")
     return current
 
 

@@ -27,11 +27,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from initiatives.forms import add_refusal, error_summary
-from scoreboard import formatting
+from initiatives.models import Initiative
+from initiatives.services import stages
+from scoreboard import formatting, writes
 
+from .. import selectors
 from ..forms import decisions as forms
 from ..models import DecisionRequest
 from ..services import decisions as services
+from ..services import stage_moves
 
 PAGE_SIZE = 50
 # What an executive sees first of what waits on them; the filter shows the rest.
@@ -115,6 +119,31 @@ def decision_ask(request):
     return render(request, "governance/decision_ask.html", context, status=status)
 
 
+@require_http_methods(["GET", "POST"])
+def stage_move_ask(request, code: str):
+    """Ask an initiative's sponsor to move it into Production or Scaled, or to retire it."""
+    initiative = get_object_or_404(Initiative.objects.select_related("sponsor"), code=code)
+    if not request.user.has_perm("governance.ask_stage_move", initiative):
+        raise PermissionDenied(f"Only the ops leads of {initiative.code} and admins ask its sponsor to move it.")
+    status = 200
+    if request.method == "POST":
+        form = forms.StageMoveForm(request.POST)
+        if form.is_valid():
+            try:
+                asked = stage_moves.stage_move_ask(by=request.user, initiative=initiative, **form.cleaned_data)
+            except ValidationError as refusal:
+                add_refusal(refusal, form)
+            else:
+                due = formatting.moment(asked.due_at)
+                messages.success(request, f"Asked {asked.executive} to approve the move, due {due}.")
+                return redirect("governance:decision", pk=asked.pk)
+        status = 400
+    else:
+        form = forms.StageMoveForm(initial={"stage": stages.next_stage(initiative.stage) or "retired"})
+    context = {"form": form, "initiative": initiative, "errors": error_summary([("Stage move", form)])}
+    return render(request, "governance/stage_move_ask.html", context, status=status)
+
+
 @require_GET
 def decision_detail(request, pk: int):
     return _detail(request, pk)
@@ -122,7 +151,7 @@ def decision_detail(request, pk: int):
 
 def _detail(request, pk: int, *, form=None, refusals: list[str] | None = None, status: int = 200):
     decision_request = get_object_or_404(
-        DecisionRequest.objects.select_related("executive", "requested_by", "initiative"), pk=pk
+        DecisionRequest.objects.select_related("executive", "requested_by", "initiative", "matrix_version"), pk=pk
     )
     now = timezone.now()
     _mark([decision_request], now)
@@ -130,9 +159,10 @@ def _detail(request, pk: int, *, form=None, refusals: list[str] | None = None, s
         "governance.answer_decisionrequest", decision_request
     )
     if can_answer and form is None:
-        form = forms.DecisionAnswerForm()
+        form = forms.DecisionAnswerForm(approval=decision_request.is_approval)
     context = {
         "decision": decision_request,
+        "approves": selectors.what_it_approves(decision_request),
         "can_answer": can_answer,
         "form": form if can_answer else None,
         "errors": [*(refusals or []), *(error_summary([("Answer", form)]) if form is not None else [])],
@@ -149,14 +179,18 @@ def decision_answer(request, pk: int):
         # The request's page, saying who answers it, rather than a bare "forbidden".
         refusal = f"Only {decision_request.executive}, who was asked, answers this request."
         return _detail(request, pk, refusals=[refusal], status=403)
-    form = forms.DecisionAnswerForm(request.POST)
+    form = forms.DecisionAnswerForm(request.POST, approval=decision_request.is_approval)
     if not form.is_valid():
         return _detail(request, pk, form=form, status=400)
     try:
         answered = services.decision_answer(decision_request=decision_request, by=request.user, **form.cleaned_data)
-    except ValidationError as refusal:
+    except writes.Conflict as refusal:
         # Answered already (a second submit, or from another tab): the stored answer stands and is shown.
         return _detail(request, pk, refusals=refusal.messages, status=409)
+    except ValidationError as refusal:
+        # A refusal of what the answer would do (a gate that no longer holds): nothing stored.
+        add_refusal(refusal, form)
+        return _detail(request, pk, form=form, status=400)
     messages.success(request, f"Answered: {answered.get_answer_display().lower()}.")
     return redirect("governance:decision", pk=pk)
 
@@ -166,4 +200,5 @@ urlpatterns = [
     path("ask/", decision_ask, name="decision-ask"),
     path("<int:pk>/", decision_detail, name="decision"),
     path("<int:pk>/answer/", decision_answer, name="decision-answer"),
+    path("stage-move/<str:code>/", stage_move_ask, name="stage-move-ask"),
 ]

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from initiatives.forms import add_refusal, error_summary
 from metrics.models import KPI
-from scoreboard import csv_writer
+from scoreboard import csv_writer, formatting
 
 from .. import selectors
 from ..forms import matrix as forms
@@ -45,8 +45,8 @@ def _version(number: int) -> MatrixVersion:
 
 def _standing(version: MatrixVersion, effective: MatrixVersion | None, today) -> str:
     """Where a version stands: draft, in force, takes effect later, or superseded."""
-    if version.status == MatrixVersion.Status.DRAFT:
-        return "draft"
+    if version.status in (MatrixVersion.Status.DRAFT, MatrixVersion.Status.AWAITING):
+        return version.status
     if effective is not None and effective.pk == version.pk:
         return "in_force"
     if version.effective_from > today:
@@ -79,6 +79,8 @@ def _grid(request, version: MatrixVersion | None, *, status: int = 200, errors=(
         version = effective
     versions = selectors.version_list()
     draft = next((v for v in versions if v.status == MatrixVersion.Status.DRAFT), None)
+    awaiting = next((v for v in versions if v.status == MatrixVersion.Status.AWAITING), None)
+    latest_published = next((v for v in versions if v.status == MatrixVersion.Status.PUBLISHED), None)
     upcoming = [v for v in versions if v.status == MatrixVersion.Status.PUBLISHED and v.effective_from > today]
     user = request.user
     can_edit = version is not None and user.has_perm("governance.change_matrixversion", version)
@@ -91,6 +93,9 @@ def _grid(request, version: MatrixVersion | None, *, status: int = 200, errors=(
         "standing": _standing(version, effective, today) if version is not None else None,
         "effective": effective,
         "draft": draft,
+        "awaiting": awaiting,
+        "latest_published": latest_published,
+        "approvals": selectors.approval_rounds(version) if version is not None else [],
         "upcoming": upcoming,
         "versions": versions,
         "previous": previous,
@@ -98,7 +103,7 @@ def _grid(request, version: MatrixVersion | None, *, status: int = 200, errors=(
         "decision_count": len(rows),
         "outside": [d.bound for d in rows if d.bound is not None and d.bound.outside],
         "can_edit": can_edit,
-        "can_open_draft": draft is None and user.has_perm("governance.add_matrixversion"),
+        "can_open_draft": draft is None and awaiting is None and user.has_perm("governance.add_matrixversion"),
         "can_publish": version is not None and user.has_perm("governance.publish_matrixversion", version),
         "errors": list(errors),
     }
@@ -244,34 +249,32 @@ def decision_delete(request, number: int, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def publish(request, number: int):
+    """Ask the approving executive to publish the draft: it takes effect when they approve it."""
     version = _version(number)
     if not request.user.has_perm("governance.add_matrixversion"):
-        raise PermissionDenied("Only admins publish the decision-authority matrix.")
+        raise PermissionDenied("Only admins ask for the decision-authority matrix to be published.")
     status = 200
     if request.method == "POST":
         form = forms.PublishForm(request.POST)
         if form.is_valid():
             try:
-                published = services.matrix_version_publish(by=request.user, version=version, **form.cleaned_data)
+                asked = services.matrix_version_submit(by=request.user, version=version, **form.cleaned_data)
             except services.NotADraft as refusal:
                 add_refusal(refusal, form)
                 status = 409
             except ValidationError as refusal:
                 add_refusal(refusal, form)
             else:
-                taking_effect = published.effective_from <= timezone.localdate()
                 messages.success(
                     request,
-                    f"Matrix v{published.number} published: "
-                    + ("it is in force now." if taking_effect else f"it takes effect on {published.effective_from}."),
+                    f"Asked {asked.executive} to approve matrix v{version.number}, due "
+                    f"{formatting.moment(asked.due_at)}: it takes effect when they approve it.",
                 )
-                if taking_effect:
-                    return redirect("governance:matrix")
-                return redirect("governance:matrix-version", number=published.number)
+                return redirect("governance:matrix-version", number=version.number)
         status = status if status != 200 else 400
     else:
         if version.status != MatrixVersion.Status.DRAFT:
-            messages.info(request, f"Matrix v{version.number} is already published: it is no longer a draft.")
+            messages.info(request, services.no_longer_a_draft(version))
             return redirect("governance:matrix-version", number=version.number)
         form = forms.PublishForm(
             initial={

@@ -18,7 +18,7 @@ from ..models import (
     Stage,
     WorkflowChange,
 )
-from .stages import stage_change_check
+from .stages import label, needs_sponsor, sponsor_refusal, stage_change_check
 
 StaleEdit = writes.StaleEdit  # the pages catch it by this name
 
@@ -177,6 +177,24 @@ def _corrections(initiative: Initiative, changed, *, by) -> dict[str, str]:
     }
 
 
+def stage_move_approved(*, initiative: Initiative, to_stage: str, by, asked_by, words: str) -> Initiative:
+    """Move ``initiative`` into ``to_stage`` as its sponsor ``by`` approved, asked by ``asked_by``:
+    the one path into a late stage, called by governance's decision log when the sponsor approves
+    (governance/services/stage_moves.py judges who answers). The gates apply first: one that no
+    longer holds refuses the move (ValidationError on ``stage``), and nothing is stored."""
+    with transaction.atomic():
+        current = Initiative.objects.select_for_update().get(pk=initiative.pk)
+        before = current.stage
+        if not needs_sponsor(from_stage=before, to_stage=to_stage):
+            raise ValidationError(
+                {"stage": f"{current.name} is in {label(before)}: a move into {label(to_stage)} asks nothing now."}
+            )
+        _apply_initiative(current, {"stage": to_stage}, by=by, from_stage=before, approved=True)
+        why = f"Stage: {label(before)} → {label(to_stage)}, asked by {asked_by}, approved by {by}: {words}"
+        writes.save(current, by=by, why=why)
+    return current
+
+
 def initiative_delete(*, initiative: Initiative, by) -> None:
     """Delete an initiative (admins). What other records keep as evidence (measurements,
     snapshots, decisions) protects it: the refusal names them (ProtectedError)."""
@@ -186,7 +204,9 @@ def initiative_delete(*, initiative: Initiative, by) -> None:
         writes.delete(current, by=by, why="Initiative deleted")
 
 
-def _apply_initiative(initiative: Initiative, data: dict, *, by, from_stage: str | None) -> None:
+def _apply_initiative(
+    initiative: Initiative, data: dict, *, by, from_stage: str | None, approved: bool = False
+) -> None:
     """Write ``data`` onto ``initiative`` (not saved) and validate it as a whole, with the gates."""
     errors: dict[str, list[str]] = {}
     for name, value in data.items():
@@ -208,7 +228,9 @@ def _apply_initiative(initiative: Initiative, data: dict, *, by, from_stage: str
             writes.add_error(
                 errors, "kpis", "The adoption KPI of its workflow change must stay among the KPIs it reports."
             )
-    if initiative.stage and initiative.stage != from_stage:
+    if initiative.stage and needs_sponsor(from_stage=from_stage, to_stage=initiative.stage) and not approved:
+        writes.add_error(errors, "stage", sponsor_refusal(initiative, initiative.stage))
+    elif initiative.stage and initiative.stage != from_stage:
         try:
             stage_change_check(initiative=initiative, to_stage=initiative.stage, from_stage=from_stage)
         except ValidationError as refusal:

@@ -9,8 +9,13 @@ before an initiative changes stage (initiatives.services.initiatives does, on ev
   (governance/services/gates.py, registered when governance is loaded). So initiatives owns its
   stages without importing the apps above it.
 
-The rules hold on the way forward. Moving back a stage, or retiring, is always allowed: it takes
-nothing further from the checks.
+The rules hold on the way forward. Moving back a stage, or retiring, takes nothing further from
+the checks.
+
+Moving into Production or Scaled, or retiring, is more than a check: the initiative's sponsor
+approves it (``needs_sponsor``). Its ops leads or an admin ask in the decision log
+(governance/services/stage_moves.py); the stage changes when the sponsor approves, through
+``stage_move_approved`` in initiatives.py. Every other path refuses the move.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 
-from ..models import STAGE_ORDER, DeploymentBrief, Initiative, Stage, WorkflowChange
+from ..models import SPONSOR_APPROVED_STAGES, STAGE_ORDER, DeploymentBrief, Initiative, Stage, WorkflowChange
 
 # From this stage on, each rule must hold.
 NEEDS_WORKFLOW_CHANGE = STAGE_ORDER.index(Stage.BRIEF_SIGNED)
@@ -95,6 +100,26 @@ def refusals_for(
     for check in _REQUIREMENTS:
         refusals += check(initiative, to_stage=to_stage, to_rank=to_rank, facts=facts)
     return refusals
+
+
+def needs_sponsor(*, from_stage: str | None, to_stage: str) -> bool:
+    """Whether moving from ``from_stage`` (None: a new initiative) to ``to_stage`` is the
+    sponsor's to approve: into Production or Scaled, or retiring; not a step back along the way."""
+    if to_stage not in SPONSOR_APPROVED_STAGES or to_stage == from_stage:
+        return False
+    to_rank, from_rank = rank(to_stage), rank(from_stage) if from_stage else None
+    return to_rank is None or from_rank is None or to_rank > from_rank
+
+
+def sponsor_refusal(initiative: Initiative, to_stage: str) -> str:
+    """What a path other than the sponsor's approval says when it is asked to make such a move."""
+    sponsor = initiative.sponsor if initiative.sponsor_id else None
+    who = f"its sponsor, {sponsor}," if sponsor else "its sponsor"
+    verb = "Retiring it" if to_stage == Stage.RETIRED else f"Moving it into {label(to_stage)}"
+    return (
+        f"{verb} is approved by {who} in the app: ask for it from the initiative's page "
+        "(or the API's decision requests, with the stage). The stage changes when they approve."
+    )
 
 
 def next_stage(stage: str) -> str | None:

@@ -40,6 +40,7 @@ def published_version(admin, approver, number=1):
         published_by=admin,
         approved_by=approver,
         published_at=timezone.now(),
+        submitted_at=timezone.now(),
     )
 
 
@@ -254,8 +255,8 @@ def test_the_executive_asked_answers_once_and_a_second_answer_is_refused(client,
     assert answered.status_code == 200, answered.content
     assert answered.json()["answer"] == "approved"
     again = post(client, url, {"answer": "rejected"})
-    assert again.status_code == 400
-    assert "Already answered (approved)" in again.json()["answer"][0]
+    assert again.status_code == 409  # the request changed under the second answer: a conflict
+    assert "Already answered (approved)" in again.json()["detail"]
     decision_request.refresh_from_db()
     assert (decision_request.answer, decision_request.note) == ("approved", "Go ahead in Ghent first.")
 

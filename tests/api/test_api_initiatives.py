@@ -87,10 +87,10 @@ def test_an_executive_changing_an_initiative_gets_403_even_with_a_broken_body(cl
 
 def test_ops_lead_changes_the_initiative_they_lead(client, ops_lead_a, initiative_a, cio, coo, admin_user):
     factories.clear_the_way_to_production(initiative_a, sponsor=cio, coo=coo, admin=admin_user)
-    response = patch(as_user(client, ops_lead_a), f"{API}/initiatives/{initiative_a.code}/", {"stage": "production"})
+    response = patch(as_user(client, ops_lead_a), f"{API}/initiatives/{initiative_a.code}/", {"stage": "building"})
     assert response.status_code == 200, response.content
     initiative_a.refresh_from_db()
-    assert initiative_a.stage == "production"
+    assert initiative_a.stage == "building"
 
 
 def test_ops_lead_b_editing_initiative_a_gets_403_and_nothing_changes(client, ops_lead_b, initiative_a):

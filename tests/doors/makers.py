@@ -163,6 +163,7 @@ def published_v1(w) -> MatrixVersion:
         published_by=w.admin_user,
         approved_by=w.coo,
         published_at=timezone.now() - timedelta(days=60),
+        submitted_at=timezone.now() - timedelta(days=60),
     )
     factories.MatrixDecisionFactory(version=version, key="approve-low-value-claim")
     return version

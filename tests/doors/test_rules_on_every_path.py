@@ -25,7 +25,7 @@ from django.urls import resolve
 from tests import factories
 from tests.db_rows import rows
 
-from . import table_corrections, table_initiatives, table_matrix_metrics, table_registers
+from . import table_approvals, table_corrections, table_initiatives, table_matrix_metrics, table_registers
 from .harness import PATHS, Door, World, send, words
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,10 @@ pytestmark = pytest.mark.django_db
 RULES = [
     table_initiatives.EDITABLE,
     table_initiatives.PRODUCTION_GATES,
+    table_approvals.SPONSOR,
+    table_approvals.ASKERS,
+    table_approvals.APPROVER,
+    table_approvals.IDENTICAL,
     table_initiatives.ASSESSED_GATE,
     table_initiatives.BRIEF,
     table_initiatives.OWNERS,
@@ -69,7 +73,13 @@ RULES = [
     table_registers.RESTATE_REASON,
 ]
 DOORS: list[Door] = sorted(
-    [*table_initiatives.DOORS, *table_registers.DOORS, *table_matrix_metrics.DOORS, *table_corrections.DOORS],
+    [
+        *table_initiatives.DOORS,
+        *table_approvals.DOORS,
+        *table_registers.DOORS,
+        *table_matrix_metrics.DOORS,
+        *table_corrections.DOORS,
+    ],
     key=lambda door: (RULES.index(door.rule), PATHS.index(door.path)),
 )
 # The CSV import keeps a record of each upload (its file and verdicts): not a measurement.
@@ -107,7 +117,13 @@ def test_the_table_has_a_row_on_each_path_of_the_issues_rules():
     assert set(RULES) == {door.rule for door in DOORS}
     for rule, paths in {
         table_initiatives.EDITABLE: ("api", "admin"),
-        table_initiatives.PRODUCTION_GATES: ("page", "api", "admin"),
+        # Asked on the page and the API (the decision log's admin writes nothing); the admin's edit of the
+        # stage is refused before the gates, by the sponsor's rule.
+        table_initiatives.PRODUCTION_GATES: ("page", "api"),
+        table_approvals.SPONSOR: ("page", "api", "admin"),
+        table_approvals.ASKERS: ("page", "api"),
+        table_approvals.APPROVER: ("page", "api"),
+        table_approvals.IDENTICAL: ("page", "api"),
         table_initiatives.ASSESSED_GATE: ("page", "api", "admin"),
         table_initiatives.BRIEF: ("page", "api", "admin"),
         table_initiatives.OWNERS: ("page", "api", "admin"),

@@ -23,3 +23,12 @@ def v1(admin_user, coo):
 def draft(v1, admin_user):
     """The draft v2 opened from v1 (a copy of its decision)."""
     return services.matrix_draft_open(by=admin_user, reason="Raise the confidence bar")
+
+
+@pytest.fixture
+def changed_draft(draft, admin_user):
+    """The draft v2 with its one decision moved a tier toward human control: something to publish."""
+    services.matrix_decision_save(
+        by=admin_user, decision=draft.decisions.get(), data={"autonomy_tier": AutonomyTier.HUMAN_APPROVES}
+    )
+    return draft

@@ -30,8 +30,22 @@ def published(admin, approver, *, number=1, effective_from=date(2026, 1, 1), **e
         published_by=admin,
         approved_by=approver,
         published_at=timezone.now(),
+        submitted_at=timezone.now(),
         **extra,
     )
+
+
+def approved(admin, version, approver=None, *, effective_from=TODAY, reason="Raise the bar.", words="Agreed."):
+    """Publish ``version`` as every path does: asked by ``admin``, approved by the executive asked."""
+    from governance.services.decisions import decision_answer
+    from governance.services.matrix import matrix_version_submit
+
+    asked = matrix_version_submit(
+        by=admin, version=version, effective_from=effective_from, reason=reason, approver=approver
+    )
+    decision_answer(decision_request=asked, by=asked.executive, answer="approved", note=words)
+    version.refresh_from_db()
+    return version
 
 
 def decision(version, key="claims-fast-track", **fields) -> MatrixDecision:

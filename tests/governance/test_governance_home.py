@@ -68,6 +68,7 @@ def _world(cio, coo, admin_user, ops_lead_a, initiative_a, size: int):
         published_by=admin_user,
         approved_by=coo,
         published_at=timezone.now(),
+        submitted_at=timezone.now(),
     )
     for i in range(size):
         factories.MatrixDecisionFactory(version=published, key=f"decision-{i}")

@@ -213,7 +213,7 @@ def test_executives_and_ops_leads_are_refused_every_page_write_and_nothing_chang
     page = client.get(reverse("governance:matrix-version", args=[2])).content.decode()
     assert "cell-edit" not in page
     assert "Add a decision" not in page
-    assert "Publish v2" not in page
+    assert "publish v2" not in page
 
 
 @pytest.mark.parametrize("persona", ["cio", "ops_lead_a"])
@@ -233,7 +233,8 @@ def test_executives_and_ops_leads_are_refused_every_api_write_and_nothing_change
     assert snapshot_of_rows() == before
 
 
-def test_the_api_publishes_the_draft_with_the_default_approver(client, draft, admin_user, coo):
+def test_the_api_asks_the_default_approver(client, draft, admin_user, coo):
+    services.matrix_decision_save(by=admin_user, decision=draft_decision(draft), data={"autonomy_tier": "human_only"})
     response = api(
         client,
         admin_user,
@@ -241,8 +242,9 @@ def test_the_api_publishes_the_draft_with_the_default_approver(client, draft, ad
         f"{API}/matrix-versions/2/publish/",
         {"effective_from": TODAY.isoformat(), "reason": "Why."},
     )
-    assert response.status_code == 200, response.content
-    assert (response.json()["status"], response.json()["approved_by"]) == ("published", "coo")
+    assert response.status_code == 202, response.content
+    assert (response.json()["executive"], response.json()["matrix_version"]) == ("coo", 2)
+    assert MatrixVersion.objects.get(number=2).status == "awaiting"
 
 
 def test_the_api_refuses_an_empty_reason_on_its_field(client, draft, admin_user):
@@ -263,11 +265,13 @@ def test_the_api_refuses_an_empty_reason_on_its_field(client, draft, admin_user)
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_admin_edits_a_cell_of_the_draft_and_publishes_it_in_chromium(page, live_server):
+def test_admin_edits_a_cell_and_the_coo_approves_its_publication_in_chromium(page, live_server):
     admin = factories.admin(username="admin")
     admin.set_password(DEMO_PASSWORD)
     admin.save()
-    factories.executive(username="coo", title="COO", first_name="Omar", last_name="Okafor")
+    coo = factories.executive(username="coo", title="COO", first_name="Omar", last_name="Okafor")
+    coo.set_password(DEMO_PASSWORD)
+    coo.save()
     v1 = published(admin, factories.executive(username="cio", title="CIO"), effective_from=TODAY - timedelta(days=60))
     decision(v1, "claims-fast-track", decision="Fast-track a glass claim", confidence_threshold=Decimal("0.850"))
     draft = services.matrix_draft_open(by=admin, reason="Raise the confidence bar")
@@ -284,16 +288,28 @@ def test_admin_edits_a_cell_of_the_draft_and_publishes_it_in_chromium(page, live
     expect(page.locator("ul.messages")).to_contain_text("saved")
     expect(page.locator(f"#decision-{d.pk} td.cell-confidence_threshold a.cell-edit")).to_have_text("0.970")
 
-    page.get_by_role("link", name="Publish v2…").click()
+    page.get_by_role("link", name="Ask for approval to publish v2…").click()
     expect(page).to_have_url(re.compile(r"/governance/matrix/2/publish/$"))
     expect(page.locator("#id_approver option:checked")).to_have_text("Omar Okafor (COO)")
     page.fill("#id_reason", "Two wrong status emails last quarter.")
-    page.get_by_role("button", name="Publish v2").click()
+    page.get_by_role("button", name="Ask for approval").click()
+    expect(page).to_have_url(re.compile(r"/governance/matrix/2/$"))
+    expect(page.locator("ul.messages")).to_contain_text("Asked Omar Okafor (COO) to approve matrix v2")
+    expect(page.locator("#standing")).to_contain_text("Awaiting approval")
+    page.context.clear_cookies()
 
-    expect(page).to_have_url(re.compile(r"/governance/matrix/$"))
-    expect(page.locator("ul.messages")).to_contain_text("Matrix v2 published: it is in force now.")
+    # The COO answers in her decision log, having read what it changes.
+    sign_in_at(page, live_server, "coo", "/governance/decisions/")
+    page.locator("#asked-of-you a").first.click()
+    expect(page.locator("#diff")).to_contain_text("Confidence threshold: 0.850 → 0.970")
+    page.get_by_label("Approve").check()
+    page.get_by_label("Your words").fill("Agreed: two wrong emails are two too many.")
+    page.get_by_role("button", name="Give my answer").click()
+    expect(page.locator("ul.messages")).to_contain_text("Answered: approved.")
+    page.goto(f"{live_server.url}/governance/matrix/")
     expect(page.locator("#version-number")).to_have_text("v2")
     expect(page.locator("#standing")).to_contain_text("In force")
+    expect(page.locator("#approval")).to_contain_text("Agreed: two wrong emails are two too many.")
     expect(page.locator("#matrix tr[data-key='claims-fast-track'] td.cell-confidence_threshold")).to_have_text("0.970")
     assert page.console_errors == []
     assert page.foreign_requests == [], "a request left the test server"

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from governance.services import matrix as services
-from tests.governance.matrix_helpers import TODAY, decision, monitored
+from tests.governance.matrix_helpers import approved, decision, monitored
 
 pytestmark = pytest.mark.django_db
 
@@ -15,13 +14,14 @@ pytestmark = pytest.mark.django_db
 # --- History, CSV and print ------------------------------------------------------------------------------
 
 
-def test_the_history_lists_every_change_with_who_when_and_why(client, draft, admin_user, cio):
-    services.matrix_version_publish(by=admin_user, version=draft, effective_from=TODAY, reason="Raise the bar.")
+def test_the_history_lists_every_change_with_who_when_and_why(client, changed_draft, admin_user, coo, cio):
+    approved(admin_user, changed_draft, reason="Raise the bar.")
     client.force_login(cio)
     page = client.get(reverse("governance:matrix-history")).content.decode()
     assert "version v2" in page
-    assert "Published, effective" in page
-    assert "Status: Draft → <strong>Published</strong>" in page
+    assert "Asked Omar Okafor (COO) to approve it, effective" in page
+    assert "Approved by Omar Okafor (COO), effective" in page
+    assert "Status: Awaiting approval → <strong>Published</strong>" in page
     assert "Copied from v1 into the draft" in page
     assert "Draft opened from v1" in page
 

@@ -122,9 +122,9 @@ def test_the_exco_page_lists_decisions_outside_their_bounds_with_a_link_to_the_m
 # --- The demo ------------------------------------------------------------------------------------------
 
 
-def test_the_demo_shows_a_decision_outside_its_bounds_and_a_draft_to_compare(client):
+def test_the_demo_shows_a_decision_outside_its_bounds_and_a_version_awaiting_approval_to_compare(client):
     demo.build_demo_company(seed=3, initiatives=12, months=13)
     assert selectors.decisions_outside_bounds()
-    draft = MatrixVersion.objects.get(status="draft")
+    draft = MatrixVersion.objects.get(status="awaiting")  # asked of the COO, waiting for her answer
     comparison = services.matrix_compare(old=selectors.effective_version(), new=draft)
     assert not comparison.is_same

@@ -10,11 +10,13 @@ import pytest
 from django.utils import timezone
 
 from governance.models import GateKind, GovernanceGate
+from governance.services.decisions import decision_answer
+from governance.services.stage_moves import stage_move_ask
 from initiatives.models import AffectedRole, BacklogItem, DeploymentBrief, Milestone, WorkflowChange, WorkflowStep
 from metrics.models import MonthlySnapshot
 from scoreboard.months import add_months, first_of_month, previous_month
 from tests import factories
-from tests.initiatives.page_helpers import _url, _workflow_with_steps, edit_body
+from tests.initiatives.page_helpers import _url, _workflow_with_steps
 
 pytestmark = pytest.mark.django_db
 
@@ -62,15 +64,15 @@ def test_detail_lists_the_roles_affected_with_headcount_and_reskilling(client, c
 
 def test_detail_shows_each_stage_change_with_when_and_who(client, cio, coo, admin_user, ops_lead_a, initiative_a):
     factories.clear_the_way_to_production(initiative_a, sponsor=cio, coo=coo, admin=admin_user)
-    client.force_login(ops_lead_a)
-    client.post(_url(initiative_a, "edit"), edit_body(initiative_a, stage="production"))
-    client.force_login(cio)
+    asked = stage_move_ask(by=ops_lead_a, initiative=initiative_a, stage="production")
+    decision_answer(decision_request=asked, by=cio, answer="approved", note="Go.")
+    client.force_login(coo)
 
     html = client.get(_url(initiative_a)).content.decode()
 
     history = html[html.index('id="stage-history"') : html.index('id="business-case"')]
     assert history.index("Pilot") < history.index("Production")
-    assert str(ops_lead_a) in history
+    assert str(cio) in history  # the sponsor who approved it moved it
     assert f"{timezone.localdate():%-d %b %Y}" in history
 
 
@@ -227,9 +229,10 @@ def test_detail_costs_the_same_queries_whatever_the_number_of_snapshots_steps_an
     _rich_initiative(initiative_a, kpi, size)
     client.force_login(ops_lead_a)
 
-    # Session, user, the initiative, its 7 prefetches, stage history, snapshots, roles, led initiatives,
-    # and Django's model permissions (two queries, once per request) when a rule refuses (recording gates).
-    with django_assert_max_num_queries(16):
+    # Session, user, the initiative, its 8 prefetches (the move waiting for the sponsor among them), stage
+    # history, snapshots, roles, led initiatives, and Django's model permissions (two queries, once per
+    # request) when a rule refuses (recording gates).
+    with django_assert_max_num_queries(17):
         response = client.get(_url(initiative_a))
 
     assert response.status_code == 200

@@ -34,7 +34,7 @@ def test_ops_lead_and_admin_edit_the_initiative_with_its_history_recorded(
 
     response = client.post(
         _url(initiative_a, "edit"),
-        edit_body(initiative_a, name="Claims triage v2", stage="production", payback_months="18"),
+        edit_body(initiative_a, name="Claims triage v2", stage="building", payback_months="18"),
     )
 
     assert response.status_code == 302
@@ -42,12 +42,12 @@ def test_ops_lead_and_admin_edit_the_initiative_with_its_history_recorded(
     initiative_a.refresh_from_db()
     assert (initiative_a.name, initiative_a.stage, initiative_a.payback_months) == (
         "Claims triage v2",
-        "production",
+        "building",
         18,
     )
     last = initiative_a.history.latest()
     assert last.history_user == user
-    assert last.history_change_reason == "Stage: Pilot → Production"
+    assert last.history_change_reason == "Stage: Pilot → Building"
     assert "Claims triage v2: saved." in client.get(response["Location"]).content.decode()
 
 

@@ -1,5 +1,6 @@
 """The way to production (governance/services/gates.py): the stage gates as the initiative's edit
-page applies them, and the same gates through the API and the admin."""
+page applies them, as asking the sponsor for Production applies them first, and the same gates
+through the API and the admin. That the late stages need the sponsor: test_late_stages.py."""
 
 import json
 
@@ -7,6 +8,8 @@ import pytest
 from django.urls import reverse
 
 from governance.models import GateKind, GovernanceGate
+from governance.services.decisions import decision_answer
+from governance.services.stage_moves import stage_move_ask
 from initiatives.models import Initiative, Stage
 from initiatives.services.stages import stage_change_refusals
 from tests import factories
@@ -93,31 +96,35 @@ def test_a_brief_without_a_named_sponsor_says_so(ops_lead_a, initiative_a, coo):
     assert "the sponsor (none is named yet) has not signed it" in refusal
 
 
-def test_production_needs_each_gate_recorded_done_and_names_each_missing_one(
+def test_asking_for_production_needs_each_gate_recorded_done_and_names_each_missing_one(
     client, ops_lead_a, initiative_a, cio, coo, admin_user
 ):
     factories.clear_the_way_to_production(initiative_a, sponsor=cio, coo=coo, admin=admin_user)
     GovernanceGate.objects.filter(initiative=initiative_a, kind=GateKind.FALLBACK).delete()
     GovernanceGate.objects.filter(initiative=initiative_a, kind=GateKind.MONITORING).update(done_by=None, done_at=None)
+    client.force_login(ops_lead_a)
 
-    response = _move(client, ops_lead_a, initiative_a, Stage.PRODUCTION)
+    response = client.post(f"/governance/decisions/stage-move/{initiative_a.code}/", {"stage": "production"})
 
     assert response.status_code == 400
-    refusals = _refusals(response)
+    refusals = " ".join(response.context["form"].errors["stage"])
     assert "cannot enter Production until its governance gates are recorded done" in refusals
     assert "monitoring (defined, not recorded done)" in refusals
     assert "fallback procedure (not defined)" in refusals
     assert "testing" not in refusals
     initiative_a.refresh_from_db()
     assert initiative_a.stage == Stage.PILOT
+    assert not initiative_a.decision_requests.exists()
 
 
-def test_with_every_gate_done_it_enters_production(client, ops_lead_a, initiative_a, cio, coo, admin_user):
+def test_with_every_gate_done_the_sponsors_approval_takes_it_into_production(
+    ops_lead_a, initiative_a, cio, coo, admin_user
+):
     factories.clear_the_way_to_production(initiative_a, sponsor=cio, coo=coo, admin=admin_user)
 
-    response = _move(client, ops_lead_a, initiative_a, Stage.PRODUCTION)
+    asked = stage_move_ask(by=ops_lead_a, initiative=initiative_a, stage=Stage.PRODUCTION)
+    decision_answer(decision_request=asked, by=cio, answer="approved", note="Go.")
 
-    assert response.status_code == 302
     initiative_a.refresh_from_db()
     assert initiative_a.stage == Stage.PRODUCTION
 
@@ -131,8 +138,8 @@ def test_skipping_stages_names_every_missing_gate_at_once(initiative_a):
     assert "testing (not defined); monitoring (not defined); fallback procedure (not defined)" in refusals[2]
 
 
-@pytest.mark.parametrize("stage", [Stage.ASSESSED, Stage.IDEA, Stage.RETIRED])
-def test_moving_back_or_retiring_needs_no_gate(client, ops_lead_a, initiative_a, stage):
+@pytest.mark.parametrize("stage", [Stage.ASSESSED, Stage.IDEA])
+def test_moving_back_needs_no_gate(client, ops_lead_a, initiative_a, stage):
     response = _move(client, ops_lead_a, _at(initiative_a, Stage.PILOT), stage)
 
     assert response.status_code == 302
@@ -143,12 +150,12 @@ def test_moving_back_or_retiring_needs_no_gate(client, ops_lead_a, initiative_a,
 # --- The same gates through the API and the admin -------------------------------------------------------------
 
 
-def test_the_api_refuses_a_stage_change_naming_the_missing_gate(client, ops_lead_a, initiative_a):
+def test_the_api_asks_the_sponsor_only_once_the_gates_hold_naming_the_missing_gate(client, ops_lead_a, initiative_a):
     client.force_login(ops_lead_a)
 
-    response = client.patch(
-        f"/api/v1/initiatives/{initiative_a.code}/",
-        json.dumps({"stage": "production"}),
+    response = client.post(
+        "/api/v1/decision-requests/",
+        json.dumps({"initiative": initiative_a.code, "stage": "production", "question": "Ready."}),
         content_type="application/json",
     )
 
@@ -156,6 +163,7 @@ def test_the_api_refuses_a_stage_change_naming_the_missing_gate(client, ops_lead
     assert "fallback procedure (not defined)" in " ".join(response.json()["stage"])
     initiative_a.refresh_from_db()
     assert initiative_a.stage == Stage.PILOT
+    assert not initiative_a.decision_requests.exists()
 
 
 def test_the_api_refuses_an_initiative_created_straight_into_production(client, admin_user, cio, coo):
@@ -176,7 +184,7 @@ def test_the_api_refuses_an_initiative_created_straight_into_production(client, 
     response = client.post("/api/v1/initiatives/", json.dumps(body), content_type="application/json")
 
     assert response.status_code == 400
-    assert NO_WORKFLOW in " ".join(response.json()["stage"])
+    assert "Moving it into Production is approved by its sponsor" in " ".join(response.json()["stage"])
     assert not Initiative.objects.filter(code="invoice-matching").exists()
     body["stage"] = "idea"
     assert client.post("/api/v1/initiatives/", json.dumps(body), content_type="application/json").status_code == 201
@@ -193,7 +201,7 @@ def _admin_form_data(client, url) -> dict:
     return data
 
 
-def test_the_admin_refuses_a_stage_change_naming_the_missing_gate(client, admin_user, initiative_a):
+def test_the_admin_refuses_a_move_into_production_saying_the_sponsor_approves_it(client, admin_user, initiative_a):
     client.force_login(admin_user)
     url = reverse("admin:initiatives_initiative_change", args=[initiative_a.pk])
     data = _admin_form_data(client, url)
@@ -211,7 +219,7 @@ def test_the_admin_refuses_a_stage_change_naming_the_missing_gate(client, admin_
 
     assert response.status_code == 200
     errors = " ".join(response.context["adminform"].form.errors["stage"])
-    assert "testing (not defined)" in errors
+    assert "Moving it into Production is approved by its sponsor" in errors
     initiative_a.refresh_from_db()
     assert initiative_a.stage == Stage.PILOT
 

@@ -37,6 +37,7 @@ def _published_v1(w):
         published_by=w["admin"],
         approved_by=w["coo"],
         published_at=timezone.now(),
+        submitted_at=timezone.now(),
     )
 
 

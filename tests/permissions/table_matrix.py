@@ -8,7 +8,8 @@ from tests.permissions.cases import DECISION_BODY, PAGE, Case, changed, created,
 # --- The decision-authority matrix (governance/views/matrix.py) ---------------------------------------------------
 # Objects its rows name go in MAKERS here, with MAKERS.update({...}).
 # Everyone signed in reads every version; admins edit the draft only (a published version answers 403 even to
-# them), and a stale edit or a second publish answers 409. The objects are those of the API rows (cases.py).
+# them), and a stale edit or a second ask answers 409. Approving is the decision log's (table_decision_log.py).
+# The objects are those of the API rows (cases.py).
 
 ADMIN_PAGE = (302, 403, 403, 403, 200)
 ADMIN_WRITE = (302, 403, 403, 403, 302)  # the page's form redirects once stored
@@ -57,16 +58,17 @@ MATRIX_CASES: list[Case] = [
          {"read_at": "{decision_v2.updated_at}"}, deleted(MatrixDecision, "decision_v2"), note="draft"),
     Case("POST", "/governance/matrix/{decision_v1.version.number}/decisions/{decision_v1.pk}/delete/", REFUSED,
          {"read_at": "{decision_v1.updated_at}"}, note="published"),
-    # Publishing: the draft once; a published version is no longer a draft (409).
+    # Publishing: asked of the approver once (the COO by default); a version no longer a draft answers 409.
     Case("GET", "/governance/matrix/{draft_v2.number}/publish/", ADMIN_PAGE),
     Case("POST", "/governance/matrix/{draft_v2_in_use.number}/publish/", ADMIN_WRITE, PUBLISH,
-         changed(MatrixVersion, "draft_v2", status="published", approved_by__username="coo"), note="draft"),
+         changed(MatrixVersion, "draft_v2", status="awaiting", approval_requests__executive__username="coo"),
+         note="draft"),
     Case("POST", "/governance/matrix/{published_v1.number}/publish/", (302, 403, 403, 403, 409), PUBLISH,
          note="already published"),
     # The API: publishing, and a stale edit of a decision.
-    Case("POST", "/api/v1/matrix-versions/{draft_v2_in_use.number}/publish/", (401, 403, 403, 403, 200),
+    Case("POST", "/api/v1/matrix-versions/{draft_v2_in_use.number}/publish/", (401, 403, 403, 403, 202),
          {"effective_from": "2026-06-01", "reason": "Refunds move to AI"},
-         changed(MatrixVersion, "draft_v2", status="published"), note="draft"),
+         changed(MatrixVersion, "draft_v2", status="awaiting"), note="draft"),
     Case("POST", "/api/v1/matrix-versions/{draft_v2.number}/publish/", (401, 403, 403, 403, 400),
          {"effective_from": "2026-06-01", "reason": "Refunds move to AI"}, note="empty draft"),
     Case("POST", "/api/v1/matrix-versions/{published_v1.number}/publish/", (401, 403, 403, 403, 409),

@@ -213,6 +213,7 @@ def test_even_an_admin_cannot_edit_a_published_matrix_version(admin_user, coo):
         version__published_by=admin_user,
         version__approved_by=coo,
         version__published_at=datetime(2026, 1, 1, tzinfo=UTC),
+        version__submitted_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
     assert not admin_user.has_perm("governance.change_matrixdecision", decision)
     assert not admin_user.has_perm("governance.delete_matrixversion", decision.version)

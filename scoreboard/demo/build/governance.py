@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from governance.models import (
+    DecisionAnswer,
     DecisionRequest,
     MatrixDecision,
     MatrixVersion,
@@ -14,10 +15,13 @@ from governance.models import (
     SharedZoneDecision,
     VersionStatus,
 )
-from initiatives.models import Initiative
+from governance.services.matrix import matrix_version_submit
+from governance.services.stage_moves import stage_move_ask
+from initiatives.models import Initiative, Stage
 from metrics.models import KPI
+from scoreboard import formatting
 
-from ..data.governance import DECISION_REQUESTS, RISKS, SHADOW_AI_TOOLS, SHARED_ZONE_DECISIONS
+from ..data.governance import DECISION_REQUESTS, RISKS, SCALE_ASK, SHADOW_AI_TOOLS, SHARED_ZONE_DECISIONS, V1_APPROVAL
 from ..data.matrix import MATRIX, V1_REASON, V2_CHANGE, V2_TIER_CHANGES
 from .context import Context, bulk
 
@@ -65,14 +69,45 @@ def build_governance(ctx: Context, kpis: dict[str, KPI], by_code: dict[str, Init
         reason=V1_REASON,
         created_by=admin,
         published_by=admin,
+        submitted_at=ctx.at(effective - timedelta(days=5), 10),
         approved_by=coo,
         published_at=ctx.at(effective - timedelta(days=4), 15),
     )
     bulk(_matrix_decisions(v1, kpis, by_code), MatrixDecision)
+    # v1's approval, as the COO gave it in the decision log.
+    DecisionRequest.objects.create(
+        question=f"Approve matrix v1, effective {formatting.day(effective)}? {V1_REASON}",
+        requested_by=admin,
+        executive=coo,
+        requested_at=v1.submitted_at,
+        due_at=v1.submitted_at + timedelta(hours=24),
+        answered_at=v1.published_at,
+        answer=DecisionAnswer.APPROVED,
+        note=V1_APPROVAL,
+        matrix_version=v1,
+    )
     v2 = MatrixVersion.objects.create(
         number=2, status=VersionStatus.DRAFT, reason=V2_CHANGE["reason"], created_by=admin
     )
     bulk(_matrix_decisions(v2, kpis, by_code, changed=V2_CHANGE), MatrixDecision)
+    # v2 waits for the COO's approval, asked this morning through the service every path uses.
+    matrix_version_submit(
+        by=admin,
+        version=v2,
+        effective_from=ctx.today + timedelta(days=7),
+        reason=V2_CHANGE["reason"],
+        approver=coo,
+        now=ctx.now - timedelta(hours=5),
+    )
+    # A move into Scaled waits for the sponsor, the gates having let it be asked.
+    indexing = by_code["policy-doc-indexing"]
+    stage_move_ask(
+        by=indexing.ops_leads.order_by("pk").first() or admin,
+        initiative=indexing,
+        stage=Stage.SCALED,
+        why=SCALE_ASK,
+        now=ctx.now - timedelta(hours=20),
+    )
 
     for topic, title, code, ceo_input, coo_input, joint, decided in SHARED_ZONE_DECISIONS:
         SharedZoneDecision.objects.create(

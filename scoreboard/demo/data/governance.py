@@ -76,6 +76,14 @@ SHARED_ZONE_DECISIONS = (
 )
 
 
+# The COO's words approving v1, asked four days before it took effect; v2 waits for her answer.
+V1_APPROVAL = "Approved: it writes down how the claims and service desks already work, and who answers for each call."
+# The ops lead asking the CIO to scale policy-document indexing, and why.
+SCALE_ASK = (
+    "Running in production for months with monitoring and fallback checked; the branch network "
+    "asks for the same search. Scaling means every region's documents, with the same gates."
+)
+
 # (question, initiative, asked by, executive asked, asked this many hours before "now",
 # answered this many hours later, answer, note)
 DECISION_REQUESTS = (
@@ -101,16 +109,6 @@ DECISION_REQUESTS = (
         "",
     ),
     # Open, still within the target.
-    (
-        "Approve the draft matrix change that raises the confidence bar for automatic claim status emails.",
-        "email-reply-drafts",
-        "admin",
-        "coo",
-        5,
-        None,
-        "",
-        "",
-    ),
     (
         "Release the second tranche of the complaint classification budget.",
         "complaint-classification",
