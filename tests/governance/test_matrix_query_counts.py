@@ -40,8 +40,9 @@ def test_the_matrix_pages_cost_a_fixed_number_of_queries(
 ):
     _versions_of(size, admin_user, coo, kpi, [initiative_a, initiative_b])
     client.force_login(cio)
-    # Each page: the session, the user and their roles (3), then its own reads.
-    with django_assert_max_num_queries(6):  # the version in force, the versions, the grid with its figures
+    # Each page: the session, the user and their roles (3), then its own reads. A version's page also shows
+    # its history (3: the latest changes, the records of its version and of its decisions).
+    with django_assert_max_num_queries(9):  # the version in force, the versions, the grid with its figures
         assert client.get(reverse("governance:matrix")).status_code == 200
     with django_assert_max_num_queries(6):  # the versions, the decisions of each
         assert client.get(reverse("governance:matrix-compare"), {"old": 1, "new": 2}).status_code == 200
@@ -50,5 +51,5 @@ def test_the_matrix_pages_cost_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6):  # the version, the one in force, its decisions
         assert client.get(reverse("governance:matrix-print", args=[1])).status_code == 200
     client.force_login(admin_user)
-    with django_assert_max_num_queries(8):  # the draft, editable: and the KPIs its monitoring cells offer
+    with django_assert_max_num_queries(11):  # the draft, editable: and the KPIs its monitoring cells offer
         assert client.get(reverse("governance:matrix-version", args=[2])).status_code == 200
