@@ -13,20 +13,31 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.paginator import Page, Paginator
-from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
+from django.core.paginator import Page
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from initiatives.services import stages
 from metrics.models import KPI, MonthlySnapshot
+from scoreboard import history
 from scoreboard.months import first_of_month
 
-from .models import AutonomyTier, BreachWhen, DecisionRequest, MatrixDecision, MatrixVersion, VersionStatus
+from .models import (
+    AutonomyTier,
+    BreachWhen,
+    DecisionRequest,
+    MatrixDecision,
+    MatrixVersion,
+    Risk,
+    ShadowAITool,
+    SharedZoneDecision,
+    VersionStatus,
+)
 from .services.bounds import replaced_on
-from .services.matrix import COMPARED_FIELDS, TIERS_TOWARD_HUMAN, FieldChange, label_of, matrix_compare
+from .services.matrix import COMPARED_FIELDS, TIERS_TOWARD_HUMAN, label_of, matrix_compare
 
 _PEOPLE = ("created_by", "published_by", "approved_by")
 
@@ -279,111 +290,85 @@ _ACTIONS = {"+": "added", "~": "changed", "-": "removed"}
 VERSION_FIELDS = ("status", "effective_from", "reason", "approved_by", "published_by")
 
 
-@dataclass
-class HistoryEntry:
-    when: datetime
-    who: object  # the user, or None (a job, the demo)
-    kind: str  # "version" or "decision"
-    action: str  # added, changed, removed
-    version_number: int | None
-    subject: str
-    reason: str
-    changes: list[FieldChange] = field(default_factory=list)
-
-
-def _shown(record, name: str) -> str:
-    value = getattr(record, name)
-    if value is None or value == "":
-        return "—"
-    display = getattr(record, f"get_{name}_display", None)
-    return str(display() if display else value)
-
-
 def _version_label(name: str) -> str:
     return str(MatrixVersion._meta.get_field(name).verbose_name).capitalize()
 
 
-def _changes(previous, record, names, label) -> list[FieldChange]:
-    if previous is None or record.history_type != "~":
-        return []
-    return [
-        FieldChange(name, label(name), _shown(previous, name), _shown(record, name))
-        for name in names
-        if getattr(previous, previous._meta.get_field(name).attname)
-        != getattr(record, record._meta.get_field(name).attname)
-    ]
+def _matrix_sources(**where) -> tuple[history.Source, history.Source]:
+    """The matrix's versions and decisions as the history reads them (``version``: one version's)."""
+    version = where.get("version")
+    return (
+        history.Source(
+            MatrixVersion,
+            {"id": version.pk} if version else {},
+            subject=lambda r: f"v{r.number}",
+            fields=VERSION_FIELDS,
+            label=_version_label,
+            kind="version",
+        ),
+        history.Source(
+            MatrixDecision,
+            {"version_id": version.pk} if version else {},
+            subject=lambda r: f"{r.decision} ({r.key})",
+            fields=(*COMPARED_FIELDS, "key"),
+            label=label_of,
+            kind="decision",
+        ),
+    )
 
 
-def _records(model, ids: set[int], until: datetime, related: tuple[str, ...]) -> dict[int, list]:
-    """Every historical record of these objects up to ``until``, per object, oldest first."""
-    per_object = defaultdict(list)
-    if ids:
-        records = (
-            model.history.filter(id__in=ids, history_date__lte=until)
-            .select_related("history_user", *related)
-            .order_by("history_date", "history_id")
-        )
-        for record in records:
-            per_object[record.id].append(record)
-    return per_object
+def version_history(version: MatrixVersion) -> history.Recent:
+    """The latest changes to one version and its decisions, for its page (a fixed number of queries)."""
+    recent = history.recent(*_matrix_sources(version=version))
+    for entry in recent.entries:
+        if entry.kind == "version":
+            entry.subject = f"version {entry.subject}"
+    return recent
 
 
 def matrix_history(*, page: int | str | None, per_page: int = 50) -> Page:
-    """Every change to the matrix's versions and decisions, newest first, one page of
-    HistoryEntry at a time. Five queries (four when the page holds one kind) whatever the length of the history."""
-    columns = ("history_id", "history_date", "kind", "id")
-    # Each part unordered: a compound statement is ordered once, as a whole.
-    versions = (
-        MatrixVersion.history.order_by().annotate(kind=Value("version", output_field=CharField())).values_list(*columns)
-    )
-    decisions = (
-        MatrixDecision.history.order_by()
-        .annotate(kind=Value("decision", output_field=CharField()))
-        .values_list(*columns)
-    )
-    combined = versions.union(decisions, all=True).order_by("-history_date", "-history_id")
-    shown = Paginator(combined, per_page).get_page(page)
-    rows = list(shown.object_list)
-    if not rows:
-        shown.object_list = []
-        return shown
-    until = max(row[1] for row in rows)
-    wanted = {(kind, history_id) for history_id, _, kind, _ in rows}
-    version_ids = {object_id for _, _, kind, object_id in rows if kind == "version"}
-    decision_ids = {object_id for _, _, kind, object_id in rows if kind == "decision"}
-    entries = {}
-    for model, ids, related, kind in (
-        (MatrixVersion, version_ids, ("approved_by", "published_by"), "version"),
-        (MatrixDecision, decision_ids, ("initiative", "monitoring_kpi"), "decision"),
-    ):
-        for records in _records(model, ids, until, related).values():
-            for previous, record in zip([None, *records], records, strict=False):
-                if (kind, record.history_id) in wanted:
-                    entries[(kind, record.history_id)] = _entry(kind, previous, record)
-    numbers = dict(MatrixVersion.history.values_list("id", "number").distinct())
-    for entry in entries.values():
-        if entry.kind == "decision":
-            entry.version_number = numbers.get(entry.version_number)
-    shown.object_list = [
-        entries[(kind, history_id)] for history_id, _, kind, _ in rows if (kind, history_id) in entries
-    ]
+    """Every change to the matrix's versions and decisions, newest first, one page of entries
+    (scoreboard.history.Entry, with the version's number) at a time. Five queries (four when the
+    page holds one kind) whatever the length of the history."""
+    shown = history.page(*_matrix_sources(), number=page, per_page=per_page)
+    numbers = dict(MatrixVersion.history.values_list("id", "number").distinct()) if shown.object_list else {}
+    for entry in shown.object_list:
+        entry.action = _ACTIONS[entry.record.history_type]
+        entry.version_number = entry.record.number if entry.kind == "version" else numbers.get(entry.record.version_id)
     return shown
 
 
-def _entry(kind: str, previous, record) -> HistoryEntry:
-    if kind == "version":
-        subject, number = f"v{record.number}", record.number
-        changes = _changes(previous, record, VERSION_FIELDS, _version_label)
-    else:
-        subject, number = f"{record.decision} ({record.key})", record.version_id  # a number once resolved
-        changes = _changes(previous, record, (*COMPARED_FIELDS, "key"), label_of)
-    return HistoryEntry(
-        when=record.history_date,
-        who=record.history_user,
-        kind=kind,
-        action=_ACTIONS[record.history_type],
-        version_number=number,
-        subject=subject,
-        reason=record.history_change_reason or "",
-        changes=changes,
-    )
+# --- The registers' histories -----------------------------------------------------------------------------
+
+
+def _register_sources(register: str) -> list[history.Source]:
+    if register == "risks":
+        return [history.Source(Risk, subject=lambda r: f"Risk “{r.title}”")]
+    if register == "shadow-ai":
+        return [history.Source(ShadowAITool, subject=lambda r: f"“{r.tool}” ({r.team})")]
+    if register == "shared-zone":
+        return [
+            history.Source(
+                SharedZoneDecision,
+                subject=lambda r: f"Decision “{r.title}”",
+                labels={"ceo_input": "CEO's input", "coo_input": "COO's input"},
+            )
+        ]
+    raise ValueError(f"No register is called {register}.")
+
+
+REGISTERS = {
+    "risks": "The risk register",
+    "shadow-ai": "The shadow-AI register",
+    "shared-zone": "Shared-zone decisions",
+}
+
+
+def register_history(register: str) -> history.Recent:
+    """The latest changes to a register's rows, for its page (a fixed number of queries)."""
+    return history.recent(*_register_sources(register))
+
+
+def register_history_page(register: str, *, page: int | str | None) -> Page:
+    """Every change to a register's rows, newest first, one page at a time."""
+    return history.page(*_register_sources(register), number=page)

@@ -12,10 +12,23 @@ from django.utils import timezone
 
 from governance.models import DecisionRequest, GateKind, GovernanceGate
 from metrics.models import KPI, MonthlySnapshot
-from scoreboard import formatting
+from scoreboard import formatting, history
 from scoreboard.months import first_of_month, months_back
 
-from .models import PIPELINE_STAGES, SCORE_SCALE, Initiative, Stage, StepPhase, priority_score
+from .models import (
+    PIPELINE_STAGES,
+    SCORE_SCALE,
+    AffectedRole,
+    BacklogItem,
+    DeploymentBrief,
+    Initiative,
+    Milestone,
+    Stage,
+    StepPhase,
+    WorkflowChange,
+    WorkflowStep,
+    priority_score,
+)
 from .services.stages import next_stage, refusals_for
 from .vocabulary import MISMATCH_BELOW
 
@@ -233,6 +246,66 @@ def _kpi_trends(initiative: Initiative, kpis: list[KPI], today: date) -> tuple[l
 def last_change(initiative: Initiative):
     """The newest history record of the initiative: who last changed it, and when."""
     return Initiative.history.filter(id=initiative.pk).select_related("history_user").order_by("-history_date").first()
+
+
+# --- Its history ----------------------------------------------------------------------------------
+
+
+def _step_subject(record) -> str:
+    phase = StepPhase(record.phase).label if record.phase in StepPhase.values else record.phase
+    return f"{phase} step {record.order}: “{record.name}”"
+
+
+def history_sources(initiative: Initiative) -> list[history.Source]:
+    """What the initiative's page shows, as the history reads it: the initiative, its workflow
+    change with its steps and roles (also of a workflow change since deleted), its deployment
+    brief, roadmap, backlog and governance gates."""
+    mine = {"initiative_id": initiative.pk}
+    # The steps and roles of every workflow change it has had: a subquery, not a query.
+    of_workflow = {"workflow_change_id__in": WorkflowChange.history.filter(**mine).values("id")}
+    money = {"investment": formatting.money, "expected_annual_benefit": formatting.money}
+    return [
+        history.Source(
+            Initiative,
+            {"id": initiative.pk},
+            labels={"kpis": "KPIs it reports", "payback_months": "Payback (months)"},
+            formats=money,
+        ),
+        history.Source(
+            WorkflowChange,
+            mine,
+            labels={"process_name": "Process", "adoption_kpi": "Adoption KPI"},
+            formats={"adoption_target_percent": formatting.percent},
+        ),
+        history.Source(WorkflowStep, of_workflow, subject=_step_subject, labels={"name": "Step"}),
+        history.Source(AffectedRole, of_workflow, subject=lambda r: f"Affected role “{r.role}”"),
+        history.Source(
+            DeploymentBrief,
+            mine,
+            # When it was signed or revised is the entry's own moment: who signed is the change.
+            skip=("revised_at", "sponsor_signed_at", "coo_signed_at"),
+            labels={"sponsor_signed_by": "Sponsor's signature", "coo_signed_by": "COO's signature"},
+            formats=money,
+        ),
+        history.Source(Milestone, mine, subject=lambda r: f"Milestone “{r.title}”"),
+        history.Source(BacklogItem, mine, subject=lambda r: f"Backlog item “{r.title}”"),
+        history.Source(
+            GovernanceGate,
+            mine,
+            subject=lambda r: f"{GateKind(r.kind).label if r.kind in GateKind.values else r.kind} gate",
+            skip=("done_at",),
+        ),
+    ]
+
+
+def initiative_history(initiative: Initiative) -> history.Recent:
+    """The latest changes to the initiative and what its page shows of it (a fixed number of queries)."""
+    return history.recent(*history_sources(initiative))
+
+
+def initiative_history_page(initiative: Initiative, *, page: int | str | None):
+    """Every change to the initiative and what its page shows of it, one page at a time."""
+    return history.page(*history_sources(initiative), number=page)
 
 
 # --- The expansion pipeline ------------------------------------------------------------------------

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<slug:code>/roadmap/", views.roadmap_edit, name="roadmap"),
     path("<slug:code>/brief/", views.brief_edit, name="brief"),
     path("<slug:code>/brief/sign/", views.brief_sign, name="brief-sign"),
+    path("<slug:code>/history/", views.initiative_history, name="history"),
 ]

@@ -69,6 +69,7 @@ def detail_page(request, code: str, *, status: int = 200, action_errors: list[st
         "can_record_gates": user.has_perm("governance.change_governancegate"),
         "can_ask_stage_move": user.has_perm("governance.ask_stage_move", initiative),
         "action_errors": action_errors or [],
+        "history": selectors.initiative_history(initiative),
     }
     return render(request, "initiatives/detail.html", context, status=status)
 
@@ -271,3 +272,19 @@ def brief_sign(request, code: str):
 
 def detail_url(code: str, section: str) -> str:
     return f"{reverse('initiatives:detail', args=[code])}#{section}"
+
+
+@require_GET
+def initiative_history(request, code: str):
+    """Every change to the initiative and to what its page shows, read by whoever reads the page."""
+    initiative = get_object_or_404(Initiative, code=code)
+    if not request.user.has_perm("initiatives.view_initiative", initiative):
+        raise PermissionDenied("Only people signed in to the scoreboard read an initiative's history.")
+    context = {
+        "title": initiative.name,
+        "covers": "The initiative, its workflow change, deployment brief, roadmap, backlog and gates.",
+        "back_url": reverse("initiatives:detail", args=[initiative.code]),
+        "back_label": initiative.name,
+        "page": selectors.initiative_history_page(initiative, page=request.GET.get("page")),
+    }
+    return render(request, "history.html", context)

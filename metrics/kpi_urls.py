@@ -11,4 +11,5 @@ urlpatterns = [
     path("", kpi_views.kpi_list, name="list"),
     path("<slug:code>/", kpi_views.kpi_detail, name="detail"),
     path("<slug:code>/edit/", kpi_views.kpi_edit, name="edit"),
+    path("<slug:code>/history/", kpi_views.kpi_history_view, name="history"),
 ]

@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from scoreboard.forms import add_refusal, error_summary
 from scoreboard.months import latest_complete_month
 
 from .forms import KPIForm
-from .selectors import kpi_catalogue, kpi_page
+from .selectors import kpi_catalogue, kpi_history, kpi_history_page, kpi_page
 from .services.kpis import ONLY_ADMINS_KPIS, kpi_save
 
 
@@ -39,8 +40,25 @@ def kpi_detail(request, code: str):
         "kpi": kpi,
         "month": latest_complete_month(),
         "can_edit": request.user.has_perm("metrics.change_kpi", kpi),
+        "history": kpi_history(kpi),
     }
     return render(request, "metrics/kpi_detail.html", context)
+
+
+@require_GET
+def kpi_history_view(request, code: str):
+    """Every change to a KPI's definition and targets, read by whoever reads its page."""
+    kpi = _kpi_or_404(code)
+    if not request.user.has_perm("metrics.view_kpi", kpi):
+        raise PermissionDenied("Only people signed in to the scoreboard read a KPI's history.")
+    context = {
+        "title": kpi.name,
+        "covers": "The KPI's definition and its targets.",
+        "back_url": reverse("kpis:detail", args=[kpi.code]),
+        "back_label": kpi.name,
+        "page": kpi_history_page(kpi, page=request.GET.get("page")),
+    }
+    return render(request, "history.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,6 +9,7 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
 from initiatives.models import Initiative
+from scoreboard import formatting, history
 from scoreboard.months import first_of_month
 
 from .models import KPI, Aggregation, Measurement, MetricSource, SourceKind, Target
@@ -122,3 +123,40 @@ def kpi_page(code: str, *, today: date | None = None) -> KPI | None:
     if kpi is not None:
         kpi.target_now = _in_force(kpi, month)
     return kpi
+
+
+# --- A KPI's history ------------------------------------------------------------------------------
+
+
+def kpi_history_sources(kpi: KPI) -> list[history.Source]:
+    """What the KPI's page shows, as the history reads it: its definition and its targets, each
+    target's figures in the KPI's unit."""
+
+    def in_unit(value) -> str:
+        return formatting.number(value, kpi)
+
+    def target_subject(record) -> str:
+        # The initiative is read with the record (a field the history shows).
+        whose = record.initiative.name if record.initiative_id and record.initiative else "the company"
+        return f"Target from {formatting.month(record.effective_from)} for {whose}"
+
+    return [
+        history.Source(KPI, {"id": kpi.pk}, subject=lambda r: "KPI", labels={"direction": "Better when"}),
+        history.Source(
+            Target,
+            {"kpi_id": kpi.pk},
+            subject=target_subject,
+            labels={"initiative": "For", "effective_from": "From"},
+            formats={"target": in_unit, "red_threshold": in_unit, "effective_from": formatting.month},
+        ),
+    ]
+
+
+def kpi_history(kpi: KPI) -> history.Recent:
+    """The latest changes to the KPI's definition and targets (a fixed number of queries)."""
+    return history.recent(*kpi_history_sources(kpi))
+
+
+def kpi_history_page(kpi: KPI, *, page: int | str | None):
+    """Every change to the KPI's definition and targets, one page at a time."""
+    return history.page(*kpi_history_sources(kpi), number=page)

@@ -35,7 +35,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from metrics.models import KPI
-from scoreboard import formatting, writes
+from scoreboard import formatting, history, writes
 from scoreboard.models import Role
 
 from ..models import AutonomyTier, MatrixDecision, MatrixVersion, VersionStatus
@@ -457,12 +457,7 @@ def matrix_version_decide(*, request, by, now: datetime | None = None) -> Matrix
 # --- Comparing two versions ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FieldChange:
-    name: str
-    label: str
-    before: str
-    after: str
+FieldChange = history.FieldChange  # one field's change, as the history pages say it too
 
 
 @dataclass(frozen=True)

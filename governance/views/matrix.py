@@ -106,6 +106,7 @@ def _grid(request, version: MatrixVersion | None, *, status: int = 200, errors=(
         "can_open_draft": draft is None and awaiting is None and user.has_perm("governance.add_matrixversion"),
         "can_publish": version is not None and user.has_perm("governance.publish_matrixversion", version),
         "errors": list(errors),
+        "history": selectors.version_history(version) if version is not None else None,
     }
     if can_edit:
         context.update(

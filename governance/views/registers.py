@@ -35,6 +35,7 @@ from initiatives.forms import add_refusal, error_summary
 from initiatives.models import PIPELINE_STAGES, Initiative, PrioritisationInput
 from initiatives.services.prioritisation import PRIORITISATION_LABELS, prioritisation_input_save
 
+from .. import selectors
 from ..forms import registers as forms
 from ..models import Risk, RiskStatus, ShadowAIStatus, ShadowAITool, SharedZoneDecision, SharedZoneTopic
 from ..services import registers as services
@@ -54,7 +55,12 @@ def _page(request, items):
 @require_GET
 def shadow_ai(request):
     filters = forms.ShadowAIFilterForm(request.GET)
-    context = {"filters": filters, "page": None, "can_edit": request.user.has_perm("governance.change_shadowaitool")}
+    context = {
+        "filters": filters,
+        "page": None,
+        "can_edit": request.user.has_perm("governance.change_shadowaitool"),
+        "history": selectors.register_history("shadow-ai"),
+    }
     if not filters.is_valid():
         # A filter we cannot apply: say which and why rather than show a list it does not describe.
         return render(request, "governance/shadow_ai.html", context, status=400)
@@ -188,7 +194,12 @@ def risks(request):
         Initiative.objects.filter(risks__isnull=False).distinct().order_by("name", "code").values_list("code", "name")
     )
     filters = forms.RiskFilterForm(request.GET, initiatives=concerned)
-    context = {"filters": filters, "page": None, "can_edit": request.user.has_perm("governance.change_risk")}
+    context = {
+        "filters": filters,
+        "page": None,
+        "can_edit": request.user.has_perm("governance.change_risk"),
+        "history": selectors.register_history("risks"),
+    }
     if not filters.is_valid():
         return render(request, "governance/risks.html", context, status=400)
     chosen = filters.cleaned_data
@@ -282,6 +293,7 @@ def _shared_zone_page(request, *, status: int = 200, failed: dict | None = None)
         ],
         "can_admin": user.has_perm("governance.change_sharedzonedecision"),
         "may": may,
+        "history": selectors.register_history("shared-zone"),
     }
     return render(request, "governance/shared_zone.html", context, status=status)
 
@@ -361,6 +373,32 @@ def shared_zone_edit(request, pk: int | None = None):
     return render(request, "governance/shared_zone_form.html", context, status=status)
 
 
+# --- The registers' histories ----------------------------------------------------------------------------
+
+# Each register's history is read by whoever reads the register.
+_REGISTER_READ = {
+    "risks": ("governance.view_risk", "governance:risks"),
+    "shadow-ai": ("governance.view_shadowaitool", "governance:shadow-ai"),
+    "shared-zone": ("governance.view_sharedzonedecision", "governance:shared-zone"),
+}
+
+
+@require_GET
+def register_history(request, register: str):
+    perm, register_url = _REGISTER_READ[register]
+    if not request.user.has_perm(perm):
+        raise PermissionDenied("Only people signed in to the scoreboard read the registers' history.")
+    title = selectors.REGISTERS[register]
+    context = {
+        "title": title,
+        "covers": f"Every row of {title[0].lower()}{title[1:]}: added, changed and removed.",
+        "back_url": reverse(register_url),
+        "back_label": title,
+        "page": selectors.register_history_page(register, page=request.GET.get("page")),
+    }
+    return render(request, "history.html", context)
+
+
 # --- The expansion pipeline ----------------------------------------------------------------------------
 
 
@@ -411,14 +449,17 @@ urlpatterns = [
     path("shadow-ai/new/", shadow_ai_edit, name="shadow-ai-add"),
     path("shadow-ai/<int:pk>/edit/", shadow_ai_edit, name="shadow-ai-edit"),
     path("shadow-ai/<int:pk>/promote/", shadow_ai_promote, name="shadow-ai-promote"),
+    path("shadow-ai/history/", register_history, {"register": "shadow-ai"}, name="shadow-ai-history"),
     path("risks/", risks, name="risks"),
     path("risks/new/", risk_edit, name="risk-add"),
     path("risks/<int:pk>/edit/", risk_edit, name="risk-edit"),
+    path("risks/history/", register_history, {"register": "risks"}, name="risks-history"),
     path("shared-zone/", shared_zone, name="shared-zone"),
     path("shared-zone/new/", shared_zone_edit, name="shared-zone-add"),
     path("shared-zone/<int:pk>/edit/", shared_zone_edit, name="shared-zone-edit"),
     path("shared-zone/<int:pk>/input/<slug:side>/", shared_zone_input, name="shared-zone-input"),
     path("shared-zone/<int:pk>/decide/", shared_zone_decide, name="shared-zone-decide"),
+    path("shared-zone/history/", register_history, {"register": "shared-zone"}, name="shared-zone-history"),
     path("pipeline/", pipeline, name="pipeline"),
     path("pipeline/<slug:code>/inputs/", pipeline_inputs, name="pipeline-inputs"),
 ]

@@ -40,9 +40,9 @@ def test_the_matrix_pages_cost_a_fixed_number_of_queries(
 ):
     _versions_of(size, admin_user, coo, kpi, [initiative_a, initiative_b])
     client.force_login(cio)
-    # Each page: the session, the user and their roles (3), then its own reads.
-    # the version in force, the versions, its approvals, the grid with its figures
-    with django_assert_max_num_queries(7):
+    # Each page: the session, the user and their roles (3), then its own reads. A version's page also shows
+    # its history (3: the latest changes, the records of its version and of its decisions) and its approvals.
+    with django_assert_max_num_queries(10):  # the version in force, the versions, the grid with its figures
         assert client.get(reverse("governance:matrix")).status_code == 200
     with django_assert_max_num_queries(6):  # the versions, the decisions of each
         assert client.get(reverse("governance:matrix-compare"), {"old": 1, "new": 2}).status_code == 200
@@ -51,5 +51,6 @@ def test_the_matrix_pages_cost_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6):  # the version, the one in force, its decisions
         assert client.get(reverse("governance:matrix-print", args=[1])).status_code == 200
     client.force_login(admin_user)
-    with django_assert_max_num_queries(9):  # the draft, editable (its approvals too): and the KPIs its cells offer
+    # the draft, editable (its approvals too): and the KPIs its monitoring cells offer
+    with django_assert_max_num_queries(12):
         assert client.get(reverse("governance:matrix-version", args=[2])).status_code == 200

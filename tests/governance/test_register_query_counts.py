@@ -33,13 +33,14 @@ def _fill_registers(count: int, cio, coo) -> None:
     [
         # Session, user, roles, Django's model permissions (two queries, once per request) when a rule
         # refuses (the page asks whether the reader may edit), the tools counted and read, the restricted
-        # ones under review counted.
-        (SHADOW_AI + "?status=adopted", "cio", 8),
+        # ones under review counted; the latest changes to the register and their records.
+        (SHADOW_AI + "?status=adopted", "cio", 10),
         # Session, user, roles, model permissions (two), the initiatives to filter on, the heat grid, the
-        # risks counted and read, their initiatives.
-        (RISKS + "?category=cyber", "cio", 10),
-        # Session, user, roles, model permissions (two), the decisions with their initiatives.
-        (SHARED_ZONE, "ceo", 6),
+        # risks counted and read, their initiatives; the latest changes, their records and initiatives.
+        (RISKS + "?category=cyber", "cio", 13),
+        # Session, user, roles, model permissions (two), the decisions with their initiatives; the latest
+        # changes and their records.
+        (SHARED_ZONE, "ceo", 8),
         # Session, user, roles, the candidates counted and read with their owners and inputs.
         (PIPELINE, "admin_user", 5),
     ],

@@ -274,6 +274,9 @@ API_AND_PAGE_CASES: list[Case] = [
     Case("GET", "/kpis/", PAGE),
     Case("GET", "/kpis/{kpi.code}/", PAGE),
     Case("POST", "/kpis/{kpi.code}/", (302, 405, 405, 405, 405)),
+    # Its history: read by whoever reads the page; nothing is written there.
+    Case("GET", "/kpis/{kpi.code}/history/", PAGE),
+    Case("POST", "/kpis/{kpi.code}/history/", (302, 405, 405, 405, 405)),
     Case("GET", "/kpis/{kpi.code}/edit/", (302, 403, 403, 403, 200)),
     Case("POST", "/kpis/{kpi.code}/edit/", (302, 403, 403, 403, 302), KPI_PAGE_EDIT,
          changed(KPI, "kpi", name=KPI_PAGE_EDIT["name"])),
@@ -281,6 +284,8 @@ API_AND_PAGE_CASES: list[Case] = [
     Case("GET", "/initiatives/", PAGE),
     Case("GET", "/initiatives/{initiative_a.code}/", PAGE),
     Case("POST", "/initiatives/{initiative_a.code}/", (302, 405, 405, 405, 405)),
+    Case("GET", "/initiatives/{initiative_a.code}/history/", PAGE),
+    Case("POST", "/initiatives/{initiative_a.code}/history/", (302, 405, 405, 405, 405)),
     Case("GET", "/initiatives/{initiative_a.code}/edit/", EDITS_A),
     # The form has what each may change: the ops lead's fields (the name) for its ops lead, the CIO's
     # own description for the CIO, both for admins. What else is sent is not read.

@@ -95,6 +95,7 @@ INPUTS_FORM = {
 REGISTERS_CASES: list[Case] = [
     # The shadow-AI register: read by everyone signed in, kept by admins, who promote a tool to an initiative.
     Case("GET", "/governance/shadow-ai/", PAGE),
+    Case("GET", "/governance/shadow-ai/history/", PAGE),
     Case("GET", "/governance/shadow-ai/new/", ADMIN_PAGE),
     Case("POST", "/governance/shadow-ai/new/", ADMIN_WRITE, TOOL_FORM,
          created(ShadowAITool, tool="Gemini", team="Underwriting")),
@@ -107,6 +108,8 @@ REGISTERS_CASES: list[Case] = [
                  status="replaced")),
     # The risk register: read by everyone signed in, kept by admins.
     Case("GET", "/governance/risks/", PAGE),
+    Case("GET", "/governance/risks/history/", PAGE),
+    Case("POST", "/governance/risks/history/", (302, 405, 405, 405, 405)),
     Case("GET", "/governance/risks/new/", ADMIN_PAGE),
     Case("POST", "/governance/risks/new/", ADMIN_WRITE, RISK_FORM,
          created(Risk, title=RISK_FORM["title"], initiatives__code="{initiative_a.code}")),
@@ -115,6 +118,7 @@ REGISTERS_CASES: list[Case] = [
          changed(Risk, "risk_a", title=RISK_FORM["title"], status="mitigated")),
     # Shared-zone decisions: admins add and correct them; the CEO and the COO give the inputs and decide.
     Case("GET", "/governance/shared-zone/", PAGE),
+    Case("GET", "/governance/shared-zone/history/", PAGE),
     Case("GET", "/governance/shared-zone/new/", ADMIN_PAGE),
     Case("POST", "/governance/shared-zone/new/", ADMIN_WRITE, ZONE_FORM,
          created(SharedZoneDecision, title=ZONE_FORM["title"])),
