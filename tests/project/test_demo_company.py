@@ -220,3 +220,34 @@ def test_the_demos_decisions_outside_their_bounds_sit_beside_no_green_figure(com
     outside = selectors.decisions_outside_bounds(month=month, on=NOW.date())
     assert outside
     assert all(bound.status in ("amber", "red") for bound in outside), [(b.decision.key, b.status) for b in outside]
+
+
+def test_demo_has_a_matrix_version_waiting_for_the_coo_and_a_stage_move_waiting_for_its_sponsor(company):
+    waiting = MatrixVersion.objects.get(status="awaiting")
+    asked = waiting.approval_requests.get()
+    assert (asked.executive.username, asked.answered_at) == ("coo", None)
+    approved = MatrixVersion.objects.get(status="published").approval_requests.get()
+    assert (approved.executive.username, approved.answer) == ("coo", "approved")
+    assert approved.note  # the COO's words, given in the app
+    move = DecisionRequest.objects.exclude(stage="").get()
+    assert move.answered_at is None
+    assert move.executive == move.initiative.sponsor
+    assert (move.initiative.stage, move.stage) == (Stage.PRODUCTION, Stage.SCALED)
+
+
+def test_a_first_edit_of_a_demo_initiative_shows_only_what_it_changed(company, client):
+    from initiatives.services.initiatives import initiative_update
+
+    initiative = Initiative.objects.get(code="claims-triage")
+    admin = User.objects.get(username="admin")
+    initiative_update(initiative=initiative, by=admin, data={"name": "Claims triage, all lines"}, read_at=None)
+    client.force_login(User.objects.get(username="cio"))
+
+    html = client.get(f"/initiatives/{initiative.code}/").content.decode()
+
+    section = html[html.index('id="history"') :]
+    section = section[: section.index("</section>")]
+    assert '<span class="label">Name</span>' in section
+    # Its ops leads and KPIs were set when the demo was built, not by this edit.
+    assert '<span class="label">Ops leads</span>' not in section
+    assert "KPIs it reports" not in section

@@ -71,6 +71,28 @@ def payback_months(investment: int, benefit: int) -> int | None:
     return math.ceil(investment / (benefit / 12)) if benefit else None
 
 
+def link_in_history(model, field: str, pairs: list[tuple[int, int]]) -> None:
+    """Set a many-to-many field of objects made by ``bulk`` (``pairs``: their pk and the related
+    pk) and record it in each of their history rows, as a save through a service would: so that a
+    later edit's history never shows the set appearing from nothing ("— → …")."""
+    through = getattr(model, field).through
+    own, other = (f.attname for f in through._meta.fields if f.is_relation)  # e.g. initiative_id, user_id
+    links = through.objects.bulk_create([through(**{own: a, other: b}) for a, b in pairs], batch_size=1000)
+    historical = model.history.model
+    rows: dict[int, list[int]] = {}
+    for pk, history_id in historical.objects.filter(id__in={a for a, _ in pairs}).values_list("id", "history_id"):
+        rows.setdefault(pk, []).append(history_id)
+    recorded = historical._meta.get_field(f"historical{model._meta.model_name}_{field}").related_model
+    recorded.objects.bulk_create(
+        [
+            recorded(id=link.pk, history_id=h, **{own: getattr(link, own), other: getattr(link, other)})
+            for link in links
+            for h in rows.get(getattr(link, own), [])
+        ],
+        batch_size=1000,
+    )
+
+
 def bulk(objects: list, model) -> list:
     """Insert with one history row each, as if created through the admin, dated "now"."""
     if not objects:

@@ -32,7 +32,7 @@ from ..data.metrics import ADOPTION_KPI
 from ..data.people import OPS_LEAD_BY_UNIT
 from ..data.plans import STAGE_ORDER, Dates, Plan, Profile, Timeline
 from ..data.templates import EXTRA_STAGE_WEIGHTS, TEMPLATES, VARIANTS
-from .context import Context, bulk, money, payback_months
+from .context import Context, bulk, link_in_history, money, payback_months
 
 
 def handcrafted_plans(ctx: Context, count: int) -> list[Plan]:
@@ -199,14 +199,14 @@ def build_initiatives(ctx: Context, plans: list[Plan]) -> list[tuple[Plan, Initi
     for initiative in initiatives:
         initiative.measure_description_overlap()  # bulk_create skips save()
     initiatives = bulk(initiatives, Initiative)
-    Through = Initiative.ops_leads.through
-    Through.objects.bulk_create(
+    link_in_history(
+        Initiative,
+        "ops_leads",
         [
-            Through(initiative_id=initiative.pk, user_id=ctx.pk(plan.ops_lead))
+            (initiative.pk, ctx.pk(plan.ops_lead))
             for plan, initiative in zip(plans, initiatives, strict=True)
             if plan.ops_lead
         ],
-        batch_size=1000,
     )
     return list(zip(plans, initiatives, strict=True))
 

@@ -30,7 +30,7 @@ from ..data.metrics import (
     WAREHOUSE,
 )
 from ..data.plans import Plan
-from .context import Context, add_months, money
+from .context import Context, add_months, link_in_history, money
 
 MEASUREMENT_BATCH = 5000
 
@@ -109,8 +109,7 @@ def link_reported_kpis() -> None:
     pairs |= set(
         WorkflowChange.objects.filter(adoption_kpi__scope="initiative").values_list("initiative_id", "adoption_kpi_id")
     )
-    Through = Initiative.kpis.through
-    Through.objects.bulk_create([Through(initiative_id=i, kpi_id=k) for i, k in sorted(pairs)], batch_size=1000)
+    link_in_history(Initiative, "kpis", sorted(pairs))
 
 
 def _value(number: float, places: int = 2) -> Decimal:
