@@ -55,8 +55,8 @@ def _seed() -> None:
         authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
         algorithm=Application.RS256_ALGORITHM,
         # Loopback addresses match on any port (RFC 8252): the live server's, whichever it gets.
-        redirect_uris="http://testserver/oidc/callback/ http://127.0.0.1/oidc/callback/",
-        post_logout_redirect_uris="http://testserver/login/ http://127.0.0.1/login/",
+        redirect_uris="http://testserver/oidc/callback/ http://127.0.0.1/oidc/callback/ http://localhost/oidc/callback/",
+        post_logout_redirect_uris="http://testserver/login/ http://127.0.0.1/login/ http://localhost/login/",
     )
     for username, person in state.directory().items():
         User.objects.create_user(username, email=person.get("email", ""), password=person["password"])

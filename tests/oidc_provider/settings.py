@@ -68,6 +68,8 @@ OAUTH2_PROVIDER = {
     "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
     "ALLOWED_SCHEMES": ["http", "https"],
+    # pytest-django's live server is http://localhost:<any port>.
+    "ALLOW_LOCALHOST_LOOPBACK": True,
 }
 
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

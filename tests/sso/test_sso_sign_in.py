@@ -1,6 +1,8 @@
 """Signing in through a real OpenID Connect provider: the user made on the first sign-in, their
 roles from the provider's groups, kept in step at every sign-in."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import Group
@@ -104,3 +106,26 @@ def test_sign_in_lands_on_the_page_that_was_asked_for(client, sso):
 
     assert response.status_code == 302
     assert response["Location"] == "/initiatives/"
+
+
+def test_signing_out_after_sso_sends_the_browser_to_end_the_providers_session(client, sso):
+    sign_in_through_provider(client, "coo.sso")
+    id_token = client.session["oidc_id_token"]
+
+    response = client.post("/logout/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{sso.issuer}/logout/?")
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert query["id_token_hint"] == [id_token]
+    assert query["post_logout_redirect_uri"] == ["http://testserver/login/"]
+    assert SESSION_KEY not in client.session
+
+
+def test_signing_out_after_a_password_sign_in_stays_here(client, sso, cio):
+    client.force_login(cio)
+
+    response = client.post("/logout/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/login/"
