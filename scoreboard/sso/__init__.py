@@ -5,8 +5,9 @@ relying party for one provider, in front of our own user model and roles. mozill
 exactly that (a backend, two views, its settings), small enough to read whole and to subclass
 where it falls short; allauth brings accounts, e-mail management, its own sign-in pages and
 models for many providers, which we would mostly switch off. What the library does not check
-in an ID token (its audience, its issuer, and an expired token is an uncaught error there),
-our backend checks (``backends.OIDCBackend.verify_token``), and tests/sso proves each refusal.
+in an ID token (its audience and its issuer: mozilla/mozilla-django-oidc#340, still open; and an
+expired token escapes there as an error), our backend checks (``backends.OIDCBackend.verify_token``),
+and tests/sso proves each refusal.
 
 - ``config.py``: the role map read from the environment (used by settings.py, so no models).
 - ``discovery.py``: the provider's endpoints, read from ``<issuer>/.well-known/openid-configuration``.

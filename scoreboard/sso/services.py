@@ -164,7 +164,8 @@ def _free_username(claims: Mapping, subject: str) -> str:
         if base:
             break
     username, n = base, 1
-    while User.objects.filter(username__iexact=username).exists():
+    # Never the break-glass admin's name, even before that account exists.
+    while User.objects.filter(username__iexact=username).exists() or username == settings.BREAK_GLASS_ADMIN:
         n += 1
         username = f"{base}-{n}"
     return username

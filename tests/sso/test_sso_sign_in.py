@@ -129,3 +129,11 @@ def test_signing_out_after_a_password_sign_in_stays_here(client, sso, cio):
 
     assert response.status_code == 302
     assert response["Location"] == "/login/"
+
+
+def test_a_provider_account_never_gets_the_break_glass_admins_name_even_before_it_exists(client, sso, settings):
+    settings.BREAK_GLASS_ADMIN = "ops.sso"
+
+    sign_in_through_provider(client, "ops.sso")
+
+    assert signed_in_as(client).username == "ops.sso-2"
