@@ -94,7 +94,9 @@ class OIDCBackend(OIDCAuthenticationBackend):
         are checked; SignInRefused naming the first check that fails."""
         provider = discovery.provider()
         try:
-            key = self.retrieve_matching_jwk(token)
+            # HS256 and its kin are signed with the client secret; the others with a published key.
+            hmac = settings.OIDC_RP_SIGN_ALGO.startswith("HS")
+            key = settings.OIDC_RP_CLIENT_SECRET if hmac else self.retrieve_matching_jwk(token)
         except (SuspiciousOperation, jwt.PyJWTError, KeyError, TypeError):
             raise _refused("its ID token is signed with a key the provider does not publish.") from None
         try:

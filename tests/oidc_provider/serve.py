@@ -10,6 +10,9 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 CLIENT_ID = "scoreboard"
 CLIENT_SECRET = "scoreboard-test-secret"
+# A client whose ID tokens are signed with its secret: at least 256 bits of it, for HMAC-SHA256.
+HS256_CLIENT_ID = "scoreboard-hs256"
+HS256_CLIENT_SECRET = "scoreboard-test-secret-long-enough-for-hs256"
 
 
 class _Server(ThreadingMixIn, WSGIServer):
@@ -57,6 +60,16 @@ def _seed() -> None:
         # Loopback addresses match on any port (RFC 8252): the live server's, whichever it gets.
         redirect_uris="http://testserver/oidc/callback/ http://127.0.0.1/oidc/callback/ http://localhost/oidc/callback/",
         post_logout_redirect_uris="http://testserver/login/ http://127.0.0.1/login/ http://localhost/login/",
+    )
+    Application.objects.create(
+        name="AI scoreboard (HS256)",
+        client_id=HS256_CLIENT_ID,
+        client_secret=HS256_CLIENT_SECRET,
+        hash_client_secret=False,  # the secret is the HMAC key: the provider must hold it as it is
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        algorithm=Application.HS256_ALGORITHM,
+        redirect_uris="http://testserver/oidc/callback/",
     )
     for username, person in state.directory().items():
         User.objects.create_user(username, email=person.get("email", ""), password=person["password"])

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from scoreboard.models import User
 from scoreboard.sso.models import SSOIdentity
 from tests import factories
+from tests.oidc_provider.serve import HS256_CLIENT_ID, HS256_CLIENT_SECRET
 from tests.sso.provider import sign_in_through_provider
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +130,15 @@ def test_signing_out_after_a_password_sign_in_stays_here(client, sso, cio):
 
     assert response.status_code == 302
     assert response["Location"] == "/login/"
+
+
+def test_id_tokens_signed_with_the_client_secret_are_verified_with_it(client, sso, settings):
+    settings.OIDC_RP_CLIENT_ID, settings.OIDC_RP_CLIENT_SECRET = HS256_CLIENT_ID, HS256_CLIENT_SECRET
+    settings.OIDC_RP_SIGN_ALGO = "HS256"
+
+    sign_in_through_provider(client, "cio.sso")
+
+    assert signed_in_as(client).executive_title == "CIO"
 
 
 def test_a_provider_account_never_gets_the_break_glass_admins_name_even_before_it_exists(client, sso, settings):
