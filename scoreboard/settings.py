@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "axes",
     "django_celery_beat",
     "scoreboard",
+    # Single sign-on's identities (scoreboard/sso/): an app of its own, for its own migrations.
+    "scoreboard.sso",
     "initiatives",
     "metrics",
     "governance",
@@ -129,7 +131,11 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "scoreboard.auth_backends.AdminRoleModuleBackend",
+    # Refuses password sign-in but the break-glass admin's when PASSWORD_LOGIN is off.
+    "scoreboard.sso.backends.PasswordSignInGate",
     "django.contrib.auth.backends.ModelBackend",
+    # OpenID Connect sign-in; it does nothing unless OIDC_ISSUER is set.
+    "scoreboard.sso.backends.OIDCBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -142,6 +148,45 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Single sign-on (OpenID Connect) and password sign-in -----------------------------------
+# Off unless OIDC_ISSUER is set; the provider's endpoints come from <issuer>/.well-known/openid-configuration.
+# README, "Single sign-on", says how to configure Entra ID, Okta, Google and Keycloak.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="single sign-on")  # the button's words
+OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_SIGN_ALGO", default="RS256")
+# The claim whose values say a person's groups, and which of them give which role here:
+# value=role entries, an executive with their seat (scoreboard/sso/config.py).
+OIDC_ROLES_CLAIM = env.str("OIDC_ROLES_CLAIM", default="groups")
+OIDC_ROLE_MAP = env.str("OIDC_ROLE_MAP", default="")
+OIDC_TOKEN_USE_BASIC_AUTH = env.bool("OIDC_TOKEN_USE_BASIC_AUTH", default=True)  # client_secret_basic, else _post
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT_SECONDS", default=10.0)  # every call to the provider
+OIDC_CLOCK_SKEW_SECONDS = env.int("OIDC_CLOCK_SKEW_SECONDS", default=60)
+OIDC_DISCOVERY_CACHE_SECONDS = env.int("OIDC_DISCOVERY_CACHE_SECONDS", default=3600)
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the provider's sign-out
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso-callback"
+# PASSWORD_LOGIN=false: only the break-glass admin (BREAK_GLASS_ADMIN, a username) signs in with a password.
+PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=True)
+BREAK_GLASS_ADMIN = env.str("BREAK_GLASS_ADMIN", default="")
+if OIDC_ISSUER:
+    from scoreboard.sso.config import parse_role_map
+
+    if not OIDC_RP_CLIENT_ID:
+        raise ImproperlyConfigured("OIDC_CLIENT_ID must be set when OIDC_ISSUER is.")
+    if not DEBUG and not OIDC_ISSUER.startswith("https://"):
+        raise ImproperlyConfigured("OIDC_ISSUER must be an https:// address when DEBUG is off.")
+    try:
+        if not parse_role_map(OIDC_ROLE_MAP):
+            raise ValueError("OIDC_ROLE_MAP must map at least one group to a role, or nobody could sign in.")
+    except ValueError as error:
+        raise ImproperlyConfigured(str(error)) from None
+if not PASSWORD_LOGIN and not OIDC_ISSUER:
+    raise ImproperlyConfigured("PASSWORD_LOGIN=false needs single sign-on: set OIDC_ISSUER too.")
 
 # --- Failed logins: rate-limited and logged by django-axes ------------------------------
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

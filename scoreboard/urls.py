@@ -12,9 +12,13 @@ from metrics import api as metrics_api
 from . import converters, views
 from .exco import api as exco_api
 from .exco import views as exco_views
+from .sso import forms as sso_forms
+from .sso import views as sso_views
 
 admin.site.site_header = "AI scoreboard administration"
 admin.site.site_title = "AI scoreboard"
+# The admin's login says why a password is refused when PASSWORD_LOGIN is off (the refusal is the backend's).
+admin.site.login_form = sso_forms.AdminPasswordSignInForm
 register_converter(converters.MonthConverter, "month")
 
 # /api/v1/: every app's endpoints (its api.py), with the same permissions as the pages.
@@ -45,8 +49,17 @@ urlpatterns = [
     path("my/", include("metrics.urls")),
     path("kpis/", include("metrics.kpi_urls")),
     path("governance/", include("governance.urls")),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", sso_views.LoginView.as_view(), name="login"),
+    path("logout/", sso_views.LogoutView.as_view(), name="logout"),
+    # Single sign-on (OpenID Connect), off unless OIDC_ISSUER is set. The redirect URI to register at
+    # the provider is <site>/oidc/callback/.
+    path("oidc/authenticate/", sso_views.SSOStartView.as_view(), name="sso-start"),
+    path("oidc/callback/", sso_views.SSOCallbackView.as_view(), name="sso-callback"),
+    # Password reset by e-mail, Django's own views (only the break-glass admin when PASSWORD_LOGIN is off).
+    path("password-reset/", sso_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("reset/<uidb64>/<token>/", sso_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),

@@ -1,5 +1,6 @@
-"""The shared base's pages: the health probes and the 400, 403, 404 and 500 answers. (Sign-in and sign-out are
-Django's own views, routed in scoreboard/urls.py; the ExCo pages are scoreboard/exco/views.py.)"""
+"""The shared base's pages: the health probes and the 400, 403, 404 and 500 answers. (Sign-in, sign-out, single
+sign-on and the password reset are in scoreboard/sso/views.py, on Django's own views; the ExCo pages are
+scoreboard/exco/views.py.)"""
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig

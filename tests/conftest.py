@@ -15,6 +15,7 @@ from metrics.models import KPI
 from tests import factories
 from tests.browser import browser, page  # noqa: F401 - fixtures: Chromium through Playwright
 from tests.fake_sources import fake_source  # noqa: F401 - a fixture: a real local HTTP server
+from tests.sso.provider import oidc_provider, sso  # noqa: F401 - fixtures: a real OpenID Connect provider
 from tests.worker import real_worker  # noqa: F401 - a fixture: a real Celery worker thread
 
 

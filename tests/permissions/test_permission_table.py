@@ -53,11 +53,14 @@ from tests.permissions.table_decision_log import DECISION_LOG_CASES
 from tests.permissions.table_gates import GATES_CASES
 from tests.permissions.table_matrix import MATRIX_CASES
 from tests.permissions.table_registers import REGISTERS_CASES
+from tests.permissions.table_sign_in import SIGN_IN_PAGE_CASES
 
 pytestmark = pytest.mark.django_db
 
 
 CASES = API_AND_PAGE_CASES + MATRIX_CASES + DECISION_LOG_CASES + REGISTERS_CASES + GATES_CASES
+# The sign-in pages; who may sign in how is the sign-in table's (test_sign_in_table.py).
+CASES += SIGN_IN_PAGE_CASES
 
 
 # --- Running a row ---------------------------------------------------------------------------------------

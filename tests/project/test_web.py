@@ -23,6 +23,8 @@ def _project_urls():
 
 
 PUBLIC = {"/login/", "/healthz", "/readyz"}
+# Signing in with SSO and resetting a forgotten password happen before anyone is signed in.
+PUBLIC |= {"/oidc/authenticate/", "/oidc/callback/", "/password-reset/", "/password-reset/sent/", "/reset/done/"}
 
 
 API = {url for url in _project_urls() if url.startswith("/api/") and url != "/api/docs/"}

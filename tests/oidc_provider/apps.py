@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ProviderConfig(AppConfig):
+    name = "tests.oidc_provider"
+    label = "test_oidc_provider"
