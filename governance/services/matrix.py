@@ -402,12 +402,10 @@ def matrix_version_submit(
         current.published_by = by
         current.submitted_at = now
         writes.save(current, by=by, why=f"Asked {approver} to approve it, effective {effective_from:%Y-%m-%d}")
-        compared = f" from v{latest.number}" if latest is not None else ""
         return ask(
             by=by,
             executive=approver,
-            question=f"Approve matrix v{current.number}, effective {formatting.day(effective_from)}? "
-            f"What it changes{compared}: {reason}",
+            question=f"Approve matrix v{current.number}, effective {formatting.day(effective_from)}? Why: {reason}",
             now=now,
             matrix_version=current,
         )

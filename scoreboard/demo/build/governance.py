@@ -57,6 +57,29 @@ def _matrix_decisions(
     return decisions
 
 
+def _asked_and_answered(request: DecisionRequest, *, answered_at, answer: str, note: str) -> None:
+    """A request as the log would have recorded it: asked by its asker when asked, then (if it was)
+    answered by the executive when answered, each a history row of its own."""
+    request._history_date, request._history_user = request.requested_at, request.requested_by
+    request._change_reason = f"Asked of {request.executive}"
+    request.save()
+    if answered_at is not None:
+        request.answered_at, request.answer, request.note = answered_at, answer, note
+        request._history_date, request._history_user = answered_at, request.executive
+        request._change_reason = f"Answered: {answer}"
+        request.save()
+
+
+def _dated_as_asked() -> None:
+    """The approvals asked through the services above were asked hours ago, not when the demo was
+    built: their history rows (the request's, and the version's "asked") say when they were asked."""
+    for request in DecisionRequest.objects.exclude(matrix_version=None, stage="").filter(answered_at=None):
+        request.history.update(history_date=request.requested_at, history_user=request.requested_by)
+        if request.matrix_version_id:
+            version = request.matrix_version
+            version.history.filter(status=VersionStatus.AWAITING).update(history_date=version.submitted_at)
+
+
 def build_governance(ctx: Context, kpis: dict[str, KPI], by_code: dict[str, Initiative]) -> None:
     people = ctx.people
     admin, cio, coo = people["admin"], people["cio"], people["coo"]
@@ -75,20 +98,25 @@ def build_governance(ctx: Context, kpis: dict[str, KPI], by_code: dict[str, Init
     )
     bulk(_matrix_decisions(v1, kpis, by_code), MatrixDecision)
     # v1's approval, as the COO gave it in the decision log.
-    DecisionRequest.objects.create(
-        question=f"Approve matrix v1, effective {formatting.day(effective)}? {V1_REASON}",
-        requested_by=admin,
-        executive=coo,
-        requested_at=v1.submitted_at,
-        due_at=v1.submitted_at + timedelta(hours=24),
+    _asked_and_answered(
+        DecisionRequest(
+            question=f"Approve matrix v1, effective {formatting.day(effective)}? Why: {V1_REASON}",
+            requested_by=admin,
+            executive=coo,
+            requested_at=v1.submitted_at,
+            due_at=v1.submitted_at + timedelta(hours=24),
+            matrix_version=v1,
+        ),
         answered_at=v1.published_at,
         answer=DecisionAnswer.APPROVED,
         note=V1_APPROVAL,
-        matrix_version=v1,
     )
-    v2 = MatrixVersion.objects.create(
-        number=2, status=VersionStatus.DRAFT, reason=V2_CHANGE["reason"], created_by=admin
-    )
+    # v1 as its approval left it; v2 as its draft was opened, a week before it was asked for.
+    v1.history.update(history_date=v1.published_at, history_user=coo, history_change_reason=f"Approved by {coo}")
+    v2 = MatrixVersion(number=2, status=VersionStatus.DRAFT, reason=V2_CHANGE["reason"], created_by=admin)
+    v2._history_date, v2._history_user = ctx.now - timedelta(days=7), admin
+    v2._change_reason = "Draft opened from v1"
+    v2.save()
     bulk(_matrix_decisions(v2, kpis, by_code, changed=V2_CHANGE), MatrixDecision)
     # v2 waits for the COO's approval, asked this morning through the service every path uses.
     matrix_version_submit(
@@ -120,15 +148,19 @@ def build_governance(ctx: Context, kpis: dict[str, KPI], by_code: dict[str, Init
             decided_on=ctx.resolve(decided),
         )
 
+    _dated_as_asked()
+
     for question, code, asker, executive, hours_ago, answer_hours, answer, note in DECISION_REQUESTS:
         asked = ctx.now - timedelta(hours=hours_ago)
-        DecisionRequest.objects.create(
-            initiative=by_code.get(code) if code else None,
-            question=question,
-            requested_by=people[asker],
-            executive=people[executive],
-            requested_at=asked,
-            due_at=asked + timedelta(hours=24),
+        _asked_and_answered(
+            DecisionRequest(
+                initiative=by_code.get(code) if code else None,
+                question=question,
+                requested_by=people[asker],
+                executive=people[executive],
+                requested_at=asked,
+                due_at=asked + timedelta(hours=24),
+            ),
             answered_at=asked + timedelta(hours=answer_hours) if answer_hours else None,
             answer=answer,
             note=note,
