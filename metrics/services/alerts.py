@@ -74,12 +74,9 @@ def alert_lines(*, now: datetime | None = None) -> dict[int, list[DigestLine]]:
     failed = {s.pk: s for s in MetricSource.objects.filter(enabled=True, last_status=RunStatus.FAILED)}
     for source in stale_sources:
         last = f"since {formatting.moment(source.last_success_at)}" if source.last_success_at else "ever"
-        line = DigestLine(
-            f"stale-source:{source.pk}:{source.last_success_at}",
-            f"The source {source.name} has not delivered {last} (expected every {source.expected_interval_hours} h).",
-            _source_url(source),
-        )
+        text = f"The source {source.name} has not delivered {last} (expected every {source.expected_interval_hours} h)."
         for kpi_id in sorted(_kpis_fed_by([source.pk], now=now).get(source.pk, ())):
+            line = DigestLine(f"stale-source:{source.pk}:{source.last_success_at}", text, _kpi_url(kpis[kpi_id]))
             tell(kpis[kpi_id], line)
     fed = _kpis_fed_by(list(failed), now=now) if failed else {}
     for source_id, kpi_ids in sorted(fed.items()):
@@ -87,15 +84,16 @@ def alert_lines(*, now: datetime | None = None) -> dict[int, list[DigestLine]]:
         when = f" at {formatting.moment(source.last_run_at)}" if source.last_run_at else ""
         text = f"The source {source.name} failed{when}: {source.last_error}"
         for kpi_id in sorted(kpi_ids):
-            tell(kpis[kpi_id], DigestLine(f"failed:{source_id}:{source.last_run_at}", text, _source_url(source)))
+            line = DigestLine(f"failed:{source_id}:{source.last_run_at}", text, _kpi_url(kpis[kpi_id]))
+            tell(kpis[kpi_id], line)
 
     # One line per key per person, however many of their KPIs it concerns.
     return {who: list({line.key: line for line in said}.values()) for who, said in lines.items()}
 
 
-def _source_url(source: MetricSource) -> str:
-    # Sources are kept in the admin: its page shows the source's runs and what went wrong.
-    return links.absolute_url("admin:metrics_metricsource_change", source.pk)
+def _kpi_url(kpi: KPI) -> str:
+    # The executives told are not admins: the KPI's own page, never the admin's source page.
+    return links.absolute_url("kpis:detail", kpi.code)
 
 
 def _kpis_fed_by(source_ids: list[int], *, now: datetime) -> dict[int, set[int]]:

@@ -199,6 +199,9 @@ def test_digest_names_stale_kpis_and_failed_sources(kpi, cio):
     assert "has had no measurement since" in body
     assert "The source Catalogue failed" in body
     assert "503 Service Unavailable" in body
+    # The executives told are not admins: the line leads to the KPI's page, never into the admin.
+    assert f"/kpis/{kpi.code}/" in body
+    assert "/admin/" not in body
 
 
 def test_no_digest_when_there_is_nothing_to_say(kpi):
