@@ -102,9 +102,7 @@ def decision_ask(request):
             except ValidationError as refusal:
                 add_refusal(refusal, form)
             else:
-                due = formatting.moment(asked.due_at)
-                messages.success(request, f"Asked {asked.executive}: the answer is due {due}.")
-                return redirect("governance:decision", pk=asked.pk)
+                return _asked(request, asked, "Asked {who}: the answer is due {due}.")
         status = 400
     else:
         # A link may name the executive and the initiative (?executive=coo&initiative=claims-triage).
@@ -117,6 +115,12 @@ def decision_ask(request):
         )
     context = {"form": form, "errors": error_summary([("Decision request", form)])}
     return render(request, "governance/decision_ask.html", context, status=status)
+
+
+def _asked(request, asked: DecisionRequest, said: str):
+    """Say whom ``said`` (with {who} and {due}) asked, and show the request."""
+    messages.success(request, said.format(who=asked.executive, due=formatting.moment(asked.due_at)))
+    return redirect("governance:decision", pk=asked.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -134,9 +138,7 @@ def stage_move_ask(request, code: str):
             except ValidationError as refusal:
                 add_refusal(refusal, form)
             else:
-                due = formatting.moment(asked.due_at)
-                messages.success(request, f"Asked {asked.executive} to approve the move, due {due}.")
-                return redirect("governance:decision", pk=asked.pk)
+                return _asked(request, asked, "Asked {who} to approve the move, due {due}.")
         status = 400
     else:
         form = forms.StageMoveForm(initial={"stage": stages.next_stage(initiative.stage) or "retired"})
