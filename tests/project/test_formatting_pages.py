@@ -219,7 +219,7 @@ def test_the_alert_digest_says_figures_in_their_unit_and_links_to_the_page(setti
     assert f"https://scoreboard.example.com{reverse('exco-month', args=[MARCH])}" in body
 
 
-def test_a_failed_source_in_the_alert_digest_links_to_the_source(settings, coo, cycle_time):
+def test_a_failed_source_in_the_alert_digest_links_to_the_kpi_it_feeds(settings, coo, cycle_time):
     source = factories.HttpJsonSourceFactory(
         name="Catalogue", last_status="failed", last_run_at=NOW - timedelta(hours=2), last_error="answered 503"
     )
@@ -227,7 +227,8 @@ def test_a_failed_source_in_the_alert_digest_links_to_the_source(settings, coo, 
     alert_digests_send(now=NOW)
     body = next(m.body for m in mail.outbox if m.to == [coo.email])
     assert f"The source Catalogue failed at {_moment(source.last_run_at)}: answered 503" in body
-    assert f"{settings.SITE_URL}{reverse('admin:metrics_metricsource_change', args=[source.pk])}" in body
+    # Its readers are the KPI's executives, who cannot use the admin: the KPI's own page.
+    assert f"{settings.SITE_URL}{reverse('kpis:detail', args=[cycle_time.code])}" in body
 
 
 @pytest.fixture
