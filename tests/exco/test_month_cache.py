@@ -394,3 +394,40 @@ def test_a_signed_month_stays_cached_while_later_months_fill_in_until_it_is_rest
 
     assert "Restatement awaiting signatures" in read(client)
     assert cache.stats.computed == computed + 2
+
+
+# --- Pulls ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pulled(fake_source, figures, settings):
+    """A source pulling the primary KPI company-wide, from a real local HTTP server."""
+    from metrics.models import MetricSource, SourceMapping
+
+    settings.METRIC_SOURCE_ALLOWED_HOSTS = ["127.0.0.1"]
+    source = MetricSource.objects.create(
+        name="Claims warehouse",
+        kind="http_json",
+        url=fake_source.url("/claims"),
+        timestamp_path="$.measured_at",
+        timeout_seconds=2,
+        last_status="ok",
+        last_success_at=NOW - timedelta(hours=1),
+    )
+    SourceMapping.objects.create(source=source, kpi=figures, expression="$.automated")
+    return source
+
+
+def test_a_failed_pull_then_a_good_one_show_on_the_next_request(client, cio, fake_source, pulled):
+    from metrics.services.pulls import source_pull
+
+    client.force_login(cio)
+    assert "Claims warehouse" not in section(read(client, MAY), "freshness")
+
+    fake_source.status("/claims", 404)
+    source_pull(source_id=pulled.pk)
+    assert "Claims warehouse" in section(read(client, MAY), "freshness")
+
+    fake_source.json("/claims", {"measured_at": (NOW - timedelta(minutes=5)).isoformat(), "automated": 71})
+    source_pull(source_id=pulled.pk)
+    assert "Claims warehouse" not in section(read(client, MAY), "freshness")
