@@ -63,10 +63,16 @@ def source_freshness(*, now: datetime | None = None) -> list[SourceFreshness]:
     now = now or timezone.now()
     result = []
     for source in MetricSource.objects.filter(enabled=True, kind__in=PULLED):
-        last = source.last_success_at
-        stale = last is None or now - last > timedelta(hours=source.expected_interval_hours)
-        result.append(SourceFreshness(source=source, stale=stale, failed=source.last_status == "failed"))
+        result.append(
+            SourceFreshness(source=source, stale=source_is_stale(source, now), failed=source.last_status == "failed")
+        )
     return result
+
+
+def source_is_stale(source: MetricSource, now: datetime) -> bool:
+    """No pull succeeded within the source's expected interval."""
+    last = source.last_success_at
+    return last is None or now - last > timedelta(hours=source.expected_interval_hours)
 
 
 # --- The KPI catalogue (/kpis/) ------------------------------------------------------------------------

@@ -7,9 +7,20 @@ rules decide per object. Signatures are read-only here: only the holder of a sea
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 from rules.contrib.admin import ObjectPermissionsModelAdminMixin
 
-from .models import IdempotencyRecord, IntegrationToken, MonthlyPack, MonthlyReview, RestatedFigure, Restatement, User
+from . import versions
+from .models import (
+    DataVersion,
+    IdempotencyRecord,
+    IntegrationToken,
+    MonthlyPack,
+    MonthlyReview,
+    RestatedFigure,
+    Restatement,
+    User,
+)
 from .service_admin import RecordOnlyAdmin, RecordOnlyHistoryAdmin
 from .services import token_revoke
 
@@ -40,6 +51,18 @@ class ScoreboardUserAdmin(ObjectPermissionsModelAdminMixin, UserAdmin):
             if obj is not None and obj.pk == request.user.pk:
                 fields += ["groups", "executive_title", "is_staff", "is_active"]
         return fields
+
+    # People are kept here, outside the services: their names and seats show on every month's
+    # ExCo page, so a change gives every month a new version (scoreboard/versions.py).
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            versions.bump()
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            versions.bump()
 
 
 @admin.register(MonthlyReview)
@@ -118,6 +141,17 @@ class MonthlyPackAdmin(RecordOnlyAdmin):
     list_display = ("month", "revision", "rendered_at", "sha256")
     fields = ("month", "revision", "rendered_at", "sha256")
     readonly_fields = fields
+
+
+@admin.register(DataVersion)
+class DataVersionAdmin(RecordOnlyAdmin):
+    """How often the data behind each month's ExCo page changed (the cache's keys): shown, for
+    checking that a write reached the page; written only by the services."""
+
+    list_display = ("scope", "version", "changed_at")
+    fields = list_display
+    readonly_fields = fields
+    ordering = ("scope",)
 
 
 @admin.register(IntegrationToken)

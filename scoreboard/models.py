@@ -291,3 +291,25 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.key} ({self.user_id})"
+
+
+class DataVersion(models.Model):
+    """How many times the data behind a month's ExCo page changed (scoreboard/versions.py): one
+    row for what every month shows (``scope`` "*") and one per month ("2026-03"). A write bumps its
+    row in its own transaction, so a reader that sees the write also sees the new version."""
+
+    GLOBAL = "*"
+
+    scope = models.CharField(max_length=7, unique=True)
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope="*") | Q(scope__regex=r"^[0-9]{4}-(0[1-9]|1[0-2])$"), name="data_version_scope_known"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{'Every month' if self.scope == self.GLOBAL else self.scope}: version {self.version}"

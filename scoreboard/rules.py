@@ -99,7 +99,7 @@ def is_asked_executive(user, decision_request):
 
 # Reading: every signed-in person reads the whole scoreboard.
 READABLE = {
-    "scoreboard": ["monthlyreview", "monthlypack", "restatement", "restatedfigure"],
+    "scoreboard": ["monthlyreview", "monthlypack", "restatement", "restatedfigure", "dataversion"],
     "initiatives": [
         "initiative",
         "milestone",

@@ -258,6 +258,25 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
 # Health probes come over plain HTTP from the orchestrator, inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
+# --- Cache ---------------------------------------------------------------------------------
+# The ExCo page's data per month (scoreboard/exco/cache.py). Redis in production, shared by every
+# web worker (a database of its own, apart from the broker's: redis://redis:6379/1); without
+# REDIS_URL, each process keeps its own in local memory, as under `make run`. Either is correct:
+# an entry's key carries the data's versions, so the cache never decides what is current.
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable Redis costs a request a second at most: the page is then computed.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 100}}
+    )
+}
+
 # --- Celery --------------------------------------------------------------------------------
 # No broker configured: tasks run in-process (eager) so a laptop needs no Redis; the
 # in-memory transport only catches a message sent while eager mode is switched off.

@@ -9,21 +9,24 @@ A service refuses in one of three ways, and every door turns each into the same 
   second publish. It says who changed it, and when. The API answers 409; a form shows it at the top.
 
 The helpers below are written once here: the history's who and why, the permission check with
-its words, the model's own validation keyed by field, the stale-edit message.
+its words, the model's own validation keyed by field, the stale-edit message. ``save`` and
+``delete`` also bump the version of what the ExCo page shows (``versions.py``), in the write's
+own transaction, so its cached months are read afresh.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
-from . import formatting
+from . import formatting, versions
 from .months import FIRST_MONTH, LAST_MONTH, last_day
 
 # django-simple-history keeps a change reason of at most 100 characters.
@@ -74,6 +77,34 @@ def save(obj: models.Model, *, by, why: str, many: dict | None = None, **save_kw
     obj._history_user = by
     obj._change_reason = reason(why)
     many = {name: list(values) for name, values in (many or {}).items()}
+    adding = obj._state.adding
+    with _together():
+        wrote = _save(obj, many, save_kwargs)
+        if wrote:
+            versions.bump(*_scopes(obj, adding=adding))
+    return wrote
+
+
+def _together():
+    """The write and its version bump commit together: in the service's transaction when there
+    is one (untouched: no savepoint, nothing marked), else in one of their own."""
+    return nullcontext() if transaction.get_connection().in_atomic_block else transaction.atomic()
+
+
+def _scopes(obj: models.Model, *, adding: bool) -> tuple:
+    """The months whose page ``obj`` shows on: its own month for a month's note or figure when
+    added or removed (an edit might have moved it from another month), every month otherwise."""
+    month = getattr(obj, "month", None)
+    if adding and obj._meta.label_lower in MONTH_SCOPED and month is not None:
+        return (month,)
+    return ()
+
+
+# Rows that show only on the pages of their own month (and the months after it, which read it).
+MONTH_SCOPED = frozenset({"metrics.annotation", "metrics.monthlysnapshot"})
+
+
+def _save(obj: models.Model, many: dict, save_kwargs: dict) -> bool:
     if obj._state.adding:
         if not many:
             obj.save(**save_kwargs)
@@ -143,7 +174,9 @@ def delete(obj: models.Model, *, by, why: str) -> None:
     """Delete ``obj`` with its history row saying who and why."""
     obj._history_user = by
     obj._change_reason = reason(why)
-    obj.delete()
+    with _together():
+        obj.delete()
+        versions.bump(*_scopes(obj, adding=True))
 
 
 def unknown_fields(data: dict, allowed: Iterable[str]) -> None:

@@ -61,6 +61,16 @@ def client():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # Each test's database starts empty, and with it the ExCo page's versions: a page another
+    # test kept under the same versions must not be served here.
+    from django.core.cache import caches
+
+    for name in caches:
+        caches[name].clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Hashing cost is not what these tests are about.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -69,6 +69,17 @@ class MonthlyReviewFactory(factory.django.DjangoModelFactory):
     month = factory.Sequence(_month)
 
 
+class DataVersionFactory(factory.django.DjangoModelFactory):
+    """A month's version row, as versions.bump makes it (tests bump through the services)."""
+
+    class Meta:
+        model = sb.DataVersion
+
+    scope = factory.Sequence(lambda n: f"{2001 + n // 12}-{n % 12 + 1:02d}")
+    version = 1
+    changed_at = datetime(2026, 3, 6, 10, 0, tzinfo=UTC)
+
+
 class MonthlyPackFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = sb.MonthlyPack

@@ -110,6 +110,8 @@ class ProxiedSite:
             "SECRET_KEY": secrets.token_urlsafe(60),
             "DATABASE_URL": self.database_url,
             "CELERY_BROKER_URL": self.broker_url,
+            # The ExCo cache on the same Redis, a database apart; local memory without one.
+            "REDIS_URL": self.broker_url.rsplit("/", 1)[0] + "/1" if self.broker_url.startswith("redis") else "",
             "ALLOWED_HOSTS": "127.0.0.1",
             "CSRF_TRUSTED_ORIGINS": self.origin,
             "STATIC_ROOT": str(self.directory / "static"),  # the image collects at build time

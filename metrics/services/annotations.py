@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
+from scoreboard import versions
 from scoreboard.months import first_of_month
 from scoreboard.writes import text_problem
 
@@ -22,6 +24,8 @@ def annotation_add(*, kpi: KPI, month: date, initiative, text: str, author) -> A
         raise ValidationError({"text": f"This note {problem}."})
     if len(text) > 1000:
         raise ValidationError({"text": f"Keep it under 1000 characters (this one has {len(text)})."})
-    return Annotation.objects.create(
-        kpi=kpi, month=first_of_month(month), initiative=initiative, text=text, author=author
-    )
+    month = first_of_month(month)
+    with transaction.atomic():
+        note = Annotation.objects.create(kpi=kpi, month=month, initiative=initiative, text=text, author=author)
+        versions.bump(month)  # its chart on this month's page and the eleven after it
+    return note

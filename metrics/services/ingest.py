@@ -27,12 +27,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from initiatives.models import Initiative
-from scoreboard import formatting
+from scoreboard import formatting, versions
 from scoreboard.months import month_of
 from scoreboard.writes import text_problem
 
 from ..models import KPI, DecimalMark, KPIRole, Measurement, MetricSource, SourceKind
 from ..periods import WORDS, period_start
+from ..selectors import kpi_freshness
 from .outbox import roll_ups_request
 from .upsert import Row, count_stored_as_they_are, upsert
 
@@ -510,6 +511,8 @@ def measurements_ingest(
     if not latest or (all_or_nothing and rejected):
         return result
     with transaction.atomic():
+        touched = {row.kpi_id for row in latest.values()}
+        freshness_before = _freshness_of(touched)
         outcome = upsert(
             rows=list(latest.values()),
             source_id=source.pk,
@@ -523,9 +526,38 @@ def measurements_ingest(
             month = months_of.get(observed_at) or months_of.setdefault(observed_at, month_of(observed_at))
             result.months.setdefault(month, set()).add(kpi_id)
         roll_ups_request(result.months, now=now)
+        if result.months:
+            # The months' pages (their late data, once signed) and, when this changed what the
+            # freshness section says or when it will say it, every month's (scoreboard/versions.py).
+            every_month = _freshness_shows_otherwise(freshness_before, _freshness_of(touched))
+            versions.bump(*result.months, *([None] if every_month else []))
     result.stored = outcome.stored
     result.unchanged = len(latest) - result.stored
     return result
+
+
+def _freshness_of(kpi_ids: set[int]) -> dict[int, tuple[bool, datetime | None]]:
+    """KPI id -> (stale, latest observation) for ``kpi_ids`` and the ratios built on them, at
+    this moment. One query."""
+    return {
+        f.kpi.pk: (f.stale, f.last_observed_at)
+        for f in kpi_freshness(now=timezone.now())
+        if f.kpi.pk in kpi_ids or {f.kpi.ratio_numerator_id, f.kpi.ratio_denominator_id} & kpi_ids
+    }
+
+
+def _freshness_shows_otherwise(before: dict, after: dict) -> bool:
+    """Whether the ExCo page's freshness, or the moment it changes, differs. A fresh KPI whose
+    latest observation only moved later stays fresh, and the page names only stale ones (a
+    cached page then expires earlier than it had to, which is harmless); anything else counts:
+    a KPI turning fresh or stale, a stale one's date, a latest observation moved earlier."""
+    for kpi_id, (stale, last) in after.items():
+        was_stale, was_last = before.get(kpi_id, (True, None))
+        if (stale, last) == (was_stale, was_last):
+            continue
+        if stale or was_stale or was_last is None or last is None or last < was_last:
+            return True
+    return False
 
 
 def _record_changes_in_history(changed, *, entered_by, reason: str, now: datetime) -> None:

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from scoreboard import versions
 from scoreboard.celery import app
 
 from ..models import (
@@ -126,9 +127,11 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
     lost_sources = set(lost.values_list("source_id", flat=True))
     result.abandoned = lost.update(status=PullStatus.ABANDONED, finished_at=now, error=_ABANDONED)
     # The source shows it too, on the ExCo page and in the digest, until a pull succeeds.
-    MetricSource.objects.filter(pk__in=lost_sources).update(
-        last_status=RunStatus.FAILED, last_run_at=now, last_error=_ABANDONED
-    )
+    with transaction.atomic():
+        if MetricSource.objects.filter(pk__in=lost_sources).update(
+            last_status=RunStatus.FAILED, last_run_at=now, last_error=_ABANDONED
+        ):
+            versions.bump()  # every month's page names a failed source
 
     running = set(PullRun.objects.filter(status=PullStatus.RUNNING).values_list("source_id", flat=True))
     # Only runs a worker finished count as "pulled": an abandoned run still owes its pull.

@@ -11,9 +11,10 @@ from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from scoreboard import writes
+from scoreboard import versions, writes
 
 from ..models import MetricSource, PullRun, PullStatus, PullTrigger, RunStatus
+from ..selectors import source_is_stale
 from ..sources import SourceError, read_source
 from . import outbox
 from .ingest import measurements_record
@@ -81,6 +82,11 @@ def source_pull(
             MetricSource.objects.filter(pk=source.pk).update(
                 last_status=RunStatus.OK, last_run_at=now, last_success_at=now, last_error=""
             )
+            # The ExCo page names failed and quiet sources, and expires when a fresh one turns
+            # quiet: a success moves that moment later (harmless), so only a source it named
+            # changes what every month shows.
+            if _troubled(source, now):
+                versions.bump()
     except (IntegrityError, DataError) as exc:  # the data itself is wrong: trying again will not help
         _pull_failed(run, source, f"storing the values failed: {exc}".strip(), will_retry=False)
     except DatabaseError as exc:  # the database was unavailable: worth another try
@@ -106,8 +112,17 @@ def _pull_failed(run: PullRun, source: MetricSource, error: str, *, will_retry: 
     error = _storable(error)
     now = timezone.now()
     run.status, run.finished_at, run.error, run.will_retry = PullStatus.FAILED, now, error, will_retry
-    run.save(update_fields=["status", "finished_at", "error", "will_retry"])
-    MetricSource.objects.filter(pk=source.pk).update(last_status=RunStatus.FAILED, last_run_at=now, last_error=error)
+    with transaction.atomic():
+        run.save(update_fields=["status", "finished_at", "error", "will_retry"])
+        MetricSource.objects.filter(pk=source.pk).update(
+            last_status=RunStatus.FAILED, last_run_at=now, last_error=error
+        )
+        versions.bump()  # every month's page names a failed source, with its error
+
+
+def _troubled(source: MetricSource, now) -> bool:
+    """Whether the ExCo page named the source before this pull (as read when the pull began)."""
+    return source.last_status == RunStatus.FAILED or source_is_stale(source, now)
 
 
 def source_schedule_sync(*, source: MetricSource) -> None:

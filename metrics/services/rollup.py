@@ -19,6 +19,7 @@ from django.db.models import Avg, Count, DateField, F, Max, Min, Q, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
+from scoreboard import versions
 from scoreboard.months import first_of_month, month_of, next_month, start_of_month
 
 from ..models import KPI, Aggregation, FrozenMonth, Measurement, MonthlySnapshot, RollUpDue, Target
@@ -168,6 +169,10 @@ def snapshot_roll_up(*, months: Iterable[date] | None = None, kpi_ids: Iterable[
     beside them as a pending restatement. Other months in scope are replaced in this one
     transaction, so readers see the old figures or the new ones, never a mix. Overlapping
     roll-ups queue on a lock of the KPIs they touch. Returns the number of snapshots written.
+
+    The months rolled up get new versions for the ExCo page (scoreboard/versions.py), in this
+    transaction; every month does when the roll-up covers them all, or when a month gains or
+    loses its first company-wide figure (every month's picker lists the months with figures).
     """
     kpis = _kpis_in_scope(kpi_ids)
     if not kpis:
@@ -178,6 +183,26 @@ def snapshot_roll_up(*, months: Iterable[date] | None = None, kpi_ids: Iterable[
     month_list = None if months is None else sorted({first_of_month(m) for m in months})
     if month_list == []:
         return 0
+    with_figures = _months_with_figures(month_list)
+    written = _roll_up(kpis, month_list)
+    every_month = month_list is None or _months_with_figures(month_list) != with_figures
+    versions.bump(*(month_list or ()), *([None] if every_month else []))
+    return written
+
+
+def _months_with_figures(months: list[date] | None) -> set[date] | None:
+    """Which of ``months`` have a company-wide figure (None for every month: not read)."""
+    if months is None:
+        return None
+    return set(
+        MonthlySnapshot.objects.filter(month__in=months, initiative__isnull=True, value__isnull=False)
+        .order_by()
+        .values_list("month", flat=True)
+        .distinct()
+    )
+
+
+def _roll_up(kpis: list[KPI], month_list: list[date] | None) -> int:
     if ROLL_UP_IN_SQL and connection.vendor == "postgresql":
         return rollup_sql.roll_up(
             kpi_ids=[k.pk for k in kpis],
@@ -344,6 +369,9 @@ def month_restate(*, month: date, figures: Iterable[tuple[int, int | None, Decim
     fields = ["value", "target", "red_threshold", "status", "pending_restatement_value", "computed_at"]
     MonthlySnapshot.objects.bulk_update(changed, fields, batch_size=2000)
     MonthlySnapshot.objects.bulk_create(created, batch_size=2000)
+    # Every month too: its figures may be the month's first (the picker), and the signature that
+    # restates it changes the list of months signed by one executive only, which every month shows.
+    versions.bump(month, None)
     return len(changed) + len(created)
 
 

@@ -56,6 +56,7 @@ from metrics.models import KPI, Annotation, Measurement, MetricSource, MonthlySn
 
 # The demo imports the roll-up here and nowhere else.
 from metrics.services.rollup import snapshot_roll_up
+from scoreboard import versions
 from scoreboard.models import MonthlyPack, MonthlyReview, RestatedFigure, Restatement, User
 from scoreboard.months import first_of_month
 
@@ -196,6 +197,8 @@ def build_demo_company(
         if found:
             bar.set_description("deleting old data")
             delete_scoreboard_data()
+        # Built straight in the tables, not through the services: every month's ExCo page is new.
+        versions.bump()
 
         bar.set_description("people")
         ctx.people = build_people(ctx)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import reduce
 from heapq import nsmallest
@@ -127,7 +127,8 @@ def exco_dashboard(month: date, *, now=None) -> dict:
     freshness = kpi_freshness(now=now)
     kpis = [f.kpi for f in freshness]
     # 3. Sources whose pulls failed or went quiet.
-    sources = [f for f in source_freshness(now=now) if f.stale or f.failed]
+    every_source = source_freshness(now=now)
+    sources = [f for f in every_source if f.stale or f.failed]
     # 4-5. The portfolio: counted per stage, the totals behind warning signs 1, 2 and 6,
     #    and the initiatives the page names (a bounded set, whatever the size).
     portfolio = _Portfolio.read(month)
@@ -249,7 +250,24 @@ def exco_dashboard(month: date, *, now=None) -> dict:
         "charts": charts,
         "mismatch_below": MISMATCH_BELOW,
         "now": now,
+        "valid_until": valid_until(now=now, waiting=waiting, freshness=freshness, sources=every_source),
     }
+
+
+def valid_until(*, now: datetime, waiting: list, freshness: list, sources: list) -> datetime:
+    """The next moment the clock alone changes what the page says, read from what it already
+    holds: midnight in the company's time zone (the month under way, its "to 5 December", the
+    matrix version in force), a waiting decision's due time (it turns overdue), a KPI's or a
+    source's next freshness threshold (it turns stale). The cache serves the page until then."""
+    moments = [timezone.make_aware(datetime.combine(timezone.localdate(now) + timedelta(days=1), time()))]
+    moments += [d.due_at for d in waiting if d.due_at >= now]
+    for f in freshness:
+        if not f.stale:
+            moments.append(f.last_observed_at + timedelta(days=f.kpi.expected_interval_days))
+    for f in sources:
+        if not f.stale and f.source.last_success_at is not None:
+            moments.append(f.source.last_success_at + timedelta(hours=f.source.expected_interval_hours))
+    return min(moments)
 
 
 def _share(part: int, whole: int) -> Decimal | None:

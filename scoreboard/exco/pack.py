@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from .. import versions
 from ..models import MonthlyPack, MonthlyReview
 from . import dashboard
 from .pdf import html_to_pdf
@@ -80,6 +81,7 @@ def revision_pack_keep(month: date, revision: int) -> bytes:
                 sha256=hashlib.sha256(pdf).hexdigest(),
                 rendered_at=timezone.now(),
             )
+            versions.bump(month)  # the month's list of revisions links the kept pack
     except IntegrityError:
         # Rendered by two requests at once: the first one kept is the record.
         return bytes(MonthlyPack.objects.get(month=month, revision=revision).pdf)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from metrics.models import MonthlySnapshot
 from metrics.services.rollup import month_freeze, month_restate
 
-from .. import formatting
+from .. import formatting, versions
 from ..models import MonthlyReview, RestatedFigure, Restatement
 from ..months import first_of_month, has_ended, month_in_progress, next_month
 from ..writes import Conflict, person, save, text_problem, when
@@ -41,6 +41,7 @@ def review_sign(*, month: date, by, slot: str, comment: str) -> MonthlyReview:
         if review.is_frozen:
             raise ValidationError({"month": f"{month:%B %Y} is frozen: both executives have signed it off."})
         now = timezone.now()
+        was_half_signed = review.signed_by_one_only
         already = getattr(review, f"{slot}_signed_by_id") == by.pk
         if already and getattr(review, f"{slot}_comment") == comment:
             return review  # a retried sign-off changes nothing
@@ -61,7 +62,14 @@ def review_sign(*, month: date, by, slot: str, comment: str) -> MonthlyReview:
                 reason += f"; both have signed revision {review.revision}: its restated figures stand"
         review._change_reason = reason
         review.save()
+        _bump(review, was_half_signed)
     return review
+
+
+def _bump(review: MonthlyReview, was_half_signed: bool) -> None:
+    """The month's page shows its signatures; every month's lists the months signed by one
+    executive only (scoreboard/versions.py)."""
+    versions.bump(review.month, *([None] if review.signed_by_one_only != was_half_signed else []))
 
 
 def review_unsign(*, month: date, by, slot: str) -> MonthlyReview:
@@ -75,11 +83,13 @@ def review_unsign(*, month: date, by, slot: str) -> MonthlyReview:
             return review or MonthlyReview(month=month)  # nothing to withdraw: a retry is a no-op
         if review.is_frozen:
             raise ValidationError({"month": f"{month:%B %Y} is frozen: a sign-off can no longer be withdrawn."})
+        was_half_signed = review.signed_by_one_only
         setattr(review, f"{slot}_signed_by", None)
         setattr(review, f"{slot}_signed_at", None)
         setattr(review, f"{slot}_comment", "")
         review._change_reason = f"{slot.upper()} withdrew the sign-off"
         review.save()
+        _bump(review, was_half_signed)
     return review
 
 

@@ -4,13 +4,14 @@ services.py (and metrics' annotations service)."""
 
 from datetime import date
 
-import rules
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
 from django.views.decorators.http import require_GET, require_POST
 
 from initiatives.models import Initiative
@@ -18,8 +19,7 @@ from metrics.models import KPI
 from metrics.services.annotations import annotation_add
 
 from ..converters import MonthConverter
-from ..fields import NOTE
-from . import dashboard, pack, services
+from . import cache, dashboard, pack, services
 
 
 @require_GET
@@ -41,16 +41,20 @@ def exco_pick(request):
 
 @require_GET
 def exco_month(request, month: date):
-    context = dashboard.exco_dashboard(month)
-    # Straight from the rules: asking every backend would cost two permission queries.
-    context["can_sign"] = {
-        slot: rules.has_perm(f"scoreboard.sign_off_as_{slot}", request.user) for slot in services.SLOTS
-    }
-    context["can_restate"] = rules.has_perm("scoreboard.apply_restatement", request.user)
-    context["reason_max"] = NOTE
-    # Shown beside the disabled sign-off buttons of a month that has not ended.
-    context["sign_off_closed"] = None if context["in_progress_to"] is None else services.sign_off_opens(month)
-    return render(request, "scoreboard/exco.html", context)
+    """The month's page, from the cache (cache.py); a repeat request for what the viewer already
+    has answers 304, without rendering."""
+    page = cache.month_page(month)
+    context = cache.for_viewer(page, request, month)
+    # A message to show (a refused sign-off) makes this response unlike any other: no validator.
+    validators = {} if len(messages.get_messages(request)) else {"etag": cache.etag(page, request, context)}
+    response = get_conditional_response(request, **validators) or render(request, "scoreboard/exco.html", context)
+    if validators:
+        response["ETag"] = validators["etag"]
+        response["Last-Modified"] = http_date(page.last_modified.timestamp())
+    # Each person's own page: browsers keep it, shared caches never; always asked again (no-cache).
+    patch_cache_control(response, private=True, no_cache=True)
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 @require_GET

@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from scoreboard import versions
 from scoreboard.models import ExecutiveTitle, Role, User
 
 from .config import parse_role_map
@@ -127,8 +128,11 @@ def sso_sign_in(*, issuer: str, claims: Mapping) -> User:
             user = User(username=_free_username(claims, subject))
             user.set_unusable_password()  # signs in through the provider only; no password to reset
             identity = SSOIdentity(user=user, issuer=issuer, subject=subject)
+        shown = str(user) if user.pk else None
         _profile_from_claims(user, claims, grant)
         user.save()
+        if shown is not None and str(user) != shown:
+            versions.bump()  # the name or seat every month's ExCo page shows for them
         identity.user = user
         identity.last_sign_in_at = timezone.now()
         identity.save()
