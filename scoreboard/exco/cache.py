@@ -23,6 +23,12 @@ served only before it; the backend's own time-out is only for memory, never for 
 added per request from it, without a query: which sign-off slot the viewer may sign, whether
 they may restate, and the decisions asked of them.
 
+**Rendered once too.** Rendering the whole page costs more than reading the entry (a page of
+tiles, tables and charts), so the entry also keeps the page's body rendered once, with a marker
+where each viewer's part goes (``VIEWER_SLOTS``: the decisions asked of them, the signatures
+with the form they may use, the restatement form, each carrying the viewer's CSRF token). A
+request renders only those small parts and puts them in place.
+
 **What is kept.** The context ``exco_dashboard`` builds, pickled: plain data, dataclasses and
 model instances read with everything the page shows (related rows selected, prefetched lists
 evaluated), so a cached page renders with no query of its own; ``tests/exco/test_month_cache.py``
@@ -48,7 +54,9 @@ import rules
 from django.conf import settings
 from django.core.cache import cache
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from .. import versions
 from ..fields import NOTE
@@ -64,13 +72,25 @@ WAIT_SECONDS = 10.0
 _POLL_SECONDS = 0.05
 
 
+# Where each viewer's part of the page goes in the body rendered once, and the template that
+# renders it per request. HTML comments: no data on the page (escaped) can ever look like one.
+VIEWER_SLOTS = {
+    "asked_of_you": "scoreboard/_asked_of_you.html",
+    "signatures": "scoreboard/_signatures.html",
+    "restatements": "scoreboard/_restatements.html",
+}
+_MARKERS = {name: mark_safe(f"<!--exco:viewer:{name}-->") for name in VIEWER_SLOTS}  # noqa: S308 - our own
+
+
 @dataclass
 class Entry:
-    """A month's shared data as computed at ``computed_at``, true until ``valid_until``."""
+    """A month's shared data as computed at ``computed_at``, true until ``valid_until``, and its
+    page body rendered once, with a marker for each viewer's part."""
 
     context: dict
     computed_at: datetime
     valid_until: datetime
+    body: str = ""
 
     def serves(self, now: datetime) -> bool:
         return self.computed_at <= now < self.valid_until
@@ -83,6 +103,7 @@ class Stats:
 
     computed: int = 0
     served: int = 0
+    rendered: int = 0  # bodies rendered from an entry's data (once per entry)
 
 
 stats = Stats()
@@ -137,7 +158,12 @@ def _compute_once(key: str, month: date, now: datetime) -> Entry:
 def compute(month: date, *, now: datetime) -> Entry:
     context = dashboard.exco_dashboard(month, now=now)
     stats.computed += 1
-    return Entry(context=context, computed_at=now, valid_until=context["valid_until"])
+    # What the viewer's parts read but every viewer shares, so that they render from the entry alone.
+    context["reason_max"] = NOTE
+    context["sign_off_closed"] = None if context["in_progress_to"] is None else services.sign_off_opens(month)
+    body = render_to_string("scoreboard/_exco_body.html", {**context, "viewer_slots": _MARKERS})
+    stats.rendered += 1
+    return Entry(context=context, computed_at=now, valid_until=context["valid_until"], body=body)
 
 
 def for_viewer(page: Page, request, month: date) -> dict:
@@ -147,11 +173,19 @@ def for_viewer(page: Page, request, month: date) -> dict:
     # Straight from the rules: asking every backend would cost two permission queries.
     context["can_sign"] = {slot: rules.has_perm(f"scoreboard.sign_off_as_{slot}", user) for slot in services.SLOTS}
     context["can_restate"] = rules.has_perm("scoreboard.apply_restatement", user)
-    context["reason_max"] = NOTE
-    # Shown beside the disabled sign-off buttons of a month that has not ended.
-    context["sign_off_closed"] = None if context["in_progress_to"] is None else services.sign_off_opens(month)
     context["asked_of_you"] = [d for d in context["waiting"] if d.executive_id == user.pk]
     return context
+
+
+def body(page: Page, request, context: dict) -> str:
+    """The page's body for this viewer: the one rendered with the entry, each viewer's part
+    rendered now (with their CSRF token) and put in its place."""
+    text = page.entry.body
+    for name, template in VIEWER_SLOTS.items():
+        marker = _MARKERS[name]
+        if marker in text:
+            text = text.replace(marker, render_to_string(template, context, request))
+    return mark_safe(text)  # noqa: S308 - rendered by our templates, every value escaped there
 
 
 def etag(page: Page, request, context: dict) -> str:

@@ -47,7 +47,9 @@ def exco_month(request, month: date):
     context = cache.for_viewer(page, request, month)
     # A message to show (a refused sign-off) makes this response unlike any other: no validator.
     validators = {} if len(messages.get_messages(request)) else {"etag": cache.etag(page, request, context)}
-    response = get_conditional_response(request, **validators) or render(request, "scoreboard/exco.html", context)
+    response = get_conditional_response(request, **validators)
+    if response is None:
+        response = render(request, "scoreboard/exco.html", {**context, "body": cache.body(page, request, context)})
     if validators:
         response["ETag"] = validators["etag"]
         response["Last-Modified"] = http_date(page.last_modified.timestamp())

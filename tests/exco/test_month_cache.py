@@ -9,11 +9,13 @@ since pickling into Redis is where a fake would hide a mistake.
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 
 from governance.services.decisions import decision_answer, decision_request_create
@@ -27,6 +29,7 @@ from metrics.services.rollup import roll_up_owed, snapshot_roll_up
 from metrics.services.upsert import Row
 from scoreboard.exco import cache
 from scoreboard.exco.services import restatement_apply, review_sign, review_unsign
+from scoreboard.models import MonthlyReview
 from tests import factories
 from tests.governance.matrix_helpers import approved, monitored, published
 
@@ -203,6 +206,29 @@ def test_each_viewer_sees_what_is_asked_of_them_from_one_computed_month(client, 
     assert "Open the Belgian claims queue to the bot?" in section(as_coo, "asked-of-you")
     assert 'id="asked-of-you"' not in as_cio
     assert "Open the Belgian claims queue to the bot?" in section(as_cio, "decisions")  # the shared list
+
+
+def test_the_page_body_is_rendered_once_and_each_viewer_signs_with_their_own_token(client, cio, coo, figures):
+    client.force_login(cio)
+    read(client)
+    rendered = cache.stats.rendered
+    client.force_login(coo)
+    as_coo = read(client)
+
+    assert cache.stats.rendered == rendered  # the COO's page reused the body rendered for the CIO's
+    assert "<!--exco:viewer:" not in as_coo  # every viewer's part in its place
+    assert "Sign off March 2026 as COO" in as_coo
+    # From a browser that checks CSRF: the COO's form carries a token of the COO's, and is taken.
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(coo, backend="django.contrib.auth.backends.ModelBackend")
+    csrf_client.get(url())
+    page = csrf_client.get(url()).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', section(page, "review")).group(1)
+    signed = csrf_client.post(
+        reverse("exco-sign-off", args=[MARCH]), {"slot": "coo", "comment": "Agreed.", "csrfmiddlewaretoken": token}
+    )
+    assert signed.status_code == 302
+    assert MonthlyReview.objects.get(month=MARCH).coo_signed_by == coo
 
 
 # --- Each kind of write shows on the next request -------------------------------------------------
