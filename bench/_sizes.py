@@ -272,8 +272,9 @@ def _daily_points(ctx, kpis: dict, sources: dict, built: list) -> None:
         for day in days
         if datetime(day.year, day.month, day.day, 2, tzinfo=UTC) <= ctx.now.astimezone(UTC)
     ]
-    now = ctx.now.astimezone(UTC).isoformat()
-    tail = f"\t\t\\N\tpull:{DAILY_SOURCE}\t\\N\t{now}\t{now}\n"
+    # Written when observed, as the demo's own values are (build_late_data): then nothing reads as
+    # changed after a sign-off, and the demo's update of every row's times finds nothing to do.
+    tail = f"\t\t\\N\tpull:{DAILY_SOURCE}\t\\N\t"
     initiatives = [initiative.pk for _, initiative in built]
     columns = (
         "kpi_id, initiative_id, source_id, observed_at, value, note, entered_by_id, entered_via, "
@@ -297,7 +298,7 @@ def _daily_points(ctx, kpis: dict, sources: dict, built: list) -> None:
                     prefix = f"{kpi}\t{initiative}\t{source.pk}\t"
                     for d, stamp in enumerate(stamps):
                         value = level + swing * math.sin(phase + d / 29.5) + rng.random() * 3
-                        out.write(f"{prefix}{stamp}\t{value:.2f}{tail}")
+                        out.write(f"{prefix}{stamp}\t{value:.2f}{tail}{stamp}\t{stamp}\n")
                     rows += len(stamps)
             out.seek(0)
             cursor.cursor.copy_expert(f"COPY metrics_measurement ({columns}) FROM STDIN", out)
