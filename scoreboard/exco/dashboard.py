@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import reduce
-from heapq import nsmallest
+from heapq import merge, nsmallest
+from itertools import islice
 from operator import and_
 
 from django.db.models import (
@@ -644,18 +645,43 @@ def figure_behind(kpi: KPI, month: date, initiative: Initiative | None) -> dict:
         parts = [kpi.ratio_numerator_id, kpi.ratio_denominator_id]
     start = start_of_month(month)
     end = start_of_month(next_month(month))
-    measurements = Measurement.objects.filter(kpi__in=parts, observed_at__gte=start, observed_at__lt=end)
-    if initiative is not None:
-        measurements = measurements.filter(initiative=initiative)
+
+    def of(kpi_ids: list[int]):
+        measurements = Measurement.objects.filter(kpi__in=kpi_ids, observed_at__gte=start, observed_at__lt=end)
+        if initiative is not None:
+            measurements = measurements.filter(initiative=initiative)
+        return measurements.select_related("kpi", "initiative", "source", "entered_by").order_by("observed_at", "pk")
+
     snapshot = MonthlySnapshot.objects.filter(kpi=kpi, month=month, initiative=initiative).first()
     return {
         "kpi": kpi,
         "initiative": initiative,
         "snapshot": snapshot,
-        "measurements": measurements.select_related("kpi", "initiative", "source", "entered_by").order_by(
-            "observed_at", "pk"
-        ),
+        "measurements": of(parts) if len(parts) == 1 else InTimeOrder(of(parts), [of([part]) for part in parts]),
         "notes": Annotation.objects.filter(kpi=kpi, month=month)
         .select_related("author", "initiative")
         .order_by("created_at"),
     }
+
+
+class InTimeOrder:
+    """The measurements of a ratio's two parts in time order, for a Paginator: each part read in
+    the (KPI, observed time) index's order and merged here, up to the page asked for. Sorting both
+    parts' rows of the month in the database sorted every row (30 000 at XL, 70 ms) for a page of
+    100; this reads at most the rows before the page's end from each part."""
+
+    def __init__(self, together, parts):
+        self.together, self.parts = together, parts
+
+    def count(self) -> int:
+        return self.together.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        start, stop = index.start or 0, index.stop
+        merged = merge(*(part[:stop] for part in self.parts), key=lambda m: (m.observed_at, m.pk))
+        return list(islice(merged, start, stop))
