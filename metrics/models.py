@@ -628,6 +628,8 @@ class Measurement(models.Model):
             models.Index(fields=["kpi", "observed_at"], name="measurement_kpi_time_idx"),
             # Freshness: the latest measurement of each KPI per initiative.
             models.Index(fields=["initiative", "kpi", "-observed_at"], name="measurement_latest_idx"),
+            # The initiative workspace's recent entries: its latest written, without sorting all its rows.
+            models.Index(fields=["initiative", "-updated_at", "-id"], name="measurement_recent_idx"),
         ]
 
     def __str__(self):
