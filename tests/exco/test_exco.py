@@ -98,9 +98,9 @@ def test_page_costs_a_fixed_number_of_queries_on_the_demo_company_and_one_four_t
 
     client.force_login(get_user_model().objects.get(username="cio"))
     url = client.get("/")["Location"]
-    # 13: the dashboard's ten (the tenth reads the matrix decisions outside their bounds, with their
+    # 12: the dashboard's nine (the ninth reads the matrix decisions outside their bounds, with their
     # latest figures as subqueries, in one query), the session, the user and their roles.
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(12):
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.content) < 500 * 1024
