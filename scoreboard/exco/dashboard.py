@@ -136,13 +136,17 @@ def exco_dashboard(month: date, *, now=None) -> dict:
         in_window = Q(month__gte=window[0], month__lte=month)
         wanted |= Q(in_window, kpi=roi_kpi, initiative__in=[i.pk for i in roi_initiatives])
     company, roi_values, months_with_figures = {}, {}, set()
-    for s in MonthlySnapshot.objects.filter(wanted).order_by():
-        if s.initiative_id is None:
-            company[(s.kpi_id, s.month)] = s
-            if s.value is not None:
-                months_with_figures.add(s.month)
-        else:
-            roi_values[(s.initiative_id, s.month)] = s.value
+    # Read as tuples: only the window's become snapshots (a model instance costs ten times a tuple).
+    fields = [f.attname for f in MonthlySnapshot._meta.concrete_fields]
+    kpi_at, initiative_at, month_at, value_at = (fields.index(n) for n in ("kpi_id", "initiative_id", "month", "value"))
+    for row in MonthlySnapshot.objects.filter(wanted).order_by().values_list(*fields):
+        if row[initiative_at] is not None:
+            roi_values[(row[initiative_at], row[month_at])] = row[value_at]
+            continue
+        if row[value_at] is not None:
+            months_with_figures.add(row[month_at])
+        if window[0] <= row[month_at] <= month:
+            company[(row[kpi_at], row[month_at])] = MonthlySnapshot.from_db(MonthlySnapshot.objects.db, fields, row)
     with_figures = sorted(months_with_figures, reverse=True)
     # 6. The notes explaining why a figure moved, over the same window.
     notes = defaultdict(list)
