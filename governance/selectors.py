@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Page
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import timezone
 
 from initiatives.services import stages
@@ -264,13 +264,26 @@ def last_month_read(version: MatrixVersion, versions: list[MatrixVersion]) -> da
 class ProcessCount:
     process: str
     count: int
+    outside: int  # decisions outside their bounds, against the figures up to the month asked
 
 
-def version_processes(version: MatrixVersion) -> list[ProcessCount]:
-    """The version's processes in the grid's order, each with its number of decisions: the index
-    of a grid shown one process at a time. One query."""
-    rows = MatrixDecision.objects.filter(version=version).values("process").annotate(n=Count("pk")).order_by()
-    return sorted((ProcessCount(r["process"], r["n"]) for r in rows), key=lambda p: (p.process.lower(), p.process))
+def version_processes(version: MatrixVersion, *, month: date | None = None) -> list[ProcessCount]:
+    """The version's processes in the grid's order, each with its number of decisions and how many
+    of them are outside their bounds (the rule of Bound.outside, counted in the database): the index
+    of a grid shown one process at a time. One query, whatever the number of decisions."""
+    decisions = with_live_bounds(MatrixDecision.objects.filter(version=version), month=month).annotate(
+        figure=Case(
+            When(initiative__isnull=False, own_month__isnull=False, then=F("own_value")), default=F("company_value")
+        )
+    )
+    outside = Q(monitoring_kpi__isnull=False) & (
+        Q(breach_when=BreachWhen.ABOVE, figure__gt=F("breach_threshold"))
+        | Q(breach_when=BreachWhen.BELOW, figure__lt=F("breach_threshold"))
+    )
+    rows = decisions.values("process").annotate(n=Count("pk"), out=Count("pk", filter=outside)).order_by()
+    return sorted(
+        (ProcessCount(r["process"], r["n"], r["out"]) for r in rows), key=lambda p: (p.process.lower(), p.process)
+    )
 
 
 def version_grid(version: MatrixVersion, *, month: date | None = None, process: str | None = None) -> list[ProcessRows]:

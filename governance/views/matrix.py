@@ -15,8 +15,6 @@ write stores nothing.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -96,15 +94,14 @@ def _grid(request, version: MatrixVersion | None, *, status: int = 200, errors=(
     # the page stays quick and small at thousands of decisions; a small one shows them all.
     shown, processes = None, []
     if decision_count > WHOLE_GRID_UP_TO:
-        processes = selectors.version_processes(version)
+        processes = selectors.version_processes(version, month=month)
         names = [p.process for p in processes]
         shown = request.GET.get("process") if request.GET.get("process") in names else names[0]
     grid = selectors.version_grid(version, month=month, process=shown) if version else []
     rows = [d for process in grid for group in process.groups for d in group.decisions]
-    if shown is None:
-        outside = [d.bound for d in rows if d.bound is not None and d.bound.outside]
-    else:  # the whole version's, not only the process shown
-        outside = selectors.decisions_outside_bounds(month=month, version=version)
+    # Listed: the process shown's (all of them when the grid is one page); the index counts the others.
+    outside = [d.bound for d in rows if d.bound is not None and d.bound.outside]
+    outside_total = sum(p.outside for p in processes) if shown is not None else len(outside)
     previous = next((v for v in versions if version is not None and v.number < version.number), None)
     context = {
         "version": version,
@@ -118,7 +115,8 @@ def _grid(request, version: MatrixVersion | None, *, status: int = 200, errors=(
         "versions": versions,
         "previous": previous,
         "grid": grid,
-        "processes": _process_index(processes, outside) if shown is not None else [],
+        "processes": processes if shown is not None else [],
+        "outside_total": outside_total,
         "shown_process": shown,
         "decision_count": decision_count,
         "outside": outside,
@@ -138,11 +136,6 @@ def _grid(request, version: MatrixVersion | None, *, status: int = 200, errors=(
             cell_kinds=list(forms.CELLS),
         )
     return render(request, "governance/matrix.html", context, status=status)
-
-
-def _process_index(processes: list[selectors.ProcessCount], outside: list[selectors.Bound]) -> list[dict]:
-    outside_in = Counter(bound.decision.process for bound in outside)
-    return [{"process": p.process, "count": p.count, "outside": outside_in[p.process]} for p in processes]
 
 
 # --- Editing the draft ------------------------------------------------------------------------------------
