@@ -182,7 +182,6 @@ def snapshot_roll_up(*, months: Iterable[date] | None = None, kpi_ids: Iterable[
         return rollup_sql.roll_up(
             kpi_ids=[k.pk for k in kpis],
             last_kpi_ids=[k.pk for k in kpis if k.aggregation == Aggregation.LAST],
-            aggregations={k.pk: k.aggregation for k in kpis},
             months=month_list,
             frozen=list(FrozenMonth.objects.values_list("month", flat=True)),
             bounds=_observation_bounds(month_list),

@@ -26,17 +26,13 @@ WITH k AS (
     FROM metrics_kpi WHERE id = ANY(%(kpis)s)
 ),
 agg AS (
-    -- One pass over the measurements; each row feeds only the aggregate its KPI asks for
-    -- (FILTER), since the numeric aggregates are most of the pass's work. The latest
-    -- observation of a "last" KPI is the greatest (observed, written, id, value) array.
+    -- One pass over the measurements: every aggregate a KPI may ask for, chosen below. The
+    -- latest observation of a "last" KPI is the greatest (observed, written, id, value) array.
     -- The month is written exactly as in the statistics measurement_month_groups (metrics
     -- migration 0018), which tell the planner how many groups there are.
     SELECT me.kpi_id, me.initiative_id,
            (date_trunc('month', me.observed_at AT TIME ZONE %(tz)s))::date AS month,
-           sum(me.value) FILTER (WHERE me.kpi_id = ANY(%(sum_kpis)s)) AS total,
-           min(me.value) FILTER (WHERE me.kpi_id = ANY(%(min_kpis)s)) AS low,
-           max(me.value) FILTER (WHERE me.kpi_id = ANY(%(max_kpis)s)) AS high,
-           count(*) AS n,
+           sum(me.value) AS total, min(me.value) AS low, max(me.value) AS high, count(*) AS n,
            max(ARRAY[extract(epoch FROM me.observed_at), extract(epoch FROM me.updated_at), me.id, me.value])
                FILTER (WHERE me.kpi_id = ANY(%(last_kpis)s)) AS latest
     FROM metrics_measurement me
@@ -177,7 +173,6 @@ def roll_up(
     *,
     kpi_ids: list[int],
     last_kpi_ids: list[int],
-    aggregations: dict[int, str] | None = None,
     months: list[date] | None,
     frozen: list[date],
     bounds: tuple[datetime, datetime],
@@ -187,10 +182,6 @@ def roll_up(
     params = {
         "kpis": kpi_ids,
         "last_kpis": last_kpi_ids,
-        # Which aggregate each KPI needs (a mean is its sum over its count). None: every one.
-        "sum_kpis": _of(aggregations, kpi_ids, "sum", "mean"),
-        "min_kpis": _of(aggregations, kpi_ids, "min"),
-        "max_kpis": _of(aggregations, kpi_ids, "max"),
         "months": months or [],
         "all_months": months is None,
         "frozen": frozen,
@@ -220,9 +211,3 @@ def _set_locally(cursor, settings: dict[str, str]) -> dict[str, str]:
         cursor.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
         previous[name] = cursor.fetchone()[0]
     return previous
-
-
-def _of(aggregations: dict[int, str] | None, kpi_ids: list[int], *kinds: str) -> list[int]:
-    if aggregations is None:
-        return kpi_ids
-    return [pk for pk in kpi_ids if aggregations.get(pk) in kinds]
