@@ -196,7 +196,9 @@ def roll_up(
         cursor.execute(f"DROP TABLE IF EXISTS {COMPUTED}")
         cursor.execute(_COMPUTE, params)
         cursor.execute(_DELETE_OUTDATED, params)
-        for statement in (_INSERT_NEW, _RESTATE, _RESTATE_MISSING):
+        # Restatements only where a month in scope is frozen: each reads every snapshot in scope.
+        in_scope_frozen = set(frozen) if months is None else set(frozen) & set(months)
+        for statement in (_INSERT_NEW, *((_RESTATE, _RESTATE_MISSING) if in_scope_frozen else ())):
             cursor.execute(statement, params)
             written += cursor.rowcount
         cursor.execute(f"DROP TABLE {COMPUTED}")
