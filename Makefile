@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test pytest system-packages lint format bench migrate clean
+.PHONY: run test pytest system-packages lint format bench bench-scripts migrate clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,8 +70,21 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+## The benchmarks, on BENCH_DATABASE_URL (a scratch database: its size siblings are kept between
+## runs) or, without it, on one throwaway PostgreSQL for the whole run. The sizes S, L and XL are
+## built first (bench/_sizes.py), once; then each script runs at the sizes BENCH_SIZES names.
 bench: $(VENV)/.dev
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@if [ -z "$$BENCH_DATABASE_URL" ] && ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then \
+	  port=$$($(PY) -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	  env -u SERVICES_DIR -u DATABASE_URL PG_PORT=$$port REDIS_PORT=$$((port + 1)) bash -c 'source .ci/services.sh \
+	    && trap "stop_services; rm -rf \"\$$SERVICES_DIR\"" EXIT && start_services >/dev/null \
+	    && BENCH_DATABASE_URL="$$DATABASE_URL" env -u DATABASE_URL $(MAKE) --no-print-directory bench-scripts'; \
+	else $(MAKE) --no-print-directory bench-scripts; fi
+
+bench-scripts:
+	@started=$$(date +%s); echo "== bench/_sizes.py (S, L, XL: built once, then kept)"; $(PY) bench/_sizes.py || exit 1; \
+	  for script in bench/[!_]*.py; do echo "== $$script"; $(PY) $$script || exit 1; done; \
+	  echo "== make bench took $$(( ($$(date +%s) - started) / 60 )) min"
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

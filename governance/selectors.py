@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Page
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import timezone
 
 from initiatives.services import stages
@@ -111,8 +111,13 @@ def what_it_approves(request: DecisionRequest) -> Approves | None:
 
 
 def version_list() -> list[MatrixVersion]:
-    """Every version, newest first, for the version picker and the compare form (one query)."""
-    return list(MatrixVersion.objects.only("number", "status", "effective_from").order_by("-number"))
+    """Every version, newest first, with its number of decisions (``decision_count``), for the
+    version picker, the compare form and the grid's paging (one query)."""
+    return list(
+        MatrixVersion.objects.only("number", "status", "effective_from")
+        .annotate(decision_count=Count("decisions"))
+        .order_by("-number")
+    )
 
 
 # --- Live bounds ------------------------------------------------------------------------------------------
@@ -255,13 +260,40 @@ def last_month_read(version: MatrixVersion, versions: list[MatrixVersion]) -> da
     return None if until is None else first_of_month(until - timedelta(days=1))
 
 
-def version_grid(version: MatrixVersion, *, month: date | None = None) -> list[ProcessRows]:
-    """The version's decisions grouped by process, then initiative (the process as a whole
-    first), each with ``bound`` (its live bound, or None), against the figures up to ``month``
-    (the latest when None). One query."""
-    decisions = with_live_bounds(
-        MatrixDecision.objects.filter(version=version).select_related("initiative", "monitoring_kpi"), month=month
+@dataclass(frozen=True)
+class ProcessCount:
+    process: str
+    count: int
+    outside: int  # decisions outside their bounds, against the figures up to the month asked
+
+
+def version_processes(version: MatrixVersion, *, month: date | None = None) -> list[ProcessCount]:
+    """The version's processes in the grid's order, each with its number of decisions and how many
+    of them are outside their bounds (the rule of Bound.outside, counted in the database): the index
+    of a grid shown one process at a time. One query, whatever the number of decisions."""
+    decisions = with_live_bounds(MatrixDecision.objects.filter(version=version), month=month).annotate(
+        figure=Case(
+            When(initiative__isnull=False, own_month__isnull=False, then=F("own_value")), default=F("company_value")
+        )
     )
+    outside = Q(monitoring_kpi__isnull=False) & (
+        Q(breach_when=BreachWhen.ABOVE, figure__gt=F("breach_threshold"))
+        | Q(breach_when=BreachWhen.BELOW, figure__lt=F("breach_threshold"))
+    )
+    rows = decisions.values("process").annotate(n=Count("pk"), out=Count("pk", filter=outside)).order_by()
+    return sorted(
+        (ProcessCount(r["process"], r["n"], r["out"]) for r in rows), key=lambda p: (p.process.lower(), p.process)
+    )
+
+
+def version_grid(version: MatrixVersion, *, month: date | None = None, process: str | None = None) -> list[ProcessRows]:
+    """The version's decisions (those of ``process`` only, when given) grouped by process, then
+    initiative (the process as a whole first), each with ``bound`` (its live bound, or None),
+    against the figures up to ``month`` (the latest when None). One query."""
+    decisions = MatrixDecision.objects.filter(version=version).select_related("initiative", "monitoring_kpi")
+    if process is not None:
+        decisions = decisions.filter(process=process)
+    decisions = with_live_bounds(decisions, month=month)
     processes: dict[str, dict[int | None, InitiativeRows]] = defaultdict(dict)
     ordered = sorted(
         decisions,

@@ -561,9 +561,17 @@ class Measurement(models.Model):
     (KPI, initiative, source, observed time). Either way re-sending updates, never duplicates.
     """
 
-    kpi = models.ForeignKey(KPI, on_delete=models.PROTECT, related_name="measurements")
+    # No index of their own: (kpi, observed_at) and the unique keys start with the KPI, and
+    # (initiative, kpi, -observed_at) and (initiative, -updated_at, -id) with the initiative; every
+    # index on this, the largest table, costs each measurement stored.
+    kpi = models.ForeignKey(KPI, on_delete=models.PROTECT, related_name="measurements", db_index=False)
     initiative = models.ForeignKey(
-        "initiatives.Initiative", null=True, blank=True, on_delete=models.PROTECT, related_name="measurements"
+        "initiatives.Initiative",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="measurements",
+        db_index=False,
     )
     source = models.ForeignKey(MetricSource, on_delete=models.PROTECT, related_name="measurements")
     observed_at = models.DateTimeField()
@@ -628,6 +636,8 @@ class Measurement(models.Model):
             models.Index(fields=["kpi", "observed_at"], name="measurement_kpi_time_idx"),
             # Freshness: the latest measurement of each KPI per initiative.
             models.Index(fields=["initiative", "kpi", "-observed_at"], name="measurement_latest_idx"),
+            # The initiative workspace's recent entries: its latest written, without sorting all its rows.
+            models.Index(fields=["initiative", "-updated_at", "-id"], name="measurement_recent_idx"),
         ]
 
     def __str__(self):

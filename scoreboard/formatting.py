@@ -23,9 +23,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.translation import get_language
 
 NOTHING = "–"  # a figure that is not there: an en dash, never "0" or "None"
 MINUS = "−"  # U+2212, the minus sign, the same in a figure and in a change
@@ -74,8 +76,15 @@ def plain_number(value, decimals: int) -> str:
     number = rounded(value, decimals)
     if number is None:
         return NOTHING
-    text = number_format(number.copy_abs(), decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    text = _grouped(number.copy_abs(), decimals, get_language())
     return f"{MINUS}{text}" if number < 0 else text
+
+
+@lru_cache(maxsize=8192)
+def _grouped(number: Decimal, decimals: int, language: str | None) -> str:
+    # Remembered per language: number_format looks the locale's separators up on every call, and a
+    # page writes the same figures and targets many times (the ExCo page, ~1 300 of them at XL).
+    return number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
 def money(amount, currency: str = CURRENCY_SIGN) -> str:
@@ -204,4 +213,10 @@ def moment(value: datetime | None) -> str:
 
 def month(value: date | None) -> str:
     """A month: "December 2026"."""
-    return NOTHING if value is None else date_format(value, "YEAR_MONTH_FORMAT")
+    return NOTHING if value is None else _month(value, get_language())
+
+
+@lru_cache(maxsize=1024)
+def _month(value: date, language: str | None) -> str:
+    # Remembered per language, as _grouped is: each chart names the same twelve months.
+    return date_format(value, "YEAR_MONTH_FORMAT")

@@ -34,6 +34,8 @@ from ..models import AccountableExecutive, AuditTrail, AutonomyTier, BreachWhen,
 from ..services import matrix as services
 
 HISTORY_PAGE_SIZE = 50
+# Up to this many decisions a version's grid is one page; beyond, one process per page.
+WHOLE_GRID_UP_TO = 200
 
 
 def _version(number: int) -> MatrixVersion:
@@ -85,8 +87,21 @@ def _grid(request, version: MatrixVersion | None, *, status: int = 200, errors=(
     user = request.user
     can_edit = version is not None and user.has_perm("governance.change_matrixversion", version)
     # A version replaced by a later one is shown against the figures of its own months, as it stood.
-    grid = selectors.version_grid(version, month=selectors.last_month_read(version, versions)) if version else []
+    month = selectors.last_month_read(version, versions) if version else None
+    listed = next((v for v in versions if version is not None and v.pk == version.pk), None)
+    decision_count = listed.decision_count if listed is not None else 0
+    # A large version shows one process at a time (its decisions, with an index of the others), so
+    # the page stays quick and small at thousands of decisions; a small one shows them all.
+    shown, processes = None, []
+    if decision_count > WHOLE_GRID_UP_TO:
+        processes = selectors.version_processes(version, month=month)
+        names = [p.process for p in processes]
+        shown = request.GET.get("process") if request.GET.get("process") in names else names[0]
+    grid = selectors.version_grid(version, month=month, process=shown) if version else []
     rows = [d for process in grid for group in process.groups for d in group.decisions]
+    # Listed: the process shown's (all of them when the grid is one page); the index counts the others.
+    outside = [d.bound for d in rows if d.bound is not None and d.bound.outside]
+    outside_total = sum(p.outside for p in processes) if shown is not None else len(outside)
     previous = next((v for v in versions if version is not None and v.number < version.number), None)
     context = {
         "version": version,
@@ -100,8 +115,11 @@ def _grid(request, version: MatrixVersion | None, *, status: int = 200, errors=(
         "versions": versions,
         "previous": previous,
         "grid": grid,
-        "decision_count": len(rows),
-        "outside": [d.bound for d in rows if d.bound is not None and d.bound.outside],
+        "processes": processes if shown is not None else [],
+        "outside_total": outside_total,
+        "shown_process": shown,
+        "decision_count": decision_count,
+        "outside": outside,
         "can_edit": can_edit,
         "can_open_draft": draft is None and awaiting is None and user.has_perm("governance.add_matrixversion"),
         "can_publish": version is not None and user.has_perm("governance.publish_matrixversion", version),

@@ -239,9 +239,9 @@ def target_save(*, by, data: dict, target: Target | None = None) -> Target:
         writes.raise_if(errors)
         why = "Target set" if before is None else "Target changed"
         writes.save(current, by=by, why=f"{why} from {current.effective_from:%Y-%m}")
-        _months_owed(current.kpi_id, since=current.effective_from)
+        _months_owed(current.kpi_id, since=current.effective_from, until=_next_start(current, current.effective_from))
         if before is not None and before != (current.kpi_id, current.effective_from):
-            _months_owed(before[0], since=before[1])
+            _months_owed(before[0], since=before[1], until=_next_start(current, before[1], kpi_id=before[0]))
     return current
 
 
@@ -252,8 +252,9 @@ def target_delete(*, by, target: Target) -> None:
         current = Target.objects.select_for_update().get(pk=target.pk)
         writes.refuse_unless(by, "metrics.delete_target", current, ONLY_ADMINS_KPIS)
         kpi_id, since = current.kpi_id, current.effective_from
+        until = _next_start(current, since)
         writes.delete(current, by=by, why=f"Target from {since:%Y-%m} removed")
-        _months_owed(kpi_id, since=since)
+        _months_owed(kpi_id, since=since, until=until)
 
 
 def _same_start(target: Target):
@@ -262,26 +263,40 @@ def _same_start(target: Target):
     ).exclude(pk=target.pk)
 
 
-def _months_owed(kpi_id: int, *, since: date | None) -> None:
+def _next_start(target: Target, after: date, *, kpi_id: int | None = None) -> date | None:
+    """When the next target of the same KPI and scope (the initiative, or company-wide) takes
+    over from one starting ``after``: the end of the months that one governs (None: open-ended)."""
+    return (
+        Target.objects.filter(
+            kpi_id=kpi_id or target.kpi_id, initiative_id=target.initiative_id, effective_from__gt=after
+        )
+        .order_by("effective_from")
+        .values_list("effective_from", flat=True)
+        .first()
+    )
+
+
+def _months_owed(kpi_id: int, *, since: date | None, until: date | None = None) -> None:
     """Every month of ``kpi_id`` that has a figure or a measurement from ``since`` on (all when
-    None), and the current month, becomes owed a roll-up. Frozen months are recomputed too: the
-    roll-up keeps their figures and records a different value as a pending restatement."""
+    None) and before ``until`` (when a later target takes over; open-ended when None, and then the
+    current month too) becomes owed a roll-up: a target change recomputes the months it governs,
+    not the years after the next target. Frozen months are recomputed too: the roll-up keeps their
+    figures and records a different value as a pending restatement."""
     now = timezone.now()
     since = first_of_month(since) if since else None
-    months = set(
-        MonthlySnapshot.objects.filter(kpi_id=kpi_id, **({"month__gte": since} if since else {}))
-        .values_list("month", flat=True)
-        .distinct()
-    )
+    current_month = first_of_month(timezone.localdate())
+    end = until or add_months(current_month, 1)  # exclusive
+    within = {"month__lt": end, **({"month__gte": since} if since else {})}
+    months = set(MonthlySnapshot.objects.filter(kpi_id=kpi_id, **within).values_list("month", flat=True).distinct())
     first = Measurement.objects.filter(kpi_id=kpi_id).order_by("observed_at").values_list("observed_at", flat=True)
     earliest = next(iter(first[:1]), None)
     if earliest is not None:
         month = first_of_month(timezone.localtime(earliest).date())
         if since is not None:
             month = max(month, since)
-        current_month = first_of_month(timezone.localdate())
-        while month <= current_month:
+        while month <= current_month and month < end:
             months.add(month)
             month = add_months(month, 1)
-    months.add(first_of_month(timezone.localdate()))
+    if until is None:
+        months.add(current_month)
     roll_ups_request({month: {kpi_id} for month in months}, now=now)

@@ -25,6 +25,7 @@ one module per part. This module runs the parts in order, in one transaction.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -164,6 +165,7 @@ def build_demo_company(
     progress: bool = False,
     replace: bool = False,
     now: datetime | None = None,
+    more_measurements: Callable[[Context, dict[str, KPI], dict[str, MetricSource], list], object] | None = None,
 ) -> DemoSummary:
     """Build the demo company in one transaction: people, KPIs and targets, sources,
     ``initiatives`` initiatives (the first twelve hand-written), ``months`` months of
@@ -174,6 +176,11 @@ def build_demo_company(
     deletes it first. ``now`` pins the clock (the start of the current hour by default).
     Fewer than twelve initiatives keeps the first ones, which still cover every stage from
     eight on; the warning signs tied to the others then have nothing to show.
+
+    ``more_measurements(ctx, kpis, sources, built)``, when given, adds measurements (and the KPIs
+    they need) after the demo's own and before the snapshots are rolled up and the months signed
+    off: the benchmarks' XL company adds its daily points there (bench/_sizes.py), so its
+    snapshots are computed once, before any month is frozen.
     """
     if initiatives < 1:
         raise ValueError("The demo company needs at least one initiative.")
@@ -223,6 +230,8 @@ def build_demo_company(
         bar.update()
         bar.set_description("measurements")
         build_measurements(ctx, kpis, sources, built, progress=progress)
+        if more_measurements is not None:
+            more_measurements(ctx, kpis, sources, built)
         link_reported_kpis()
         bar.update()
         bar.set_description("monthly snapshots")

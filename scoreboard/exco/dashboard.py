@@ -14,6 +14,7 @@ from functools import reduce
 from heapq import nsmallest
 from operator import and_
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Exists,
@@ -110,48 +111,51 @@ class WarningSign:
 
 
 def exco_dashboard(month: date, *, now=None) -> dict:
-    """The page's context for `month` (first day). Ten queries."""
+    """The page's context for `month` (first day). Nine queries."""
     now = now or timezone.now()
     window = months_back(month, TREND_MONTHS)
     last_month = previous_month(month)
 
-    # 1. The months that have company-wide figures, newest first: the month picker lists only
-    #    these, so a stray old date does not fill it with empty months.
-    with_figures = list(
-        MonthlySnapshot.objects.filter(initiative__isnull=True, value__isnull=False)
-        .order_by("-month")
-        .values_list("month", flat=True)
-        .distinct()
-    )
-    # 2. Every KPI, both executives, and when it was last measured.
+    # 1. Every KPI, both executives, and when it was last measured.
     freshness = kpi_freshness(now=now)
     kpis = [f.kpi for f in freshness]
-    # 3. Sources whose pulls failed or went quiet.
+    # 2. Sources whose pulls failed or went quiet (all of them: when each turns stale dates the cache).
     every_source = source_freshness(now=now)
     sources = [f for f in every_source if f.stale or f.failed]
-    # 4-5. The portfolio: counted per stage, the totals behind warning signs 1, 2 and 6,
+    # 3-4. The portfolio: counted per stage, the totals behind warning signs 1, 2 and 6,
     #    and the initiatives the page names (a bounded set, whatever the size).
     portfolio = _Portfolio.read(month)
     shown = portfolio.shown
     roi_kpi = next((k for k in kpis if k.role == KPIRole.ROI), None)
     roi_initiatives = _first(shown, ROI_LINES, where=lambda i: "in_roi" in i.lists, key=_by_benefit)
-    # 6. Company-wide figures over the trend window, and the ROI of the largest business cases.
+    # 5. Every company-wide figure (a few per KPI and month, at any size), and the ROI of the largest
+    #    business cases over the trend window. The company-wide figures of every month also give the
+    #    months the picker lists (those with a figure, so a stray old date does not fill it with
+    #    empty months), which took a query of their own.
     wanted = Q(initiative__isnull=True)
     if roi_kpi and roi_initiatives:
-        wanted |= Q(kpi=roi_kpi, initiative__in=[i.pk for i in roi_initiatives])
-    company, roi_values = {}, {}
-    for s in MonthlySnapshot.objects.filter(wanted, month__gte=window[0], month__lte=month).order_by():
-        if s.initiative_id is None:
-            company[(s.kpi_id, s.month)] = s
-        else:
-            roi_values[(s.initiative_id, s.month)] = s.value
-    # 7. The notes explaining why a figure moved, over the same window.
+        in_window = Q(month__gte=window[0], month__lte=month)
+        wanted |= Q(in_window, kpi=roi_kpi, initiative__in=[i.pk for i in roi_initiatives])
+    company, roi_values, months_with_figures = {}, {}, set()
+    # Read as tuples: only the window's become snapshots (a model instance costs ten times a tuple).
+    fields = [f.attname for f in MonthlySnapshot._meta.concrete_fields]
+    kpi_at, initiative_at, month_at, value_at = (fields.index(n) for n in ("kpi_id", "initiative_id", "month", "value"))
+    for row in MonthlySnapshot.objects.filter(wanted).order_by().values_list(*fields):
+        if row[initiative_at] is not None:
+            roi_values[(row[initiative_at], row[month_at])] = row[value_at]
+            continue
+        if row[value_at] is not None:
+            months_with_figures.add(row[month_at])
+        if window[0] <= row[month_at] <= month:
+            company[(row[kpi_at], row[month_at])] = MonthlySnapshot.from_db(MonthlySnapshot.objects.db, fields, row)
+    with_figures = sorted(months_with_figures, reverse=True)
+    # 6. The notes explaining why a figure moved, over the same window.
     notes = defaultdict(list)
     for note in Annotation.objects.filter(month__gte=window[0], month__lte=month).select_related(
         "author", "initiative"
     ):
         notes[note.kpi_id].append(note)
-    # 8. This month's revisions, and any other month left signed by one executive only.
+    # 7. This month's revisions, and any other month left signed by one executive only.
     reviews = list(
         MonthlyReview.objects.select_related("cio_signed_by", "coo_signed_by")
         .filter(
@@ -162,9 +166,9 @@ def exco_dashboard(month: date, *, now=None) -> dict:
     )
     # The latest revision is the one signatures go to; the page's figures are the latest signed one's.
     review = next((r for r in reviews if r.month == month), None)
-    # 11-16, for a month that has been signed: its restatements (restatements.py).
+    # 10-15, for a month that has been signed: its restatements (restatements.py).
     restated = month_restatements(month, reviews)
-    # 9. Decisions waiting, and this month's 24-hour breaches.
+    # 8. Decisions waiting, and this month's 24-hour breaches.
     month_start = start_of_month(month)
     month_end = start_of_month(next_month(month))
     decisions = list(
@@ -174,7 +178,7 @@ def exco_dashboard(month: date, *, now=None) -> dict:
         )
         .order_by("due_at")
     )
-    # 10. Matrix decisions outside their bounds: the version in force at the month's end (or
+    # 9. Matrix decisions outside their bounds: the version in force at the month's end (or
     #     today, for the month under way), against figures up to the month shown.
     month_last_day = last_day(month)
     outside_bounds = decisions_outside_bounds(month=month, on=min(month_last_day, timezone.localdate(now)))
@@ -662,18 +666,49 @@ def figure_behind(kpi: KPI, month: date, initiative: Initiative | None) -> dict:
         parts = [kpi.ratio_numerator_id, kpi.ratio_denominator_id]
     start = start_of_month(month)
     end = start_of_month(next_month(month))
-    measurements = Measurement.objects.filter(kpi__in=parts, observed_at__gte=start, observed_at__lt=end)
-    if initiative is not None:
-        measurements = measurements.filter(initiative=initiative)
+
+    def of(kpi_ids: list[int]):
+        measurements = Measurement.objects.filter(kpi__in=kpi_ids, observed_at__gte=start, observed_at__lt=end)
+        if initiative is not None:
+            measurements = measurements.filter(initiative=initiative)
+        return measurements.select_related("kpi", "initiative", "source", "entered_by").order_by("observed_at", "pk")
+
     snapshot = MonthlySnapshot.objects.filter(kpi=kpi, month=month, initiative=initiative).first()
     return {
         "kpi": kpi,
         "initiative": initiative,
         "snapshot": snapshot,
-        "measurements": measurements.select_related("kpi", "initiative", "source", "entered_by").order_by(
-            "observed_at", "pk"
-        ),
+        "measurements": of(parts) if len(parts) == 1 else InTimeOrder(of(parts), [of([part]) for part in parts]),
         "notes": Annotation.objects.filter(kpi=kpi, month=month)
         .select_related("author", "initiative")
         .order_by("created_at"),
     }
+
+
+class InTimeOrder:
+    """The measurements of a ratio's two parts in time order, for a Paginator. Sorting both parts'
+    rows of the month in the database sorted every row (30 000 at XL, 70 ms) for a page of 100.
+    Here each part gives its (time, id) keys in the (KPI, observed time) index's order, only up to
+    the page's end, in one query (UNION ALL); they are merged here, and the page's rows are read
+    by id in a second query, so a deep page reads keys, not whole rows with their joins."""
+
+    def __init__(self, together, parts):
+        self.together, self.parts = together, parts
+
+    def count(self) -> int:
+        return self.together.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        start, stop = index.start or 0, index.stop
+        first, *others = (part.values_list("observed_at", "pk")[:stop] for part in self.parts)
+        if connection.features.supports_slicing_ordering_in_compound:
+            keys = sorted(first.union(*others, all=True))[start:stop]
+        else:  # SQLite (make run): no LIMIT inside a UNION, so one query per part
+            keys = sorted(key for part in (first, *others) for key in part)[start:stop]
+        rows = {m.pk: m for m in self.together.filter(pk__in=[pk for _, pk in keys])}
+        return [rows[pk] for _, pk in keys if pk in rows]

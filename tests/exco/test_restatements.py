@@ -366,11 +366,11 @@ def test_a_restated_months_page_costs_a_fixed_number_of_queries(client, initiati
 
     month = _restated_company(initiatives)
     client.force_login(get_user_model().objects.get(username="cio"))
-    # 20: the page's 14 (with the month's versions, exco/cache.py), then the restatements'
+    # 19: the page's 13 (with the month's versions, exco/cache.py), then the restatements'
     # (restatements.py): the restatements with who applied them, their figures, the kept packs, the
     # pending figures, their count past the first thirty, and the measurements changed since the
     # sign-off.
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(19):
         response = client.get(month_url(month))
     assert response.status_code == 200
     assert "Restatement awaiting signatures" in response.content.decode()
