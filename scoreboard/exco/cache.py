@@ -20,19 +20,18 @@ saves. Each entry holds ``valid_until``, the next such moment (``dashboard.valid
 served only before it; the backend's own time-out is only for memory, never for correctness.
 
 **What stays out.** The shared entry holds what every viewer sees. What differs by viewer is
-added per request from it, without a query: which sign-off slot the viewer may sign, whether
-they may restate, and the decisions asked of them.
+picked per request, without a query: which sign-off slot the viewer may sign, whether they may
+restate, and the decisions asked of them.
 
-**Rendered once too.** Rendering the whole page costs more than reading the entry (a page of
-tiles, tables and charts), so the entry also keeps the page's body rendered once, with a marker
-where each viewer's part goes (``VIEWER_SLOTS``: the decisions asked of them, the signatures
-with the form they may use, the restatement form, each carrying the viewer's CSRF token). A
-request renders only those small parts and puts them in place.
-
-**What is kept.** The context ``exco_dashboard`` builds, pickled: plain data, dataclasses and
-model instances read with everything the page shows (related rows selected, prefetched lists
-evaluated), so a cached page renders with no query of its own; ``tests/exco/test_month_cache.py``
-pins that, against the real Redis too.
+**Rendered once too.** Rendering the page costs more than reading it back (a page of tiles,
+tables and charts), and unpickling the data it was rendered from costs more than rendering a
+little, so the entry keeps no data: only the page's body rendered once, with a marker where each
+viewer's part goes (``VIEWER_SLOTS``: the decisions asked of them, the signatures with the form
+they may use, the restatement form), and every version of those parts rendered too (one per
+executive with decisions waiting, one per pair of sign-off rights, one per restatement right),
+their CSRF input left blank. A request picks its versions, puts its CSRF token in, and renders
+nothing of the month. ``tests/exco/test_month_cache.py`` pins that a cached page makes no query
+of its own, against the real Redis too.
 
 **Conditional requests.** ``ETag`` is a hash of the key, the entry and the viewer's part (with
 the CSRF secret the forms are signed with); a repeat GET with ``If-None-Match`` answers 304
@@ -43,6 +42,7 @@ decided on the ETag, which also covers the viewer's part (a person's roles, a ne
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import time as clock
 from dataclasses import dataclass
@@ -88,13 +88,18 @@ def _marker(name: str) -> str:
 
 @dataclass
 class Entry:
-    """A month's shared data as computed at ``computed_at``, true until ``valid_until``, and its
-    page body rendered once, with a marker for each viewer's part."""
+    """A month's page as computed at ``computed_at``, true until ``valid_until``: its body rendered
+    once with a marker for each viewer's part, and every version of those parts rendered too."""
 
-    context: dict
     computed_at: datetime
     valid_until: datetime
-    body: str = ""
+    body: str
+    # Each viewer's part in every version a viewer can get (``_part_key``), the CSRF input left as
+    # ``_CSRF_INPUT`` for the request to fill in.
+    parts: dict[str, str]
+    # What the validator reads of the shared data for a viewer (see ``etag``).
+    sign_off_closed: str | None
+    waiting: dict[int, list[int]]  # executive's pk -> the decisions asked of them, oldest first
 
     def serves(self, now: datetime) -> bool:
         return self.computed_at <= now < self.valid_until
@@ -166,49 +171,109 @@ def compute(month: date, *, now: datetime) -> Entry:
     context["reason_max"] = NOTE
     context["sign_off_closed"] = None if context["in_progress_to"] is None else services.sign_off_opens(month)
     body = render_to_string("scoreboard/_exco_body.html", {**context, "viewer_slots": True})
+    waiting: dict[int, list] = {}
+    for decision in context["waiting"]:
+        waiting.setdefault(decision.executive_id, []).append(decision)
+    # Every version of each viewer's part, rendered now: a request then only picks its own and puts
+    # its CSRF token in, which keeps the entry a few strings, quick to read back.
+    shared = {**context, "csrf_token": _CSRF_PLACEHOLDER}
+    parts = {}
+    if _marker("asked_of_you") in body:
+        for executive, theirs in waiting.items():
+            parts[_part_key("asked_of_you", executive)] = _render("asked_of_you", {**shared, "asked_of_you": theirs})
+    if _marker("signatures") in body:
+        for cio, coo in itertools.product((False, True), repeat=2):
+            can_sign = {"cio": cio, "coo": coo}
+            parts[_part_key("signatures", cio, coo)] = _render("signatures", {**shared, "can_sign": can_sign})
+    if _marker("restatements") in body:
+        for can in (False, True):
+            parts[_part_key("restatements", can)] = _render("restatements", {**shared, "can_restate": can})
     stats.rendered += 1
-    return Entry(context=context, computed_at=now, valid_until=context["valid_until"], body=body)
+    return Entry(
+        computed_at=now,
+        valid_until=context["valid_until"],
+        body=body,
+        parts=parts,
+        sign_off_closed=context["sign_off_closed"],
+        waiting={executive: [d.pk for d in theirs] for executive, theirs in waiting.items()},
+    )
 
 
-def for_viewer(page: Page, request, month: date) -> dict:
-    """The page's context for this viewer: the shared data and what only they see. No query."""
-    context = dict(page.entry.context)
+# The CSRF input as a part renders it before a request fills it in: a raw tag, which no value on
+# the page can look like (every value is escaped), so it is never confused with one.
+_CSRF_PLACEHOLDER = "exco-viewer-csrf"
+_CSRF_INPUT = f'<input type="hidden" name="csrfmiddlewaretoken" value="{_CSRF_PLACEHOLDER}">'
+
+
+def _render(name: str, context: dict) -> str:
+    text = render_to_string(VIEWER_SLOTS[name], context)
+    if "csrfmiddlewaretoken" in text.replace(_CSRF_INPUT, ""):  # Django renders its CSRF input otherwise now
+        raise RuntimeError(f"{VIEWER_SLOTS[name]}: the CSRF input is not {_CSRF_INPUT!r}")
+    return text
+
+
+def _part_key(name: str, *variant) -> str:
+    return ":".join([name, *(str(v) for v in variant)])
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What this viewer sees of the month beyond the shared page."""
+
+    can_sign: dict[str, bool]
+    can_restate: bool
+    asked_of_you: list[int]
+
+
+def for_viewer(page: Page, request) -> Viewer:
+    """What only this viewer sees. No query beyond their roles."""
     user = request.user
     # Straight from the rules: asking every backend would cost two permission queries.
-    context["can_sign"] = {slot: rules.has_perm(f"scoreboard.sign_off_as_{slot}", user) for slot in services.SLOTS}
-    context["can_restate"] = rules.has_perm("scoreboard.apply_restatement", user)
-    context["asked_of_you"] = [d for d in context["waiting"] if d.executive_id == user.pk]
-    return context
+    return Viewer(
+        can_sign={slot: rules.has_perm(f"scoreboard.sign_off_as_{slot}", user) for slot in services.SLOTS},
+        can_restate=rules.has_perm("scoreboard.apply_restatement", user),
+        asked_of_you=page.entry.waiting.get(user.pk, []),
+    )
 
 
-def body(page: Page, request, context: dict) -> str:
-    """The page's body for this viewer: the one rendered with the entry, each viewer's part
-    rendered now (with their CSRF token) and put in its place."""
-    text = page.entry.body
-    for name, template in VIEWER_SLOTS.items():
-        if _marker(name) in text:
-            text = text.replace(_marker(name), render_to_string(template, context, request))
+def body(page: Page, request, viewer: Viewer) -> str:
+    """The page's body for this viewer: the one rendered with the entry, with this viewer's
+    version of each part put in its place and their CSRF token in its forms."""
+    entry = page.entry
+    versions_of = {
+        "asked_of_you": _part_key("asked_of_you", request.user.pk),
+        "signatures": _part_key("signatures", viewer.can_sign["cio"], viewer.can_sign["coo"]),
+        "restatements": _part_key("restatements", viewer.can_restate),
+    }
+    text = entry.body
+    for name, key in versions_of.items():
+        marker = _marker(name)
+        if marker in text:
+            text = text.replace(marker, entry.parts.get(key, ""))
+    if _CSRF_INPUT in text:
+        token = get_token(request)
+        text = text.replace(_CSRF_INPUT, f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">')
     # Reviewed (bandit-baseline.json): our templates' output, every value escaped as it rendered.
     return mark_safe(text)  # noqa: S308
 
 
-def etag(page: Page, request, context: dict) -> str:
+def etag(page: Page, request, viewer: Viewer) -> str:
     """The response's validator: the entry, and everything of the viewer's the page shows."""
     user = request.user
-    viewer = (
+    seen = (
         user.pk,
         str(user),
         sorted(user.role_names),
         user.is_superuser,
-        sorted(context["can_sign"].items()),
-        context["can_restate"],
-        context["sign_off_closed"],
-        [d.pk for d in context["asked_of_you"]],
+        sorted(viewer.can_sign.items()),
+        viewer.can_restate,
+        page.entry.sign_off_closed,
+        viewer.asked_of_you,
         # The forms carry a token made from this secret (made now if the browser has none yet, so
         # this response and the page it validates agree); a new sign-in makes a new one.
         _csrf_secret(request),
     )
-    text = f"{page.key}|{page.entry.computed_at.isoformat()}|{viewer!r}"
+    text = f"{page.key}|{page.entry.computed_at.isoformat()}|{seen!r}"
     return '"' + hashlib.sha256(text.encode()).hexdigest()[:40] + '"'
 
 

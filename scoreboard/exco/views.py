@@ -44,12 +44,12 @@ def exco_month(request, month: date):
     """The month's page, from the cache (cache.py); a repeat request for what the viewer already
     has answers 304, without rendering."""
     page = cache.month_page(month)
-    context = cache.for_viewer(page, request, month)
+    viewer = cache.for_viewer(page, request)
     # A message to show (a refused sign-off) makes this response unlike any other: no validator.
-    validators = {} if len(messages.get_messages(request)) else {"etag": cache.etag(page, request, context)}
+    validators = {} if len(messages.get_messages(request)) else {"etag": cache.etag(page, request, viewer)}
     response = get_conditional_response(request, **validators)
     if response is None:
-        response = render(request, "scoreboard/exco.html", {**context, "body": cache.body(page, request, context)})
+        response = render(request, "scoreboard/exco.html", {"month": month, "body": cache.body(page, request, viewer)})
     if validators:
         response["ETag"] = validators["etag"]
         response["Last-Modified"] = http_date(page.last_modified.timestamp())

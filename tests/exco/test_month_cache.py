@@ -217,6 +217,7 @@ def test_the_page_body_is_rendered_once_and_each_viewer_signs_with_their_own_tok
 
     assert cache.stats.rendered == rendered  # the COO's page reused the body rendered for the CIO's
     assert "<!--exco:viewer:" not in as_coo  # every viewer's part in its place
+    assert cache._CSRF_PLACEHOLDER not in as_coo  # and every form's token filled in
     assert "Sign off March 2026 as COO" in as_coo
     # From a browser that checks CSRF: the COO's form carries a token of the COO's, and is taken.
     csrf_client = Client(enforce_csrf_checks=True)
