@@ -80,9 +80,9 @@ COPY_CHUNK = 25  # initiatives per COPY statement (~200 k rows)
 SEED = 7
 
 
-def sizes() -> list[Size]:
-    """The sizes chosen by BENCH_SIZES (default all three), in order."""
-    wanted = [s.strip().upper() for s in os.environ.get("BENCH_SIZES", "S,L,XL").split(",") if s.strip()]
+def sizes(default: str = "S,L,XL") -> list[Size]:
+    """The sizes chosen by BENCH_SIZES (else ``default``), in order."""
+    wanted = [s.strip().upper() for s in os.environ.get("BENCH_SIZES", default).split(",") if s.strip()]
     unknown = [s for s in wanted if s not in SIZES]
     if unknown:
         sys.exit(f"BENCH_SIZES: unknown size {', '.join(unknown)} (S, L or XL)")
@@ -144,7 +144,7 @@ def ensure(size: Size) -> str:
     with _admin_cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
         cursor.execute(f'CREATE DATABASE "{name}"')
-    env = {**os.environ, "DATABASE_URL": _url(name), "BENCH_BUILD_SIZE": size.label}
+    env = {**os.environ, "DATABASE_URL": url(name), "BENCH_BUILD_SIZE": size.label}
     subprocess.run([sys.executable, str(Path(__file__).resolve())], cwd=ROOT, env=env, check=True)  # noqa: S603
     with _admin_cursor() as cursor:  # only once it is whole
         cursor.execute(f"COMMENT ON DATABASE \"{name}\" IS '{wanted}'")
@@ -194,7 +194,8 @@ def _scratch() -> str:
     return urlsplit(os.environ["BENCH_DATABASE_URL"]).path.lstrip("/")
 
 
-def _url(name: str) -> str:
+def url(name: str) -> str:
+    """The URL of database ``name`` on the scratch database's server."""
     parts = urlsplit(os.environ["DATABASE_URL"])
     return parts._replace(path=f"/{name}").geturl()
 

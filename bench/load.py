@@ -1,7 +1,7 @@
 """Load: many signed-in executives reading the ExCo page at once, served as docker-compose serves it.
 
-For each size (S: seed_demo --initiatives 20; L: --initiatives 500 --months 36), built afresh in
-its own database:
+At the sizes S and XL (bench/_sizes.py; BENCH_SIZES chooses others), each on a working copy of
+the size's kept database:
 
 1. gunicorn starts on loopback as docker-compose starts it (`scoreboard.wsgi`, 3 workers, 60 s
    time-out) with production settings: DEBUG off, the manifest static files (collected first),
@@ -13,14 +13,19 @@ its own database:
 3. wrk (Debian's; installed when missing and we are root) drives READERS connections for
    SECONDS seconds, each request with the next executive's session: the latest month's ExCo
    page, /exco/YYYY-MM/. Every answer must be 200: any other status is an error.
+4. A second run of RESTART_SECONDS restarts PostgreSQL a third of the way in (`pg_ctl restart
+   -m fast`, on the throwaway cluster; on another server, the shell command BENCH_PG_RESTART).
+   Errors are counted apart: during the restart (until a second after PostgreSQL accepts
+   connections again), and after it, which must be none.
 
-Printed per size: p50, p95 and p99 latency, requests per second, errors; then each goal as met
-or not: p95 ≤ 300 ms, ≥ 200 requests/s, 0 errors. Client and server share the machine's cores
-(2 here): wrk's two threads take some of what gunicorn could use, so the figures are a floor.
+Printed per size: p50, p95 and p99 latency, requests per second, errors; the restart's errors;
+then each goal as met or not: p95 ≤ 300 ms, ≥ 200 requests/s, 0 errors, 0 errors once the
+database is back. Client and server share the machine's cores (2 here): wrk's two threads take
+some of what gunicorn could use, so the figures are a floor.
 
-Needs PostgreSQL: BENCH_DATABASE_URL (a scratch database: all scoreboard data in it is
-replaced; the per-size siblings are dropped at the end), else a throwaway cluster is started.
-See bench/_db.py. READERS, SECONDS and SIZES (e.g. "S,L") may be set in the environment.
+Needs PostgreSQL: BENCH_DATABASE_URL (a scratch database, see bench/_db.py and bench/_sizes.py),
+else a throwaway cluster is started. READERS, SECONDS and RESTART_SECONDS may be set in the
+environment.
 """
 
 from __future__ import annotations
@@ -35,78 +40,98 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import _db
+import _sizes
 
 READERS = int(os.environ.get("READERS", "50"))
 SECONDS = int(os.environ.get("SECONDS", "30"))
-# (label, --initiatives, --months or None for seed_demo's default)
-ALL_SIZES = {"S": (20, None), "L": (500, 36)}
-SIZES = [s.strip() for s in os.environ.get("SIZES", "S,L").split(",") if s.strip()]
+RESTART_SECONDS = int(os.environ.get("RESTART_SECONDS", "20"))
 PASSWORD = "bench-load-password"  # the readers' one password, on a scratch database only  # noqa: S105
 GOAL_P95_MS = 300
 GOAL_RPS = 200
 PROTO = {"X-Forwarded-Proto": "https"}  # what the TLS proxy in front of gunicorn says
 
-# Each request takes the next reader's session; a non-200 answer is counted per thread.
+# Each request takes the next reader's session. A non-200 answer is counted per thread: during a
+# restart when it came before the second after the one written in the file args[2] (PostgreSQL
+# back), after it otherwise. Only failures read the file, so the clean path stays cheap.
 LUA = r"""
 local sessions, threads = {}, {}
-local next_one = 0
-bad = 0  -- a global: done() reads each thread's with thread:get
+local next_one, back_file = 0, nil
+bad, bad_after = 0, 0  -- globals: done() reads each thread's with thread:get
 function setup(thread) table.insert(threads, thread) end
 function init(args)
   for line in io.lines(args[1]) do table.insert(sessions, line) end
+  back_file = args[2]
   next_one = math.random(#sessions)
 end
 function request()
   next_one = next_one % #sessions + 1
   return wrk.format("GET", nil, {["Cookie"] = "sessionid=" .. sessions[next_one], ["X-Forwarded-Proto"] = "https"})
 end
+local function back_at()
+  if not back_file or back_file == "" then return nil end
+  local f = io.open(back_file)
+  if not f then return nil end
+  local at = tonumber(f:read("*l"))
+  f:close()
+  return at
+end
 function response(status, headers, body)
-  if status ~= 200 then bad = bad + 1 end
+  if status ~= 200 then
+    local back = back_at()
+    if back and os.time() > back + 1 then bad_after = bad_after + 1 else bad = bad + 1 end
+  end
 end
 function done(summary, latency, requests)
-  local not_ok = 0
-  for _, thread in ipairs(threads) do not_ok = not_ok + thread:get("bad") end
+  local not_ok, not_ok_after = 0, 0
+  for _, thread in ipairs(threads) do
+    not_ok = not_ok + thread:get("bad")
+    not_ok_after = not_ok_after + thread:get("bad_after")
+  end
   local e = summary.errors
-  io.write(string.format("RESULT p50=%.3f p95=%.3f p99=%.3f requests=%d seconds=%.3f not_ok=%d socket=%d\n",
+  io.write(string.format(
+    "RESULT p50=%.3f p95=%.3f p99=%.3f requests=%d seconds=%.3f not_ok=%d not_ok_after=%d socket=%d\n",
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
-    summary.requests, summary.duration / 1e6, not_ok, e.connect + e.read + e.write + e.timeout))
+    summary.requests, summary.duration / 1e6, not_ok, not_ok_after, e.connect + e.read + e.write + e.timeout))
 end
 """
 
 
 def main() -> None:
     redis_url = os.environ.get("BENCH_REDIS_URL") or os.environ.get("CELERY_BROKER_URL", "")
-    url = _db.setup()
+    _db.setup()
     wrk = _wrk()
     from django.core.management import call_command
-    from django.db import connection
     from django.test.utils import override_settings
 
     _db.describe_machine()
+    restart = _restart_command()
     print(f"readers: {READERS}, {SECONDS} s per size; gunicorn: 3 workers; cache and broker: {redis_url or 'none'}")
-    scratch = connection.settings_dict["NAME"]
+    print(f"restart: {' '.join(restart) if restart else 'none (no way to restart this PostgreSQL: BENCH_PG_RESTART)'}")
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-load-") as work:
         static_root = Path(work) / "static"
         # DEBUG off means the manifest storage: gunicorn's {% static %} needs the collected files.
         with override_settings(STATIC_ROOT=static_root):
             call_command("collectstatic", interactive=False, verbosity=0)
-        for label in SIZES:
-            initiatives, months = ALL_SIZES[label]
-            database = f"{scratch}_load_{label.lower()}"
-            _create(database)
+        for size in _sizes.sizes(default="S,XL"):
+            database = _sizes.work_copy(size)
             try:
-                database_url = _build(url, database, initiatives, months)
-                results[label] = _run(label, wrk, database_url, redis_url, Path(work), static_root)
+                _add_readers(database)
+                _sizes.use(None)  # gunicorn's workers are the only ones on it
+                results[size.label] = _run(size.label, wrk, database, redis_url, Path(work), static_root, restart)
             finally:
-                _drop(database)
+                _sizes.drop(database)
     print()
-    print(f"goal: p95 ≤ {GOAL_P95_MS} ms, ≥ {GOAL_RPS} requests/s, 0 errors, at {READERS} concurrent readers")
+    print(
+        f"goal: p95 ≤ {GOAL_P95_MS} ms, ≥ {GOAL_RPS} requests/s, 0 errors, at {READERS} concurrent readers; "
+        "0 errors once PostgreSQL is back from a restart"
+    )
     failed = False
     for label, r in results.items():
         verdicts = {
@@ -114,10 +139,48 @@ def main() -> None:
             "requests/s": r["rps"] >= GOAL_RPS,
             "errors": r["errors"] == 0,
         }
+        if "after_restart" in r:
+            verdicts["errors after the restart"] = r["after_restart"] == 0
         print(f"  {label}: " + ", ".join(f"{name} {'met' if ok else 'NOT met'}" for name, ok in verdicts.items()))
-        failed |= r["errors"] > 0
+        failed |= r["errors"] > 0 or r.get("after_restart", 0) > 0
     if failed:
         sys.exit(1)
+
+
+def _add_readers(database: str) -> None:
+    """READERS executives on the working copy, all with one password (hashed once)."""
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group
+
+    from scoreboard.models import Role, User
+
+    _sizes.use(database)
+    password = make_password(PASSWORD)
+    users = User.objects.bulk_create(
+        [
+            User(username=f"reader-{n:03d}", first_name="Reader", last_name=str(n), password=password)
+            for n in range(READERS)
+        ]
+    )
+    Group.objects.get(name=Role.EXECUTIVE.value).user_set.add(*users)
+
+
+def _restart_command() -> list[str] | None:
+    """How to restart the scratch database's PostgreSQL: BENCH_PG_RESTART, or pg_ctl on the
+    throwaway cluster (.ci/services.sh) when the scratch database is on it; None otherwise."""
+    command = os.environ.get("BENCH_PG_RESTART")
+    if command:
+        return ["bash", "-c", command]
+    services, pg_bin, port = (os.environ.get(v, "") for v in ("SERVICES_DIR", "PG_BIN", "PG_PORT"))
+    data = Path(services, "pg")
+    if not (services and pg_bin and (data / "postmaster.pid").exists()):
+        return None
+    if str(urlsplit(os.environ["BENCH_DATABASE_URL"]).port) != port:
+        return None
+    # restart keeps the options the server was started with (postmaster.opts); the log stays its own.
+    restart = [f"{pg_bin}/pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-m", "fast", "-w", "-t", "60"]
+    restart.append("restart")
+    return ["runuser", "-u", "postgres", "--", *restart] if os.geteuid() == 0 else restart
 
 
 def _wrk() -> str:
@@ -129,50 +192,6 @@ def _wrk() -> str:
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL)  # noqa: S607
         return shutil.which("wrk") or sys.exit("wrk did not install")
     sys.exit("The load benchmark needs wrk: sudo apt-get install wrk")
-
-
-def _create(database: str) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{database}"')
-        cursor.execute(f'CREATE DATABASE "{database}"')
-
-
-def _drop(database: str) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-
-def _build(url: str, database: str, initiatives: int, months: int | None) -> str:
-    """The demo company of this size, in its own database, with READERS executives to sign in."""
-    parts = urlsplit(url)
-    database_url = parts._replace(path=f"/{database}").geturl()
-    env = {**os.environ, "DATABASE_URL": database_url}
-    args = ["--initiatives", str(initiatives), "--replace"] + (["--months", str(months)] if months else [])
-    started = time.perf_counter()
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=_db.ROOT)  # noqa: S603
-    subprocess.run([*manage, "seed_demo", *args], env=env, check=True, cwd=_db.ROOT, stdout=subprocess.DEVNULL)  # noqa: S603
-    readers = f"""
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
-from scoreboard.models import Role, User
-password = make_password({PASSWORD!r})
-users = User.objects.bulk_create(
-    [User(username=f"reader-{{n:03d}}", first_name="Reader", last_name=str(n), password=password)
-     for n in range({READERS})]
-)
-Group.objects.get(name=Role.EXECUTIVE.value).user_set.add(*users)
-"""
-    subprocess.run([*manage, "shell", "-c", readers], env=env, check=True, cwd=_db.ROOT)  # noqa: S603
-    subprocess.run(  # noqa: S603
-        [*manage, "dbshell", "--", "-c", "VACUUM ANALYZE"], env=env, check=True, cwd=_db.ROOT, stdout=subprocess.DEVNULL
-    )
-    print(f"\n{database}: built in {time.perf_counter() - started:.0f} s", flush=True)
-    return database_url
 
 
 def _free_port() -> int:
@@ -228,54 +247,99 @@ def _gunicorn(label: str, database_url: str, redis_url: str, work: Path, static_
             server.wait(timeout=30)
 
 
-def _run(label, wrk, database_url, redis_url, work: Path, static_root: Path) -> dict:
+def _run(label, wrk, database, redis_url, work: Path, static_root: Path, restart: list[str] | None) -> dict:
     script = work / "load.lua"
     script.write_text(LUA)
-    with _gunicorn(label, database_url, redis_url, work, static_root) as port:
+    with _gunicorn(label, _sizes.url(database), redis_url, work, static_root) as port:
         page = _latest_month(port)
         sessions = [_sign_in(port, f"reader-{n:03d}") for n in range(READERS)]
         sessions_file = work / f"sessions-{label}.txt"
         sessions_file.write_text("\n".join(sessions) + "\n")
         for session in sessions:  # each worker warms up (connections, templates) before the timed run
             _get(port, page, session)
-        done = subprocess.run(  # noqa: S603
-            [
-                wrk,
-                "-t2",
-                f"-c{READERS}",
-                f"-d{SECONDS}s",
-                "--timeout",
-                "10s",
-                "-s",
-                str(script),
-                f"http://127.0.0.1:{port}{page}",
-                "--",
-                str(sessions_file),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
+        result = _wrk_run(wrk, script, port, page, sessions_file, SECONDS)
+        print(
+            f"{label}: {page} · p50 {result['p50']:.0f} ms · p95 {result['p95']:.0f} ms · p99 {result['p99']:.0f} ms · "
+            f"{result['rps']:.0f} requests/s · {result['requests']} requests · errors {result['errors']}",
+            flush=True,
         )
+        if restart:
+            result["after_restart"] = _restart_run(label, wrk, script, port, page, sessions_file, work, restart)
+    return result
+
+
+def _wrk_run(wrk, script: Path, port: int, page: str, sessions_file: Path, seconds: int, back_file: str = "") -> dict:
+    done = subprocess.run(  # noqa: S603
+        [
+            wrk,
+            "-t2",
+            f"-c{READERS}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}{page}",
+            "--",
+            str(sessions_file),
+            back_file,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     found = re.search(
-        r"RESULT p50=([\d.]+) p95=([\d.]+) p99=([\d.]+) requests=(\d+) seconds=([\d.]+) not_ok=(\d+) socket=(\d+)",
+        r"RESULT p50=([\d.]+) p95=([\d.]+) p99=([\d.]+) requests=(\d+) seconds=([\d.]+) "
+        r"not_ok=(\d+) not_ok_after=(\d+) socket=(\d+)",
         done.stdout,
     )
     if found is None:
         sys.exit(f"wrk said nothing we could read:\n{done.stdout}\n{done.stderr}")
-    p50, p95, p99, requests, seconds, not_ok, socket_errors = found.groups()
-    result = {
+    p50, p95, p99, requests, took, not_ok, not_ok_after, socket_errors = found.groups()
+    return {
         "p50": float(p50),
         "p95": float(p95),
         "p99": float(p99),
-        "rps": int(requests) / float(seconds),
-        "errors": int(not_ok) + int(socket_errors),
+        "requests": int(requests),
+        "rps": int(requests) / float(took),
+        "errors": int(not_ok) + int(not_ok_after) + int(socket_errors),
+        "not_ok": int(not_ok),
+        "not_ok_after": int(not_ok_after),
+        "socket": int(socket_errors),
     }
+
+
+def _restart_run(label, wrk, script, port, page, sessions_file, work: Path, restart: list[str]) -> int:
+    """A run during which PostgreSQL restarts; returns the errors once it is back (the goal: none).
+    Failed connections and time-outs cannot be placed in time by wrk: they count as after."""
+    back_file = work / f"back-{label}.txt"
+    back_file.unlink(missing_ok=True)
+    timings = {}
+
+    def restart_postgres() -> None:
+        time.sleep(RESTART_SECONDS / 3)
+        timings["down"] = time.time()
+        subprocess.run(restart, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+        timings["back"] = time.time()
+        back_file.write_text(f"{int(timings['back'])}\n")
+
+    restarter = threading.Thread(target=restart_postgres)
+    timings["start"] = time.time()
+    restarter.start()
+    result = _wrk_run(wrk, script, port, page, sessions_file, RESTART_SECONDS, str(back_file))
+    restarter.join()
+    from django.db import connection
+
+    connection.close()  # ours went with the old server
+    after = result["not_ok_after"] + result["socket"]
     print(
-        f"{label}: {page} · p50 {result['p50']:.0f} ms · p95 {result['p95']:.0f} ms · p99 {result['p99']:.0f} ms · "
-        f"{result['rps']:.0f} requests/s · {requests} requests · errors {result['errors']}",
+        f"{label}, PostgreSQL restarted {timings['down'] - timings['start']:.0f} s into a "
+        f"{RESTART_SECONDS} s run, back after {timings['back'] - timings['down']:.1f} s: "
+        f"{result['requests']} requests · errors during the restart {result['not_ok']} · "
+        f"errors after it {result['not_ok_after']} · failed connections and time-outs {result['socket']}",
         flush=True,
     )
-    return result
+    return after
 
 
 def _wait_for(port: int) -> None:
