@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from scoreboard.api import IDEMPOTENCY_PARAMETER, InstantFilter, RulesViewSetMixin, idempotent
+from scoreboard.api import IDEMPOTENCY_PARAMETER, Cursor, InstantFilter, RulesViewSetMixin, idempotent
 from scoreboard.api_views import ServiceModelViewSet
 from scoreboard.rules import is_admin, is_ops_lead
 
@@ -108,12 +108,13 @@ class MeasurementViewSet(RulesViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     Resent, it stores nothing; with a new value, it replaces the old one, kept in history. A
     batch giving one period two values is refused."""
 
-    queryset = Measurement.objects.select_related("kpi", "initiative", "source", "entered_by").order_by(
-        "-observed_at", "-pk"
-    )
+    queryset = Measurement.objects.select_related("kpi", "initiative", "source", "entered_by")
     serializer_class = MeasurementSerializer
     writers = is_admin | is_ops_lead
     filterset_class = MeasurementFilter
+    # Millions at a large company: paged by cursor, never counted (scoreboard.api.Cursor).
+    pagination_class = Cursor
+    ordering = ["-observed_at", "-pk"]
     ordering_fields = ["observed_at", "created_at", "value"]
 
     @extend_schema(

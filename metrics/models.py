@@ -638,6 +638,8 @@ class Measurement(models.Model):
             models.Index(fields=["initiative", "kpi", "-observed_at"], name="measurement_latest_idx"),
             # The initiative workspace's recent entries: its latest written, without sorting all its rows.
             models.Index(fields=["initiative", "-updated_at", "-id"], name="measurement_recent_idx"),
+            # The API's list, newest first by cursor: a page without sorting millions of rows.
+            models.Index(fields=["-observed_at", "-id"], name="measurement_time_idx"),
         ]
 
     def __str__(self):

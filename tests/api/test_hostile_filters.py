@@ -18,7 +18,16 @@ PAGES = ["ordering", "page", "page_size"]
 LISTS = {
     "/api/v1/kpis/": ["family", "scope", "unit", "is_primary"],
     "/api/v1/targets/": ["kpi", "initiative", "effective_from", "effective_from__gte", "effective_from__lte"],
-    "/api/v1/measurements/": ["kpi", "initiative", "source", "company_wide", "observed_at__gte", "observed_at__lt"],
+    # Paged by cursor (millions of rows): its cursor is read or refused like any parameter.
+    "/api/v1/measurements/": [
+        "kpi",
+        "initiative",
+        "source",
+        "company_wide",
+        "observed_at__gte",
+        "observed_at__lt",
+        "cursor",
+    ],
     "/api/v1/snapshots/": ["kpi", "initiative", "company_wide", "month", "month__gte", "month__lte", "status"],
     "/api/v1/initiatives/": ["owner", "ops_lead", "stage", "business_unit", "sourcing"],
     "/api/v1/milestones/": ["initiative", "completed", "due_on__gte", "due_on__lte"],
