@@ -157,7 +157,7 @@ def _company(label: str, database: str) -> Company:
     _checkpoint(connection)
     user = get_user_model().objects.get(username=USERNAME)
     client = Client(enforce_csrf_checks=False, HTTP_HOST=_host())
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="scoreboard.auth_backends.PasswordBackend")
     home = client.get("/", secure=True)
     url = urlsplit(home.get("Location", "")).path
     if home.status_code != 302 or not DASHBOARD_PATH.match(url):

@@ -448,7 +448,7 @@ def _pages(in_force: int, draft: int) -> list[Page]:
     for username in {page.username for page in pages}:
         client = Client(enforce_csrf_checks=False, HTTP_HOST=_host())
         client.force_login(
-            get_user_model().objects.get(username=username), backend="django.contrib.auth.backends.ModelBackend"
+            get_user_model().objects.get(username=username), backend="scoreboard.auth_backends.PasswordBackend"
         )
         clients[username] = client
     for page in pages:

@@ -93,7 +93,7 @@ def _pages(label: str, database: str) -> list[Page]:
     code = Initiative.objects.order_by("pk").values_list("code", flat=True)[0]
     client = Client(enforce_csrf_checks=False, HTTP_HOST=_host())
     client.force_login(
-        get_user_model().objects.get(username=USERNAME), backend="django.contrib.auth.backends.ModelBackend"
+        get_user_model().objects.get(username=USERNAME), backend="scoreboard.auth_backends.PasswordBackend"
     )
     m = f"{month:%Y-%m}"
     urls = {

@@ -56,6 +56,8 @@ class User(AbstractUser):
         """The user's roles, read once per request instead of once per permission check."""
         if not self.pk:
             return frozenset()
+        if "role_list" in self.__dict__:  # read with the user (auth_backends.signed_in_user)
+            return frozenset(name for name in self.role_list if name is not None)
         return frozenset(self.groups.values_list("name", flat=True))
 
     @cached_property

@@ -133,7 +133,7 @@ AUTHENTICATION_BACKENDS = [
     "scoreboard.auth_backends.AdminRoleModuleBackend",
     # Refuses password sign-in but the break-glass admin's when PASSWORD_LOGIN is off.
     "scoreboard.sso.backends.PasswordSignInGate",
-    "django.contrib.auth.backends.ModelBackend",
+    "scoreboard.auth_backends.PasswordBackend",
     # OpenID Connect sign-in; it does nothing unless OIDC_ISSUER is set.
     "scoreboard.sso.backends.OIDCBackend",
 ]

@@ -49,7 +49,7 @@ def pytest_configure(config):
 
 
 class _Client(Client):
-    def force_login(self, user, backend="django.contrib.auth.backends.ModelBackend"):
+    def force_login(self, user, backend="scoreboard.auth_backends.PasswordBackend"):
         # The first backend is django-axes', which only guards authenticate(); sessions
         # are loaded through the model backend.
         super().force_login(user, backend=backend)

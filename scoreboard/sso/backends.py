@@ -7,10 +7,11 @@ import logging
 import jwt
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import BaseBackend, ModelBackend
+from django.contrib.auth.backends import BaseBackend
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
+from .. import auth_backends
 from . import discovery
 from .services import SignInRefused, password_sign_in_allowed, password_sign_in_refusal, sso_sign_in, whom_to_ask
 
@@ -139,8 +140,8 @@ class OIDCBackend(OIDCAuthenticationBackend):
         return sso_sign_in(issuer=discovery.provider().issuer, claims=claims)
 
     def get_user(self, user_id):
-        # The library's would load a deactivated user's session too.
-        return ModelBackend.get_user(self, user_id)
+        # The library's would load a deactivated user's session too, and without their roles.
+        return auth_backends.signed_in_user(user_id)
 
     # Permissions come from rules and Django's ModelBackend, once.
     def get_user_permissions(self, user_obj, obj=None):

@@ -169,7 +169,7 @@ def test_a_target_sent_with_an_amber_threshold_is_refused_naming_the_field_and_w
 def test_session_writes_need_the_csrf_token(admin_user, kpi, initiative_a):
     browser = Client(enforce_csrf_checks=True)
     browser.get(reverse("login"))  # the sign-in form sets the CSRF cookie
-    browser.force_login(admin_user, backend="django.contrib.auth.backends.ModelBackend")
+    browser.force_login(admin_user, backend="scoreboard.auth_backends.PasswordBackend")
     refused = post(browser, BULK, {"measurements": [row(kpi, initiative_a)]})
     assert refused.status_code == 403
     assert "CSRF" in refused.json()["detail"]

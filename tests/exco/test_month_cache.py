@@ -221,7 +221,7 @@ def test_the_page_body_is_rendered_once_and_each_viewer_signs_with_their_own_tok
     assert "Sign off March 2026 as COO" in as_coo
     # From a browser that checks CSRF: the COO's form carries a token of the COO's, and is taken.
     csrf_client = Client(enforce_csrf_checks=True)
-    csrf_client.force_login(coo, backend="django.contrib.auth.backends.ModelBackend")
+    csrf_client.force_login(coo, backend="scoreboard.auth_backends.PasswordBackend")
     csrf_client.get(url())
     page = csrf_client.get(url()).content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', section(page, "review")).group(1)

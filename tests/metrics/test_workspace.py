@@ -81,7 +81,7 @@ def test_a_signed_out_visitor_is_sent_to_sign_in_and_nothing_is_stored(client, i
 
 def test_a_log_without_the_csrf_token_is_refused(ops_lead_a, initiative_a, kpi):
     browser = Client(enforce_csrf_checks=True)
-    browser.force_login(ops_lead_a, backend="django.contrib.auth.backends.ModelBackend")
+    browser.force_login(ops_lead_a, backend="scoreboard.auth_backends.PasswordBackend")
     assert log(browser, initiative_a).status_code == 403
     assert not Measurement.objects.exists()
 

@@ -129,7 +129,7 @@ def test_persona_gets_the_expected_status_and_a_refusal_changes_no_row(browser, 
     url, body = fill(case.url, world), fill(case.body, world)  # makes what the row names
     user = None if persona == "anonymous" else world[persona]
     if user is not None:
-        browser.force_login(user, backend="django.contrib.auth.backends.ModelBackend")  # as tests/conftest.py
+        browser.force_login(user, backend="scoreboard.auth_backends.PasswordBackend")  # as tests/conftest.py
     expected = case.expect[PERSONAS.index(persona)]
     before = rows()
 
