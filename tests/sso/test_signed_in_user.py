@@ -19,7 +19,9 @@ def test_a_sessions_user_comes_with_their_roles_in_one_query(django_assert_num_q
     with django_assert_num_queries(1):
         user = PasswordBackend().get_user(person.pk)
         assert user.role_names == {Role.EXECUTIVE.value, Role.ADMIN.value}
-        assert user.is_executive and user.is_scoreboard_admin and not user.is_ops_lead
+        assert user.is_executive
+        assert user.is_scoreboard_admin
+        assert not user.is_ops_lead
 
 
 def test_a_user_in_no_group_has_no_role_and_a_deactivated_one_no_session(django_assert_num_queries):
