@@ -127,6 +127,66 @@ def test_each_kpi_is_missing_stale_due_or_up_to_date_by_its_latest_value_and_int
     assert ratio not in entry.loggable
 
 
+def test_a_kpi_a_source_feeds_is_not_chased_and_shows_the_sources_last_run(initiative_a, initiative_b, cio, coo):
+    now = datetime(2026, 3, 20, 12, tzinfo=UTC)
+    executives = {"accountable_executive": cio, "co_accountable_executive": coo}
+    pulled, labelled, pushed, entered, company_wide, switched_off = (
+        factories.KPIFactory(code=code, **executives)
+        for code in ("pulled", "labelled", "pushed", "entered", "company-wide", "switched-off")
+    )
+    initiative_a.kpis.set([pulled, labelled, pushed, entered, company_wide, switched_off])
+    # Mapped to this initiative, its pull failing; by a Prometheus label to every initiative, fine.
+    failing = factories.HttpJsonSourceFactory(last_status="failed", last_run_at=now - timedelta(hours=1))
+    factories.SourceMappingFactory(source=failing, kpi=pulled, initiative=initiative_b)
+    factories.SourceMappingFactory(source=failing, kpi=pulled, initiative=initiative_a)
+    prometheus = factories.HttpJsonSourceFactory(
+        kind="prometheus", last_status="ok", last_run_at=now, last_success_at=now, expected_interval_hours=2
+    )
+    factories.SourceMappingFactory(source=prometheus, kpi=labelled, initiative_label="initiative")
+    # A system pushing through the API brought the latest value.
+    push = factories.MetricSourceFactory(name="Claims warehouse", kind="api_push")
+    factories.MeasurementFactory(kpi=pushed, initiative=initiative_a, source=push, observed_at=now - timedelta(days=1))
+    # People enter these: a company-wide mapping, or a switched-off source, feeds nobody's initiative.
+    factories.SourceMappingFactory(kpi=company_wide)
+    factories.SourceMappingFactory(
+        source=factories.HttpJsonSourceFactory(enabled=False), kpi=switched_off, initiative=initiative_a
+    )
+
+    (entry,) = kpis_due([initiative_a], now=now)
+
+    by_code = {k.kpi.code: k for k in entry.kpis}
+    assert {code: k.state for code, k in by_code.items()} == {
+        "pulled": Due.FED,
+        "labelled": Due.FED,
+        "pushed": Due.FED,
+        "entered": Due.MISSING,
+        "company-wide": Due.MISSING,
+        "switched-off": Due.MISSING,
+    }
+    assert (by_code["pulled"].source, by_code["pulled"].source_failed) == (failing, True)
+    assert (by_code["labelled"].source, by_code["labelled"].troubled) == (prometheus, False)
+    assert (by_code["pushed"].source, by_code["pushed"].pulled, by_code["pushed"].troubled) == (push, False, False)
+    assert [k.kpi.code for k in entry.owed] == ["entered", "company-wide", "switched-off"]
+    assert [k.kpi.code for k in entry.troubled] == ["pulled"]
+    assert entry.summary == "3 missing · 3 fed by a source"
+
+
+def test_the_workspace_shows_a_failing_source_to_report_instead_of_a_date_owed(client, ops_lead_a, initiative_a, kpi):
+    failing = factories.HttpJsonSourceFactory(name="Claims API", last_status="failed")
+    factories.SourceMappingFactory(source=failing, kpi=kpi, initiative=initiative_a)
+    client.force_login(ops_lead_a)
+
+    mine = client.get("/my/").content.decode()
+    its_page = client.get(f"/my/{initiative_a.code}/").content.decode()
+
+    assert "Sources to tell an admin about" in mine
+    assert "Pulled from Claims API (HTTP JSON pull): never run yet, failed" in mine
+    assert "Missing: never logged" not in mine
+    assert "Due by" not in mine
+    assert "Pulled from Claims API" in its_page
+    assert f"?kpi={kpi.code}#log" not in its_page  # nothing for a person to log for it
+
+
 def test_the_workspace_page_lists_what_is_owed_and_the_workflow_change_to_keep_current(
     client, ops_lead_a, initiative_a, kpi
 ):
