@@ -24,7 +24,11 @@ from . import cache, dashboard, pack, services
 
 @require_GET
 def home(request):
-    """The latest month's ExCo dashboard."""
+    """Where each person's work is, and where signing in lands: an ops lead's initiatives (unless
+    they also sit on the ExCo), everyone else the latest month's ExCo dashboard."""
+    user = request.user
+    if user.is_ops_lead and not user.is_executive:
+        return redirect("workspace:home")
     return redirect("exco-month", month=dashboard.latest_month())
 
 
