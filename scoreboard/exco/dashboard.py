@@ -561,7 +561,7 @@ def _warning_signs(*, month, totals, shown, kpis, primary, tiles, freshness, bre
         WarningSign(
             2,
             "AI in production, work unchanged",
-            "In production, but no workflow change is defined or its adoption measured nothing this month.",
+            "In production, but either no workflow change is defined or its adoption this month is zero.",
         ),
         WarningSign(
             3,

@@ -134,7 +134,7 @@ def test_an_ops_lead_asks_the_coo_who_answers_and_the_log_shows_the_answer(page,
     page.select_option("#id_executive", "coo")
     page.fill("#id_question", "Extend the claims triage pilot to Antwerp?")
     page.select_option("#id_initiative", initiative.code)
-    page.get_by_role("button", name="Ask").click()
+    page.get_by_role("button", name="Ask the executive").click()
     expect(page.locator("ul.messages")).to_contain_text("Asked Omar Okafor (COO)")
     expect(page.locator("#waiting-on")).to_contain_text("Waiting on Omar Okafor (COO)")
     request = DecisionRequest.objects.get()

@@ -88,9 +88,9 @@ def test_the_page_shows_gates_skipped_on_the_way_to_production(client, cio, init
 
 def test_the_admin_sees_record_buttons_and_others_do_not(client, admin_user, cio, initiative_a):
     client.force_login(admin_user)
-    assert "Record done" in client.get(f"/initiatives/{initiative_a.code}/").content.decode()
+    assert "Record it as done" in client.get(f"/initiatives/{initiative_a.code}/").content.decode()
     client.force_login(cio)
-    assert "Record done" not in client.get(f"/initiatives/{initiative_a.code}/").content.decode()
+    assert "Record it as done" not in client.get(f"/initiatives/{initiative_a.code}/").content.decode()
 
 
 def test_the_api_shows_the_brief_its_signatures_and_the_gates(client, ops_lead_a, initiative_a, cio, coo, admin_user):
