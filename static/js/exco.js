@@ -10,7 +10,7 @@
   // (scoreboard.css's .rag-*), so the chart never tells another story than the tile.
   var STATUS_MARKS = {
     green: { color: "#1b7f4b", symbol: "circle" },
-    amber: { color: "#a86400", symbol: "triangle-up" },
+    amber: { color: "#8f5300", symbol: "triangle-up" },
     red: { color: "#b3261e", symbol: "square" },
   };
   var PLAIN_MARK = { color: "#0072B2", symbol: "circle" };

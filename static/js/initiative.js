@@ -6,7 +6,7 @@
   // Each month's point in its stored status's colour and shape, as on the ExCo page's charts.
   var STATUS_MARKS = {
     green: { color: "#1b7f4b", symbol: "circle" },
-    amber: { color: "#a86400", symbol: "triangle-up" },
+    amber: { color: "#8f5300", symbol: "triangle-up" },
     red: { color: "#b3261e", symbol: "square" },
   };
   var PLAIN_MARK = { color: "#0072B2", symbol: "circle" };
