@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "scoreboard.context_processors.roles",
+                "scoreboard.context_processors.navigation",
             ],
         },
     },
