@@ -13,6 +13,7 @@ Each kind is one query whatever its size: the rows shown carry the group's count
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
@@ -35,6 +36,7 @@ SHOWN_PER_KIND = 10
 PAGE_SIZE = 25
 # The stemming and stop words of the product's language, the same on both sides of the match.
 SEARCH_CONFIG = "english"
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -213,9 +215,13 @@ def matching(kind: Kind, q: str) -> QuerySet:
             .filter(search=query)
             .order_by("-rank", *kind.order)
         )
-    # A plain match: each word in some field. No ranking, so the kind's usual order.
+    # A plain match: each word in some field, no ranking, so the kind's usual order. Words as
+    # PostgreSQL reads them (quotes, dashes and the like separate words), and none finds nothing.
+    words = _WORD.findall(q)
+    if not words:
+        return kind.rows().none()
     each_word = [
-        reduce(operator.or_, (Q(**{f"{field}__icontains": word}) for field, _ in kind.fields)) for word in q.split()
+        reduce(operator.or_, (Q(**{f"{field}__icontains": word}) for field, _ in kind.fields)) for word in words
     ]
     return kind.rows().filter(*each_word).order_by(*kind.order)
 

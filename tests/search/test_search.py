@@ -174,7 +174,17 @@ def test_search_with_an_empty_box_says_what_to_type_and_reads_no_data(
         assert initiative_a.name not in html
 
 
-@pytest.mark.parametrize("q", ["!!!", "&|:*()", "'", '"', "-", "a & b | !c", "<script>alert(1)</script>", "%_\\"])
+@pytest.mark.parametrize("q", ['"hailstorm"', "hailstorm!", "(hailstorm)", "HAILSTORM"])
+def test_search_finds_a_word_among_quotes_punctuation_or_capitals(client, cio, coo, q):
+    factories.RiskFactory(title="Hailstorm damage misread", technology_owner=cio, operations_owner=coo)
+    client.force_login(cio)
+
+    group = _group(client.get(SEARCH, {"q": q}).content.decode(), "risks")
+
+    assert "· 1 found" in group
+
+
+@pytest.mark.parametrize("q", ["!!!", "&|:*()", "'", '"', "-", "<script>alert(1)</script>", "%_\\"])
 def test_search_with_only_punctuation_or_operators_answers_without_error(client, cio, coo, q):
     factories.RiskFactory(title="Hailstorm damage misread", technology_owner=cio, operations_owner=coo)
     client.force_login(cio)
@@ -183,6 +193,7 @@ def test_search_with_only_punctuation_or_operators_answers_without_error(client,
 
     assert response.status_code == 200
     assert "<script>alert(1)</script>" not in response.content.decode()
+    assert "· 0 found" in _group(response.content.decode(), "risks")
 
 
 def test_search_refuses_an_over_long_box_with_a_message_and_reads_no_data(
