@@ -56,6 +56,12 @@ def effective_version(*, on: date | None = None) -> MatrixVersion | None:
     return _in_force_on(on or timezone.localdate()).select_related(*_PEOPLE).first()
 
 
+def in_force_version_pk(*, on: date | None = None) -> QuerySet[MatrixVersion]:
+    """The in-force version's pk as a subquery (empty before any), for a read that filters
+    decisions by it within its own query rather than in a query of its own."""
+    return _in_force_on(on or timezone.localdate()).values("pk")[:1]
+
+
 def version_by_number(number: int) -> MatrixVersion | None:
     return MatrixVersion.objects.select_related(*_PEOPLE).filter(number=number).first()
 

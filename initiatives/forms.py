@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms import modelformset_factory
 
@@ -41,14 +40,17 @@ class DateInput(forms.DateInput):
 
 class InitiativeFilterForm(forms.Form):
     stage = forms.ChoiceField(required=False, choices=[("", "Any stage"), *Stage.choices])
-    owner = forms.CharField(
-        required=False, max_length=150, help_text="Username of the technology or the operations owner."
-    )
+    # A picker by name whose values are usernames, so ?owner=<username> links keep working.
+    owner = forms.ChoiceField(required=False, label="Owner", help_text="The technology or the operations owner.")
     business_unit = forms.ChoiceField(required=False, label="Business unit")
     sort = forms.ChoiceField(required=False, choices=SORTS, label="Sort by")
 
-    def __init__(self, *args, business_units: list[str], **kwargs):
+    def __init__(self, *args, business_units: list[str], owners: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "Anyone"), *owners]
+        self.fields["owner"].error_messages["invalid_choice"] = (
+            "Nobody who owns an initiative has the username “%(value)s”: choose a name from the list."
+        )
         self.fields["business_unit"].choices = [("", "Any business unit"), *((bu, bu) for bu in business_units)]
         stages = ", ".join(label for _, label in Stage.choices)
         self.fields["stage"].error_messages["invalid_choice"] = f"“%(value)s” is not a stage: choose one of {stages}."
@@ -56,12 +58,6 @@ class InitiativeFilterForm(forms.Form):
             "No initiative is in a business unit called “%(value)s”: choose one from the list."
         )
         self.fields["sort"].error_messages["invalid_choice"] = "Sort by name or by priority score."
-
-    def clean_owner(self) -> str:
-        owner = self.cleaned_data["owner"].strip()
-        if owner and not get_user_model().objects.filter(username=owner).exists():
-            raise ValidationError(f"Nobody has the username “{owner}”.", code="unknown")
-        return owner
 
 
 # --- The initiative ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -41,6 +42,20 @@ TREND_MONTHS = 12
 def business_units() -> list[str]:
     """Every business unit an initiative names, for the list's filter."""
     return list(Initiative.objects.order_by("business_unit").values_list("business_unit", flat=True).distinct())
+
+
+def initiative_owners() -> list[tuple[str, str]]:
+    """(username, name) of everyone who owns an initiative on either side, by surname: the list's
+    owner picker. One query, which also validates the choice (no second look-up by username)."""
+    User = get_user_model()
+    people = (
+        User.objects.filter(
+            Q(technology_owned_initiatives__isnull=False) | Q(operations_owned_initiatives__isnull=False)
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    return [(person.username, person.get_full_name() or person.username) for person in people]
 
 
 def initiative_list(

@@ -23,7 +23,9 @@ PAGE_SIZE = 50
 
 @require_GET
 def initiative_list(request):
-    filters = forms.InitiativeFilterForm(request.GET, business_units=selectors.business_units())
+    filters = forms.InitiativeFilterForm(
+        request.GET, business_units=selectors.business_units(), owners=selectors.initiative_owners()
+    )
     if not filters.is_valid():
         # A filter we cannot apply: say which and why rather than show a list it does not describe.
         return render(request, "initiatives/list.html", {"filters": filters, "page": None}, status=400)

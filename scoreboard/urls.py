@@ -49,6 +49,7 @@ urlpatterns = [
     path("my/", include("metrics.urls")),
     path("kpis/", include("metrics.kpi_urls")),
     path("governance/", include("governance.urls")),
+    path("search/", include("scoreboard.search.urls")),
     path("login/", sso_views.LoginView.as_view(), name="login"),
     path("logout/", sso_views.LogoutView.as_view(), name="logout"),
     # Single sign-on (OpenID Connect), off unless OIDC_ISSUER is set. The redirect URI to register at

@@ -46,6 +46,57 @@ def test_list_filters_by_either_owners_username(client, cio, coo, initiative_a, 
     assert initiative_b.name in by_technology_owner
 
 
+def test_list_offers_the_owners_by_name_with_their_usernames_as_values(client, cio, coo, ops_lead_a, initiative_a):
+    client.force_login(cio)
+
+    html = client.get("/initiatives/").content.decode()
+
+    picker = html[html.index('<select name="owner"') : html.index("</select>", html.index('<select name="owner"'))]
+    assert '<option value="coo">Omar Okafor</option>' in picker
+    assert '<option value="cio">Claire Ito</option>' in picker
+    # Only people who own an initiative: an ops lead who owns none would show an empty list.
+    assert ops_lead_a.username not in picker
+    # By surname: Ito before Okafor.
+    assert picker.index("Claire Ito") < picker.index("Omar Okafor")
+
+
+def test_list_filtered_by_a_picked_owner_shows_their_initiatives(client, cio, coo, initiative_a):
+    client.force_login(cio)
+
+    response = client.get("/initiatives/", {"owner": "coo"})
+
+    assert response.status_code == 200
+    assert initiative_a.name in response.content.decode()
+    assert '<option value="coo" selected>Omar Okafor</option>' in response.content.decode()
+
+
+def test_list_filter_that_matches_nothing_keeps_the_table_and_says_so(client, cio, coo, initiative_a):
+    other = factories.executive(username="cfo", title="OTHER", first_name="Fay", last_name="Fenwick")
+    factories.InitiativeFactory(name="Fenwick's own", technology_owner=other, operations_owner=cio, stage=Stage.IDEA)
+    client.force_login(cio)
+
+    response = client.get("/initiatives/", {"owner": "coo", "stage": "idea"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<th>Initiative</th><th>Business unit</th><th>Stage</th>" in html
+    assert '<tr class="nothing-matches"><td colspan="7" class="muted">No initiative matches these filters.' in html
+    assert initiative_a.name not in html
+    assert "0 initiatives." in html
+
+
+def test_list_with_a_filter_it_cannot_apply_keeps_the_table_and_says_why(client, cio, initiative_a):
+    client.force_login(cio)
+
+    response = client.get("/initiatives/", {"owner": "Okafor"})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Nobody who owns an initiative has the username “Okafor”: choose a name from the list." in html
+    assert "<th>Initiative</th><th>Business unit</th><th>Stage</th>" in html
+    assert "No initiative is shown: the filter above cannot be applied." in html
+
+
 def test_list_filters_by_business_unit(client, cio, initiative_a, initiative_b):
     Initiative.objects.filter(pk=initiative_b.pk).update(business_unit="Service")
     client.force_login(cio)
@@ -79,7 +130,7 @@ def test_list_sorted_by_priority_puts_the_highest_score_first_and_the_unprioriti
     ("query", "message"),
     [
         ({"stage": "finished"}, "“finished” is not a stage: choose one of Idea, Assessed"),
-        ({"owner": "nobody-here"}, "Nobody has the username “nobody-here”."),
+        ({"owner": "nobody-here"}, "Nobody who owns an initiative has the username “nobody-here”"),
         ({"business_unit": "Atlantis"}, "No initiative is in a business unit called “Atlantis”"),
         ({"sort": "random"}, "Sort by name or by priority score."),
     ],
@@ -128,7 +179,8 @@ def test_list_costs_the_same_queries_whatever_the_number_of_initiatives(
     _initiatives_with_people(count, cio, coo)
     client.force_login(cio)
 
-    # Session, user, roles, business units, the owner check, count, rows, ops leads.
+    # Session, user with roles, business units, the owners picker (which also checks the owner), count,
+    # rows, ops leads.
     with django_assert_max_num_queries(8):
         response = client.get("/initiatives/", {"sort": "priority", "owner": "cio"})
 

@@ -280,6 +280,10 @@ API_AND_PAGE_CASES: list[Case] = [
     Case("GET", "/kpis/{kpi.code}/edit/", (302, 403, 403, 403, 200)),
     Case("POST", "/kpis/{kpi.code}/edit/", (302, 403, 403, 403, 302), KPI_PAGE_EDIT,
          changed(KPI, "kpi", name=KPI_PAGE_EDIT["name"])),
+    # Search (scoreboard/search/): everyone signed in searches what they may read; nothing is written.
+    Case("GET", "/search/?q=claims", PAGE),
+    Case("GET", "/search/?q=claims&kind=risks", PAGE),
+    Case("POST", "/search/", (302, 405, 405, 405, 405)),
     # Initiative pages (initiatives/urls.py).
     Case("GET", "/initiatives/", PAGE),
     Case("GET", "/initiatives/{initiative_a.code}/", PAGE),
