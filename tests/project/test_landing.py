@@ -51,6 +51,6 @@ def test_a_link_asked_for_before_signing_in_wins_over_the_landing_page(ops_lead_
 def test_admins_find_the_api_docs_and_the_kpi_catalogue_in_the_navigation(client, admin_user, cio, ops_lead_a):
     for person, sees_api_docs in ((admin_user, True), (cio, False), (ops_lead_a, False)):
         client.force_login(person)
-        nav = client.get("/kpis/").content.decode().split("<nav>", 1)[1].split("</nav>", 1)[0]
+        nav = client.get("/kpis/").content.decode().split('<nav aria-label="Main">', 1)[1].split("</nav>", 1)[0]
         assert 'href="/kpis/"' in nav
         assert ('href="/api/docs/"' in nav) is sees_api_docs, person
