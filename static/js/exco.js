@@ -105,15 +105,18 @@
     var layout = baseLayout(printing ? 230 : 320, true);
     Object.assign(layout.yaxis, chart.axis || {});
     layout.shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: chart.reference, y1: chart.reference, line: { color: "#5b6676", dash: "dash", width: 1 } }];
-    layout.annotations = [{ xref: "paper", x: 0, y: chart.reference, text: "Business case", showarrow: false, yanchor: "bottom", xanchor: "left", font: { size: 10 } }];
+    // At the right end, on a white ground: at the left it sat on the axis and the first points.
+    layout.annotations = [{ xref: "paper", x: 1, y: chart.reference, text: "Business case", showarrow: false, yanchor: "bottom", xanchor: "right", bgcolor: "rgba(255,255,255,0.85)", font: { size: 10, color: "#5b6676" } }];
     return { data: data, layout: layout };
   }
 
   function bar(chart) {
     var layout = baseLayout(printing ? 180 : 220, false);
     layout.xaxis = { type: "category" };
+    // Room above the tallest bar for its count, which the plot area clipped ("4" half shown).
+    layout.margin = Object.assign({}, layout.margin, { t: 22 });
     return {
-      data: [{ x: chart.x, y: chart.y, type: "bar", text: chart.y, textposition: "outside", marker: { color: PALETTE[0] }, hovertemplate: "%{x}: %{y}<extra></extra>" }],
+      data: [{ x: chart.x, y: chart.y, type: "bar", text: chart.y, textposition: "outside", cliponaxis: false, marker: { color: PALETTE[0] }, hovertemplate: "%{x}: %{y}<extra></extra>" }],
       layout: layout,
     };
   }
