@@ -234,7 +234,7 @@ def test_when_one_process_dies_run_local_stops_the_others_and_fails_naming_it(pr
 
     assert process_set.supervisor.wait(timeout=30) != 0
     assert [pid for pid in children if _alive(pid)] == []
-    assert "the worker stopped by itself (exit status -9), so the web server and beat were stopped too" in (
+    assert "the worker stopped by itself (killed by SIGKILL), so the web server and beat were stopped too" in (
         process_set.output()
     )
     assert not _serving(process_set.port)

@@ -113,9 +113,11 @@ class Command(BaseCommand):
             self._stop_all(children)
         if stopped is not None and self._stop_signal is None:
             others = " and ".join(child.name for child in children if child is not stopped)
+            status = stopped.process.returncode
+            how = f"killed by {signal.Signals(-status).name}" if status < 0 else f"exit status {status}"
             raise CommandError(
-                f"the {stopped.name} stopped by itself (exit status {stopped.process.returncode}), "
-                f"so the {others} were stopped too: its last lines above say why."
+                f"the {stopped.name} stopped by itself ({how}), so the {others} were stopped too: "
+                "its last lines above say why."
             )
         self._say("stopped: the web server, the worker and beat")
 
