@@ -123,6 +123,7 @@ class Command(BaseCommand):
 
     def _environment(self, run_dir: Path) -> tuple[dict[str, str], str]:
         """The children's environment: a folder for a broker when none is configured, never eager."""
+        run_dir.mkdir(parents=True, exist_ok=True)  # beat's pid file, whatever the broker
         environment = {**os.environ, "PYTHONUNBUFFERED": "1", "CELERY_TASK_ALWAYS_EAGER": "false"}
         broker = settings.CELERY_BROKER_URL
         if broker == settings.IN_PROCESS_BROKER:
@@ -134,7 +135,6 @@ class Command(BaseCommand):
             for sub in ("queue", "control"):
                 (folder / sub).mkdir(parents=True, exist_ok=True)
             return environment, f"{broker} (messages under {folder})"
-        run_dir.mkdir(parents=True, exist_ok=True)
         scheme = broker.split("://", 1)[0]  # never the rest: it may hold a password
         return environment, f"{scheme}:// (CELERY_BROKER_URL)"
 
