@@ -23,11 +23,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 migrate: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 
-## Serve the demo company on http://$(HOST):$(PORT), jobs in-process, SQLite unless DATABASE_URL is set.
+## Serve the demo company on http://$(HOST):$(PORT) with a Celery worker and beat beside the web
+## server, so schedules fire: SQLite unless DATABASE_URL is set, and a broker that is a folder
+## (.run/broker/) unless CELERY_BROKER_URL is set. Ctrl-C stops all three.
 run: migrate
 	$(PY) manage.py seed_demo --if-empty
 	@echo "Serving on http://$(HOST):$(PORT)/  (demo logins above; Ctrl-C to stop)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py run_local $(HOST):$(PORT)
 
 ## The whole suite, on real services: DATABASE_URL / CELERY_BROKER_URL when set; otherwise a
 ## throwaway PostgreSQL and Redis started on loopback for the run (.ci/services.sh).

@@ -115,6 +115,17 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # `make run` writes from three processes (web, worker, beat): readers never wait for a
+    # writer (WAL), a transaction takes the write lock when it begins rather than failing half-way
+    # when it tries to upgrade (IMMEDIATE), and a writer waits up to 20 s for another's lock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 # A pooled connection is checked before reuse, so a restarted PostgreSQL costs no failed request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if (
@@ -281,7 +292,10 @@ CACHES = {
 # --- Celery --------------------------------------------------------------------------------
 # No broker configured: tasks run in-process (eager) so a laptop needs no Redis; the
 # in-memory transport only catches a message sent while eager mode is switched off.
+# `make run` (manage.py run_local) sets CELERY_BROKER_URL=filesystem:// for its web server,
+# worker and beat: messages are files under CELERY_FILESYSTEM_DIR, no server needed, not eager.
 IN_PROCESS_BROKER = "memory://"
+FILESYSTEM_BROKER = "filesystem://"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or IN_PROCESS_BROKER
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == IN_PROCESS_BROKER)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -295,6 +309,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
 }
+if CELERY_BROKER_URL == FILESYSTEM_BROKER:
+    # One folder both sends to and reads from: every process here is producer and consumer.
+    # The exchange tables ("control") would otherwise land in the working directory.
+    _BROKER_DIR = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(BASE_DIR / ".run" / "broker")))
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        "data_folder_in": str(_BROKER_DIR / "queue"),
+        "data_folder_out": str(_BROKER_DIR / "queue"),
+        "control_folder": str(_BROKER_DIR / "control"),
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Each source's schedule is a row in the database, editable in the admin.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
