@@ -10,8 +10,6 @@ import re
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from scoreboard.demo import DEMO_PASSWORD
-
 CHROMIUM = "/usr/bin/chromium"
 # Without these, Chromium phones home at start-up; our machines' closed network refuses it.
 CHROMIUM_ARGS = [
@@ -62,6 +60,8 @@ def page(browser, live_server):
 def sign_in_at(page, live_server, username: str, path: str) -> None:
     """As a demo persona (or a test user given the demo password): open `path` signed out,
     get sent to the login form, sign in and land back on `path`."""
+    from scoreboard.demo import DEMO_PASSWORD  # here: the browser's settings import without Django
+
     page.goto(f"{live_server.url}{path}")
     expect(page).to_have_url(re.compile(r"/login/"))
     page.fill("#id_username", username)
