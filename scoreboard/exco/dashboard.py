@@ -202,6 +202,18 @@ def exco_dashboard(month: date, *, now=None) -> dict:
 
     headline = _headline(kpis, tiles)
     primary = next((k for k in kpis if k.is_primary), None)
+    overdue = [d for d in waiting if d.due_at < now]
+    warnings = _warning_signs(
+        month=month,
+        totals=portfolio.totals,
+        shown=shown,
+        kpis=kpis,
+        primary=primary,
+        tiles=tiles,
+        freshness={f.kpi.pk: f for f in freshness},
+        breaches=overdue,
+        reviews=reviews,
+    )
     charts = {f"trend-{t['kpi'].pk}": t["chart"] for t in tiles.values()}
     charts["stages"] = _stage_chart(stage_counts)
     charts["roi"] = _roi_chart(roi_kpi, roi_initiatives, window, roi_values, company)
@@ -233,16 +245,13 @@ def exco_dashboard(month: date, *, now=None) -> dict:
             "benchmark": INDUSTRY_REDESIGN_RATE,
         },
         "roi_kpi": roi_kpi,
-        "warnings": _warning_signs(
-            month=month,
-            totals=portfolio.totals,
-            shown=shown,
-            kpis=kpis,
-            primary=primary,
-            tiles=tiles,
-            freshness={f.kpi.pk: f for f in freshness},
-            breaches=[d for d in waiting if d.due_at < now],
-            reviews=reviews,
+        "warnings": warnings,
+        "attention": _attention(
+            shared=[t for t in [tiles[primary.pk] if primary else None, *headline] if t],
+            warnings=warnings,
+            overdue=overdue,
+            review=review,
+            ended=ended,
         ),
         "waiting": waiting,
         "breaches": breaches,
@@ -548,6 +557,24 @@ def _kpi_url(kpi: KPI) -> str:
 def _initiative_url(initiative: Initiative, section: str = "") -> str:
     # The initiative's page, which every executive can open (the admin is for admins).
     return reverse("initiatives:detail", args=[initiative.code]) + (f"#{section}" if section else "")
+
+
+def _attention(*, shared: list[dict], warnings: list[WarningSign], overdue: list, review, ended: bool) -> dict:
+    """What the ExCo must look at first, from what the page already holds: the primary KPI and
+    shared outcomes off target, the warning signs raised, the decisions overdue, and, for a month
+    that has ended, the signatures it still lacks."""
+    unsigned = [
+        title
+        for slot, title in (("cio", "CIO"), ("coo", "COO"))
+        if ended and (review is None or getattr(review, f"{slot}_signed_at") is None)
+    ]
+    found = {
+        "off_target": [t for t in shared if t["status"] in ("red", "amber")],
+        "warnings": [w for w in warnings if w.count],
+        "overdue": overdue,
+        "unsigned": unsigned,
+    }
+    return {**found, "clear": not any(found.values())}
 
 
 def _warning_signs(*, month, totals, shown, kpis, primary, tiles, freshness, breaches, reviews) -> list[WarningSign]:

@@ -232,6 +232,27 @@ def test_the_page_body_is_rendered_once_and_each_viewer_signs_with_their_own_tok
     assert MonthlyReview.objects.get(month=MARCH).coo_signed_by == coo
 
 
+def test_the_page_opens_with_what_needs_attention_and_a_line_goes_once_it_is_done(client, cio, coo, figures):
+    factories.DecisionRequestFactory(executive=coo)  # asked in March, due within the day: overdue
+    client.force_login(cio)
+
+    first = read(client)
+    signed = read_after(client, lambda: sign_both(MARCH, cio, coo))
+
+    attention = section(first, "attention")
+    assert first.index('id="attention"') < first.index('id="primary"')  # the first thing under the title
+    assert "1 shared outcome off target</a>: Claims automated" in attention  # 65 against a target of 80
+    assert "1 decision overdue</a>" in attention
+    assert "Not signed yet</a> by the CIO and the COO" in attention
+    assert "Not signed yet" not in section(signed, "attention")
+    assert "1 decision overdue</a>" in section(signed, "attention")
+
+
+def read_after(client, write) -> str:
+    write()
+    return read(client)
+
+
 # --- Each kind of write shows on the next request -------------------------------------------------
 
 
