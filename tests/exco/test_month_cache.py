@@ -241,7 +241,7 @@ def test_the_page_opens_with_what_needs_attention_and_a_line_goes_once_it_is_don
 
     attention = section(first, "attention")
     assert first.index('id="attention"') < first.index('id="primary"')  # the first thing under the title
-    assert "1 shared outcome off target</a>: Claims automated" in attention  # 65 against a target of 80
+    assert "1 headline figure off target</a>: Claims automated" in attention  # 65 against a target of 80
     assert "1 decision overdue</a>" in attention
     assert "Not signed yet</a> by the CIO and the COO" in attention
     assert "Not signed yet" not in section(signed, "attention")
