@@ -36,6 +36,17 @@ def main_pages(persona: str) -> list[str]:
     return pages
 
 
+def each_main_page(page, live_server, persona: str):
+    """Sign in as ``persona``, then open each of their main pages (each must answer 200), yielding
+    its path once it has loaded."""
+    pages = main_pages(persona)
+    sign_in_at(page, live_server, persona, pages[0])
+    for path in pages:
+        assert page.goto(f"{live_server.url}{path}").status == 200, path
+        page.wait_for_load_state("load")
+        yield path
+
+
 def violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
@@ -50,12 +61,8 @@ def violations(page) -> list[str]:
 @pytest.mark.parametrize("persona", ["cio", "ops.claims", "admin"])
 def test_each_main_page_has_no_serious_accessibility_violation(page, live_server, persona):
     demo.build_demo_company(seed=7, months=6)
-    pages = main_pages(persona)
-    sign_in_at(page, live_server, persona, pages[0])
     found = {}
-    for path in pages:
-        assert page.goto(f"{live_server.url}{path}").status == 200, path
-        page.wait_for_load_state("load")
+    for path in each_main_page(page, live_server, persona):
         if problems := violations(page):
             found[path] = problems
     assert found == {}, "\n".join(f"{path}:\n  " + "\n  ".join(problems) for path, problems in found.items())

@@ -6,7 +6,7 @@ import pytest
 
 from scoreboard import demo
 from tests.browser import sign_in_at
-from tests.project.test_accessibility import main_pages
+from tests.project.test_accessibility import each_main_page
 
 PHONE = {"width": 390, "height": 844}
 
@@ -17,12 +17,8 @@ def test_each_main_page_fits_a_phones_width(browser, live_server, persona):
     demo.build_demo_company(seed=7, months=6)
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     page = context.new_page()
-    pages = main_pages(persona)
-    sign_in_at(page, live_server, persona, pages[0])
     too_wide = {}
-    for path in pages:
-        assert page.goto(f"{live_server.url}{path}").status == 200, path
-        page.wait_for_load_state("load")
+    for path in each_main_page(page, live_server, persona):
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > PHONE["width"]:
             culprits = page.evaluate(
