@@ -202,6 +202,7 @@ def exco_dashboard(month: date, *, now=None) -> dict:
 
     headline = _headline(kpis, tiles)
     primary = next((k for k in kpis if k.is_primary), None)
+    shared = [t for t in [tiles[primary.pk] if primary else None, *headline] if t]
     overdue = [d for d in waiting if d.due_at < now]
     warnings = _warning_signs(
         month=month,
@@ -231,7 +232,7 @@ def exco_dashboard(month: date, *, now=None) -> dict:
         "half_signed": [r for r in reviews if r.signed_by_one_only],
         "primary": tiles[primary.pk] if primary else None,
         "headline": headline,
-        "layers": _layers(kpis, tiles),
+        "layers": _layers(kpis, tiles, shared),
         "portfolio": [
             _portfolio_row(i)
             for i in _first(shown, PORTFOLIO_ROWS, where=lambda i: "in_portfolio" in i.lists, key=_by_stage)
@@ -247,7 +248,7 @@ def exco_dashboard(month: date, *, now=None) -> dict:
         "roi_kpi": roi_kpi,
         "warnings": warnings,
         "attention": _attention(
-            shared=[t for t in [tiles[primary.pk] if primary else None, *headline] if t],
+            shared=shared,
             warnings=warnings,
             overdue=overdue,
             review=review,
@@ -352,27 +353,29 @@ def _headline(kpis: list[KPI], tiles: dict) -> list[dict]:
     return [tiles[k.pk] for k in shared]
 
 
-def _layers(kpis: list[KPI], tiles: dict) -> list[dict]:
-    """AI health, then the COO's operations metrics, then the CEO's business outcomes."""
+def _layers(kpis: list[KPI], tiles: dict, shown_above: list[dict]) -> list[dict]:
+    """AI health, then the COO's operations metrics, then the CEO's business outcomes.
+
+    Each figure is drawn once on the page: a KPI already shown above (the primary, the shared
+    outcomes) is named in its layer as a link up to its tile, not drawn a second time.
+    """
+    above = {t["kpi"].pk for t in shown_above}
     health = [k for k in kpis if k.family == Family.BRIDGING_HEALTH or k.code == "ai-health-score"]
     operations = [k for k in kpis if k.family == Family.COO_OPERATIONS]
     outcomes = [k for k in kpis if k.family == Family.CEO_OUTCOME]
+    layers = (
+        ("AI health", "Is the technology working as designed?", health),
+        ("Operations (COO)", "Is the work running better because of it?", operations),
+        ("Business outcomes (CEO)", "Is it paying off for the business?", outcomes),
+    )
     return [
         {
-            "name": "AI health",
-            "explanation": "Is the technology working as designed?",
-            "tiles": [tiles[k.pk] for k in health],
-        },
-        {
-            "name": "Operations (COO)",
-            "explanation": "Is the work running better because of it?",
-            "tiles": [tiles[k.pk] for k in operations],
-        },
-        {
-            "name": "Business outcomes (CEO)",
-            "explanation": "Is it paying off for the business?",
-            "tiles": [tiles[k.pk] for k in outcomes],
-        },
+            "name": name,
+            "explanation": explanation,
+            "tiles": [tiles[k.pk] for k in members if k.pk not in above],
+            "above": [tiles[k.pk] for k in members if k.pk in above],
+        }
+        for name, explanation, members in layers
     ]
 
 

@@ -110,6 +110,27 @@ def test_page_costs_a_fixed_number_of_queries_on_the_demo_company_and_one_four_t
         assert client.get(url).status_code == 200
 
 
+def test_each_kpi_is_drawn_once_and_its_layer_links_up_to_a_tile_shown_above(client):
+    _company(12)
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="cio"))
+    response = client.get(client.get("/")["Location"])
+    page = response.content.decode()
+    from metrics.models import KPI
+
+    trends = [int(key.removeprefix("trend-")) for key in response.context["charts"] if key.startswith("trend-")]
+    kpis = list(KPI.objects.filter(pk__in=trends))
+    assert len(kpis) > 10
+    for kpi in kpis:
+        assert page.count(f'id="kpi-{kpi.code}"') == 1, kpi.code
+    # The AI health score is a shared outcome and the first measure of the AI-health layer: drawn
+    # with the shared outcomes, and named in its layer with a link up to that tile.
+    layers = page[page.index('id="layers"') : page.index('id="warnings"')]
+    assert 'href="#kpi-ai-health-score"' in layers
+    assert page.index('id="kpi-ai-health-score"') < page.index('id="layers"')
+
+
 def _plain_reading(month):
     """What the portfolio sections must show, read the slow and obvious way: every
     initiative as an object, every flag worked out in Python."""

@@ -61,6 +61,17 @@ def test_page_one_is_the_month_on_one_page(demo_pack):
     assert "The three layers" in " ".join(pages[1:])
 
 
+def test_the_pack_draws_each_kpi_once_the_primary_first_among_the_shared_outcomes(demo_pack):
+    page, _, context = demo_pack
+    tiles = [context["primary"], *context["headline"]]
+    tiles += [t for layer in context["layers"] for t in layer["tiles"]]
+    for tile in tiles:
+        assert page.count(f'id="kpi-{tile["kpi"].code}"') == 1, tile["kpi"].code
+    outcomes = page[page.index('id="headline"') : page.index('id="layers"')]
+    assert re.search(r'id="kpi-([^"]+)"', outcomes).group(1) == context["primary"]["kpi"].code
+    assert 'id="primary"' not in page
+
+
 def test_no_heading_stands_alone_at_the_foot_of_a_page(demo_pack):
     page, pages, _ = demo_pack
     headings = {
