@@ -566,18 +566,17 @@ def _attention(*, shared: list[dict], warnings: list[WarningSign], overdue: list
     """What the ExCo must look at first, from what the page already holds: the primary KPI and
     shared outcomes off target, the warning signs raised, the decisions overdue, and, for a month
     that has ended, the signatures it still lacks."""
-    unsigned = [
-        title
-        for slot, title in (("cio", "CIO"), ("coo", "COO"))
-        if ended and (review is None or getattr(review, f"{slot}_signed_at") is None)
-    ]
+    slots = (("cio", "CIO"), ("coo", "COO"))
+    signed = [title for slot, title in slots if review is not None and getattr(review, f"{slot}_signed_at")]
     found = {
         "off_target": [t for t in shared if t["status"] in ("red", "amber")],
         "warnings": [w for w in warnings if w.count],
         "overdue": overdue,
-        "unsigned": unsigned,
+        "unsigned": [title for _, title in slots if ended and title not in signed],
     }
-    return {**found, "clear": not any(found.values())}
+    # The totals each count is read against: "4 of 5 headline figures", "1 of 2 signatures".
+    totals = {"shared": len(shared), "signs": len(warnings), "signed": len(signed), "slots": len(slots)}
+    return {**found, **totals, "ended": ended, "clear": not any(found.values())}
 
 
 def _warning_signs(*, month, totals, shown, kpis, primary, tiles, freshness, breaches, reviews) -> list[WarningSign]:

@@ -36,7 +36,7 @@
     document.querySelectorAll("[data-chart]").forEach(function (el) {
       var chart = charts[el.dataset.chart];
       if (!chart) return;
-      var made = chart.kind === "bar" ? bar(chart) : chart.kind === "lines" ? lines(chart) : trend(chart);
+      var made = chart.kind === "bar" ? bar(chart) : chart.kind === "lines" ? lines(chart) : trend(chart, el);
       Plotly.newPlot(el, made.data, made.layout, config);
       el.classList.add("drawn");
     });
@@ -57,7 +57,7 @@
     };
   }
 
-  function trend(chart) {
+  function trend(chart, el) {
     var data = [
       {
         x: chart.x, y: chart.y, name: "Actual", type: "scatter", mode: "lines+markers",
@@ -85,7 +85,10 @@
         hovertemplate: "%{text}<extra>Note</extra>",
       });
     }
-    var layout = baseLayout(printing ? 85 : 150, false);
+    // As tall as the stylesheet makes its box (the primary KPI's is taller), never under 150 px.
+    var layout = baseLayout(printing ? 85 : Math.max(150, el.clientHeight), false);
+    // A narrow tile names every third month, upright, rather than tilting every other one.
+    if (el.clientWidth < 320) Object.assign(layout.xaxis, { dtick: "M3", tickangle: 0 });
     // The axis in the KPI's unit and decimals: a ratio's shares read as percentages.
     Object.assign(layout.yaxis, chart.axis || {});
     return { data: data, layout: layout };
