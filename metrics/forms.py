@@ -43,7 +43,11 @@ class KPIForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 4}),
             "measured_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
-        labels = {"is_primary": "Primary operational KPI", "expected_interval_days": "Expected every (days)"}
+        labels = {
+            "is_primary": "Primary operational KPI",
+            "expected_interval_days": "Expected every (days)",
+            "co_accountable_executive": "Second accountable executive",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
