@@ -80,6 +80,13 @@ class InitiativeForm(forms.ModelForm):
             "planned_go_live": DateInput(),
             "actual_go_live": DateInput(),
         }
+        # As the initiative's page names them (the model's field names would read "Actual go live").
+        labels = {
+            "started_on": "Work started",
+            "planned_go_live": "Planned go-live",
+            "actual_go_live": "Actual go-live",
+            "payback_months": "Payback (months)",
+        }
 
     def __init__(self, *args, fields: tuple[str, ...], **kwargs):
         super().__init__(*args, **kwargs)

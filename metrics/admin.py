@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import Truncator
+from django.utils.translation import ngettext
 from rules.contrib.admin import ObjectPermissionsTabularInline
 
 from scoreboard.service_admin import (
@@ -221,7 +222,8 @@ class MetricSourceAdmin(ServiceAdmin):
         pulled = [s for s in queryset if s.is_pulled and s.enabled]
         for source in pulled:
             source_pull_now(source=source, by=request.user)
-        self.message_user(request, f"Pull requested for {len(pulled)} source(s); see each source's runs.")
+        said = ngettext("%(n)s source", "%(n)s sources", len(pulled)) % {"n": len(pulled)}
+        self.message_user(request, f"Pull requested for {said}; see each source's runs.")
 
 
 @admin.register(SourceMapping)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from scoreboard.csv_writer import csv_uncell
 
@@ -203,7 +204,9 @@ def records(text: str, file_layout: Layout) -> Iterator[Record]:
                 continue
             problem = ""
             if len(cells) > file_layout.width and any(c.strip() for c in cells[file_layout.width :]):
-                problem = f"the row has {len(cells)} cells; the header names {file_layout.width} columns"
+                cells_said = ngettext("%(n)s cell", "%(n)s cells", len(cells)) % {"n": len(cells)}
+                columns = ngettext("%(n)s column", "%(n)s columns", file_layout.width) % {"n": file_layout.width}
+                problem = f"the row has {cells_said}; the header names {columns}"
             yield Record(
                 number,
                 {

@@ -5,7 +5,7 @@ and their reasons are shown on the field they are about."""
 from django import forms
 from django.contrib.auth import get_user_model
 
-from .models import KPI
+from .models import KPI, KPIRole
 from .services.kpis import KPI_FIELDS
 
 
@@ -43,7 +43,11 @@ class KPIForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 4}),
             "measured_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
-        labels = {"is_primary": "Primary operational KPI", "expected_interval_days": "Expected every (days)"}
+        labels = {
+            "is_primary": "Primary operational KPI",
+            "expected_interval_days": "Expected every (days)",
+            "co_accountable_executive": "Second accountable executive",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,3 +58,7 @@ class KPIForm(forms.ModelForm):
         others = KPI.objects.exclude(pk=self.instance.pk).order_by("name")
         for name in ("ratio_numerator", "ratio_denominator"):
             self.fields[name].queryset = others
+        # The model's "None" would read as an empty value printed raw: say what it means.
+        self.fields["role"].choices = [
+            (value, "None: its own tile only" if value == KPIRole.NONE else label) for value, label in KPIRole.choices
+        ]

@@ -142,7 +142,8 @@ def fetch(
             target = urljoin(current, location.strip())
             if hop == max_redirects:
                 raise FetchError(
-                    f"{_shown(url)} redirected more than {max_redirects} times (last to {_shown(target)}); "
+                    f"{_shown(url)} redirected more than {max_redirects} time{'' if max_redirects == 1 else 's'} "
+                    f"(last to {_shown(target)}); "
                     "point the source at the final address"
                 )
             if answer.status == 303 or (answer.status in (301, 302) and method == "POST"):

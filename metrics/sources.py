@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import ngettext
 from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 from jsonpath_ng.ext import parse as jsonpath
 
@@ -346,7 +347,9 @@ def _read_sql(source: MetricSource, now: datetime) -> Reading:
         reading.read += 1
         if len(record) != 4:
             raise SourceError(
-                f"the query returns {len(record)} columns; it must return kpi code, initiative code, "
+                ngettext("the query returns %(n)s column", "the query returns %(n)s columns", len(record))
+                % {"n": len(record)}
+                + "; it must return kpi code, initiative code, "
                 "observed time and value",
                 transient=False,
             )

@@ -8,6 +8,7 @@ rules decide per object. Signatures are read-only here: only the holder of a sea
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
+from django.utils.translation import ngettext
 from rules.contrib.admin import ObjectPermissionsModelAdminMixin
 
 from . import versions
@@ -182,7 +183,8 @@ class IntegrationTokenAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
     def revoke(self, request, queryset):
         for token in queryset:
             token_revoke(token=token)
-        self.message_user(request, f"{queryset.count()} token(s) revoked.")
+        count = queryset.count()
+        self.message_user(request, ngettext("%(n)s token revoked.", "%(n)s tokens revoked.", count) % {"n": count})
 
 
 @admin.register(IdempotencyRecord)

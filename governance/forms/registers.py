@@ -123,7 +123,7 @@ class PromoteForm(_ServiceRules, forms.ModelForm):
         queryset=get_user_model().objects.none(),
         required=False,
         label="Ops leads",
-        help_text="Who keeps it current and logs its metrics (optional).",
+        help_text="Who logs values for its KPIs and keeps its workflow change current (optional).",
     )
 
     class Meta:

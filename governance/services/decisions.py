@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from initiatives.models import Initiative
 from scoreboard import formatting, links, writes
@@ -270,7 +271,12 @@ def decision_digests_send(*, now: datetime | None = None) -> int:
                 continue
             count = len(requests)
             send_mail(
-                subject=f"AI scoreboard: {count} decision{'s' if count != 1 else ''} overdue, waiting on you",
+                subject=ngettext(
+                    "AI scoreboard: %(n)s decision overdue, waiting on you",
+                    "AI scoreboard: %(n)s decisions overdue, waiting on you",
+                    count,
+                )
+                % {"n": count},
                 message=_digest_body(executive, requests, now=now),
                 from_email=None,
                 recipient_list=[executive.email],

@@ -163,7 +163,7 @@ def draft_open(request):
             draft = services.matrix_draft_open(by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as refusal:
             return _grid(request, None, status=400, errors=[m for ms in refusal.message_dict.values() for m in ms])
-        messages.success(request, f"Draft v{draft.number} opened: edit its cells, then publish it.")
+        messages.success(request, f"Draft v{draft.number} opened: edit its cells, then ask for approval to publish it.")
         return redirect("governance:matrix-version", number=draft.number)
     return _grid(request, None, status=400, errors=error_summary([("New draft", form)]))
 

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from scoreboard import formatting, links
 from scoreboard.months import latest_complete_month, month_of
@@ -63,10 +64,9 @@ def alert_lines(*, now: datetime | None = None) -> dict[int, list[DigestLine]]:
         if fresh.stale:
             last = fresh.last_observed_at
             since = f"since {formatting.day(last)}" if last else "ever"
-            text = (
-                f"{fresh.kpi.name} has had no measurement {since} "
-                f"(expected every {fresh.kpi.expected_interval_days} days)."
-            )
+            text = f"{fresh.kpi.name} has had no measurement {since} " + ngettext(
+                "(expected every day).", "(expected every %(n)s days).", fresh.kpi.expected_interval_days
+            ) % {"n": fresh.kpi.expected_interval_days}
             url = links.absolute_url("kpi-drilldown", under_way, fresh.kpi.code)
             tell(fresh.kpi, DigestLine(f"stale:{fresh.kpi.pk}:{fresh.last_observed_at}", text, url))
 
@@ -142,7 +142,10 @@ def alert_digests_send(*, now: datetime | None = None) -> int:
             body = "\n".join(f"- {line.text}\n  {line.url}" if line.url else f"- {line.text}" for line in news)
             dashboard = links.absolute_url("exco-month", latest_complete_month(today))
             send_mail(
-                subject=f"AI scoreboard: {len(news)} thing{'s' if len(news) != 1 else ''} to look at",
+                subject=ngettext(
+                    "AI scoreboard: %(n)s thing to look at", "AI scoreboard: %(n)s things to look at", len(news)
+                )
+                % {"n": len(news)},
                 message=f"Since your last digest:\n\n{body}\n\nThe ExCo dashboard: {dashboard}",
                 from_email=None,
                 recipient_list=[person.email],

@@ -155,7 +155,7 @@ class MonthRestatementsSerializer(serializers.Serializer):
     )
     pending = PendingFigureSerializer(many=True, help_text="Figures late data changed since the month was signed.")
     pending_total = serializers.IntegerField()
-    revisions = RevisionSerializer(many=True, help_text="Every revision of the month, the first first.")
+    revisions = RevisionSerializer(many=True, help_text="Every revision of the month, the earliest first.")
 
 
 class RestateSerializer(serializers.Serializer):

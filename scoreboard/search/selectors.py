@@ -104,7 +104,7 @@ def _risk(r: Risk) -> Hit:
 def _shadow_ai_tool(t: ShadowAITool) -> Hit:
     query = urlencode({"status": t.status, "sensitivity": t.data_sensitivity})
     url = f"{reverse('governance:shadow-ai')}?{query}#tool-{t.pk}"
-    return Hit(t.tool, url, f"{t.team} · {t.get_status_display()} · {t.get_data_sensitivity_display()} data")
+    return Hit(t.tool, url, f"{t.team} · {t.get_status_display()} · sensitivity: {t.get_data_sensitivity_display()}")
 
 
 KINDS: dict[str, Kind] = {

@@ -113,7 +113,7 @@ def test_the_front_page_says_where_each_part_stands(client, cio, coo, admin_user
     assert "1 rated 15 or more" in html
     assert "2 tools under review" in html
     assert "1 with restricted data" in html
-    assert "1 of 2 awaiting the CEO and COO's joint decision." in html
+    assert "1 of 2 decisions awaiting the CEO and COO's joint decision." in html
     assert "1 candidate at Idea or Assessed, 1 scored for priority." in html
 
 

@@ -282,7 +282,7 @@ def test_the_coo_sees_the_request_with_its_diff_and_approves_it_on_the_page(clie
     page = client.get(reverse("governance:matrix-version", args=[2])).content.decode()
     assert "<strong>In force</strong> since" in page
     approval = page[page.index('id="approval"') :]
-    assert f"Asked by {admin_user} on" in approval
+    assert f"Asked of <strong>{coo}</strong> by {admin_user} on" in approval
     assert f"by {coo} on" in approval
     assert "Agreed: the bar goes up." in approval
 

@@ -87,7 +87,7 @@ def test_initiative_edit_errors_name_the_field_and_store_nothing(client, ops_lea
     )
 
     assert response.status_code == 400
-    assert "Actual go live: Go-live cannot be before the start of work." in response.content.decode()
+    assert "Actual go-live: Go-live cannot be before the start of work." in response.content.decode()
     assert _fingerprint() == before
 
 
