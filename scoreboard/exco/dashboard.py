@@ -594,10 +594,10 @@ def _warning_signs(*, month, totals, shown, kpis, primary, tiles, freshness, bre
         ),
         WarningSign(
             3,
-            "Nobody can name the primary metric",
+            "Nobody can name the primary operational KPI",
             "The primary operational KPI must have this month's value, be fresh and have a target.",
         ),
-        WarningSign(4, "Decisions waiting beyond 24 hours", "Requests to an executive past their due time."),
+        WarningSign(4, "Decisions waiting beyond 24 hours", "Decision requests past their due time."),
         WarningSign(
             5,
             "Accountability held by one executive",

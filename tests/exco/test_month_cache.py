@@ -339,16 +339,16 @@ def test_a_restatement_applied_shows_on_the_next_request(client, cio, coo, figur
 
 def test_a_decision_asked_then_answered_shows_on_the_next_request(client, cio, ops_lead_a, figures):
     client.force_login(cio)
-    assert "0 waiting on an executive" in section(read(client, MAY), "decisions")
+    assert "0 decisions waiting on an executive" in section(read(client, MAY), "decisions")
 
     asked = decision_request_create(by=ops_lead_a, executive=cio, question="Pilot the fraud model in Ghent?")
     page = read(client, MAY)
-    assert "1 waiting on an executive" in section(page, "decisions")
+    assert "1 decision waiting on an executive" in section(page, "decisions")
     assert "Pilot the fraud model in Ghent?" in section(page, "asked-of-you")
 
     decision_answer(decision_request=asked, by=cio, answer="approved", note="Go.")
     page = read(client, MAY)
-    assert "0 waiting on an executive" in section(page, "decisions")
+    assert "0 decisions waiting on an executive" in section(page, "decisions")
     assert 'id="asked-of-you"' not in page
 
 

@@ -181,7 +181,7 @@ def test_overdue_requests_show_in_the_exco_decisions_section_with_a_link_to_the_
 
     section = html[html.index('<section id="decisions"') :]
     section = section[: section.index("</section>")]
-    assert "2 waiting on an executive" in section
+    assert "2 decisions waiting on an executive" in section
     overdue_row = section[section.index("Approve the Antwerp pilot budget?") :]
     assert "Overdue" in overdue_row[: overdue_row.index("</tr>")]
     not_due_row = section[section.index("Not yet due?") :]

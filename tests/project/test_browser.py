@@ -164,7 +164,7 @@ def test_pdf_pack_downloads_with_pages_and_the_months_title(page, live_server):
     month = landed_month(page)
 
     with page.expect_download(timeout=60000) as info:
-        page.get_by_role("link", name="Download PDF").click()
+        page.get_by_role("link", name="Download the PDF pack").click()
     download = info.value
     assert download.failure() is None
     assert download.suggested_filename == f"exco-pack-{month:%Y-%m}.pdf"
