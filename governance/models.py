@@ -399,7 +399,7 @@ class DecisionDigest(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     sent_at = models.DateTimeField()
-    request_ids = models.JSONField(default=list, help_text="The overdue requests the email listed.")
+    request_ids = models.JSONField(default=list, help_text="The overdue requests the e-mail listed.")
 
     class Meta:
         ordering = ["-day"]

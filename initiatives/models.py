@@ -104,7 +104,7 @@ class Initiative(models.Model):
         settings.AUTH_USER_MODEL,
         blank=True,
         related_name="led_initiatives",
-        help_text="Ops leads who log this initiative's metrics and keep its workflow change current.",
+        help_text="Ops leads who log values for this initiative's KPIs and keep its workflow change current.",
     )
     kpis = models.ManyToManyField(
         "metrics.KPI",

@@ -5,7 +5,7 @@ and their reasons are shown on the field they are about."""
 from django import forms
 from django.contrib.auth import get_user_model
 
-from .models import KPI, KPIRole
+from .models import KPI
 from .services.kpis import KPI_FIELDS
 
 
@@ -58,7 +58,3 @@ class KPIForm(forms.ModelForm):
         others = KPI.objects.exclude(pk=self.instance.pk).order_by("name")
         for name in ("ratio_numerator", "ratio_denominator"):
             self.fields[name].queryset = others
-        # The model's "None" would read as an empty value printed raw: say what it means.
-        self.fields["role"].choices = [
-            (value, "None: its own tile only" if value == KPIRole.NONE else label) for value, label in KPIRole.choices
-        ]

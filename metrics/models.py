@@ -56,7 +56,7 @@ class Scope(models.TextChoices):
 
 class KPIRole(models.TextChoices):
     # What the ExCo page reads a KPI for, beyond its own tile.
-    NONE = "", "None"
+    NONE = "", "None: its own tile only"
     ROI = "roi", "ROI against the business case (the ROI trajectory)"
 
 
