@@ -18,6 +18,8 @@ app = Celery("scoreboard")
 # Every CELERY_* setting in scoreboard/settings.py configures the app.
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The ExCo dashboard's jobs live in its own package, not an app of its own.
+app.autodiscover_tasks(["scoreboard.exco"])
 
 app.conf.beat_schedule = {
     # Recovery: re-enqueue pulls and roll-ups that a lost message or killed worker left owed.
@@ -43,6 +45,12 @@ app.conf.beat_schedule = {
         "task": "metrics.tasks.send_alert_digests",
         "schedule": crontab(minute=0, hour=7),
         "options": {"expires": 6 * 3600},
+    },
+    # Hourly: the ExCo pre-read, when its day and hour have come (scoreboard/exco/preread.py).
+    "scoreboard-send-prereads": {
+        "task": "scoreboard.exco.tasks.send_prereads",
+        "schedule": crontab(minute=10),
+        "options": {"expires": 50 * 60},
     },
     # Mornings: each executive is reminded of the decisions asked of them that are overdue.
     "governance-decision-digests": {

@@ -315,3 +315,167 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return f"{'Every month' if self.scope == self.GLOBAL else self.scope}: version {self.version}"
+
+
+# --- The ExCo pre-read (scoreboard/exco/preread.py) ------------------------------------------------
+
+
+class MeetingWeek(models.IntegerChoices):
+    FIRST = 1, "First"
+    SECOND = 2, "Second"
+    THIRD = 3, "Third"
+    FOURTH = 4, "Fourth"
+    LAST = 5, "Last"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+
+
+PREREAD_DAYS_MAX = 10
+# What a schedule out of range is told, field by field: the same words from the table's constraints
+# (the admin's form checks them first) and from the service.
+SCHEDULE_WORDS = {
+    "week": "Meeting week: choose the first, second, third, fourth or last.",
+    "weekday": "Meeting day: the ExCo meets on a working day, Monday to Friday.",
+    "preread_working_days": f"Pre-read working days: from 1 to {PREREAD_DAYS_MAX} working days before the meeting.",
+    "send_hour": "Send hour: an hour of the day, from 0 to 23.",
+}
+
+
+class ExcoSchedule(models.Model):
+    """When the ExCo meets each month ("the second Tuesday") and how many working days before it
+    its members get the pre-read. One row, set by an admin; without it, no pre-read is sent."""
+
+    week = models.PositiveSmallIntegerField(choices=MeetingWeek.choices, default=MeetingWeek.SECOND)
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.TUESDAY)
+    preread_working_days = models.PositiveSmallIntegerField(
+        default=3, help_text=f"Working days (Monday to Friday) before the meeting, from 1 to {PREREAD_DAYS_MAX}."
+    )
+    send_hour = models.PositiveSmallIntegerField(default=7, help_text="The hour of that day it goes, from 0 to 23.")
+    updated_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "ExCo meeting schedule"
+        constraints = [
+            # One schedule: the row's id is always 1.
+            models.CheckConstraint(condition=Q(id=1), name="exco_schedule_single_row"),
+            models.CheckConstraint(
+                condition=Q(week__gte=1, week__lte=5),
+                name="exco_schedule_week_known",
+                violation_error_message=SCHEDULE_WORDS["week"],
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=4),
+                name="exco_schedule_working_weekday",
+                violation_error_message=SCHEDULE_WORDS["weekday"],
+            ),
+            models.CheckConstraint(
+                condition=Q(preread_working_days__gte=1, preread_working_days__lte=PREREAD_DAYS_MAX),
+                name="exco_schedule_preread_days_in_range",
+                violation_error_message=SCHEDULE_WORDS["preread_working_days"],
+            ),
+            models.CheckConstraint(
+                condition=Q(send_hour__lte=23),
+                name="exco_schedule_send_hour_in_day",
+                violation_error_message=SCHEDULE_WORDS["send_hour"],
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"The {self.get_week_display().lower()} {self.get_weekday_display()} of each month; the pre-read "
+            f"{self.preread_working_days} working day{'s' if self.preread_working_days != 1 else ''} before"
+        )
+
+
+class PreReadFormat(models.TextChoices):
+    HTML = "html", "HTML with a plain-text part"
+    TEXT = "text", "Plain text only"
+
+
+class PreReadSubscription(models.Model):
+    """A member's choice about the pre-read. A member with no row gets it, as HTML."""
+
+    member = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preread")
+    enabled = models.BooleanField(default=True)
+    format = models.CharField(max_length=4, choices=PreReadFormat.choices, default=PreReadFormat.HTML)
+    updated_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "pre-read subscription"
+        constraints = [
+            models.CheckConstraint(condition=Q(format__in=PreReadFormat.values), name="preread_format_known"),
+        ]
+
+    def __str__(self):
+        return f"{self.member}: {'on' if self.enabled else 'off'}, {self.get_format_display().lower()}"
+
+
+class PreRead(models.Model):
+    """The pre-read of one month's ExCo: the pack as printed for it and the summary's lines, made
+    once, so every member gets the same bytes and the log can say which pack each one got."""
+
+    month = models.DateField(unique=True, help_text="The month reviewed (its first day).")
+    meeting_on = models.DateField()
+    pdf = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    # The summary's sections and the changes since the last pack, as lines: the e-mails say these.
+    summary = models.JSONField(default=dict)
+    prepared_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = "pre-read"
+        constraints = [models.CheckConstraint(condition=Q(month__day=1), name="preread_month_is_first_day")]
+
+    def __str__(self):
+        return f"Pre-read of {self.month:%B %Y}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Not sent"
+
+
+class PreReadDelivery(models.Model):
+    """One member's copy of one month's pre-read: at most one per member and month, so a second
+    run, a retried task or a lost message never sends it twice. Admins read who got which pack
+    (its sha256) and when."""
+
+    preread = models.ForeignKey(PreRead, on_delete=models.PROTECT, related_name="deliveries")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    address = models.EmailField(blank=True)
+    format = models.CharField(max_length=4, choices=PreReadFormat.choices)
+    status = models.CharField(max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "recipient_id"]
+        verbose_name = "pre-read delivery"
+        verbose_name_plural = "pre-read deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["preread", "recipient"], name="preread_once_per_member"),
+            models.CheckConstraint(condition=Q(status__in=DeliveryStatus.values), name="preread_delivery_status_known"),
+            models.CheckConstraint(
+                condition=~Q(status=DeliveryStatus.SENT) | Q(sent_at__isnull=False), name="preread_sent_has_a_time"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="preread_delivery_due")]
+
+    def __str__(self):
+        return f"{self.preread} to {self.recipient}: {self.get_status_display().lower()}"

@@ -213,6 +213,14 @@ rules.add_perm("governance.answer_decisionrequest", is_executive & is_asked_exec
 # Moving an initiative into Production or Scaled, or retiring it: its ops leads or an admin ask its
 # sponsor, who approves it by answering (the asked executive, as above).
 rules.add_perm("governance.ask_stage_move", leads_initiative | is_admin)
+# The ExCo pre-read: admins set the meeting schedule and read the delivery log, sending a failed
+# one again; members set their own subscription on their page (scoreboard.exco.preread).
+for action in ("view", "add", "change"):
+    rules.add_perm(f"scoreboard.{action}_excoschedule", is_admin)
+rules.add_perm("scoreboard.view_preread", is_admin)
+rules.add_perm("scoreboard.view_prereadsubscription", is_admin)
+rules.add_perm("scoreboard.view_prereaddelivery", is_admin)
+rules.add_perm("scoreboard.change_prereaddelivery", is_admin)
 # Who was told which overdue requests, and when: admins look (the digests are written by the job).
 rules.add_perm("governance.view_decisiondigest", is_admin)
 

@@ -5,6 +5,7 @@ in-process (eager). With DATABASE_URL and CELERY_BROKER_URL it uses PostgreSQL a
 With DEBUG off it refuses to start without a real SECRET_KEY and a real database.
 """
 
+import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "django_celery_beat",
+    # E-mail through a provider's API when EMAIL_BACKEND names one of its backends (README, "E-mail").
+    "anymail",
     "scoreboard",
     # Single sign-on's identities (scoreboard/sso/): an app of its own, for its own migrations.
     "scoreboard.sso",
@@ -409,6 +412,9 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 if env.str("EMAIL_URL", default=""):
     # e.g. smtp+tls://user:password@mail.example.com:587
     vars().update(env.email_url("EMAIL_URL"))
+# Or a provider's API through django-anymail: EMAIL_BACKEND=anymail.backends.postmark.EmailBackend and
+# its settings as ANYMAIL_<NAME> variables (ANYMAIL_POSTMARK_SERVER_TOKEN=...), gathered here.
+ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in os.environ.items() if name.startswith("ANYMAIL_")}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="scoreboard@localhost")
 # The site's address as people reach it, for links in emails (pages use the request's own).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -10,6 +10,7 @@ from initiatives import api as initiatives_api
 from metrics import api as metrics_api
 
 from . import converters, views
+from .exco import admin as exco_admin  # noqa: F401 - registers the pre-read's admins
 from .exco import api as exco_api
 from .exco import views as exco_views
 from .sso import forms as sso_forms

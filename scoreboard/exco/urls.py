@@ -8,6 +8,7 @@ from . import views
 
 urlpatterns = [
     path("", views.exco_pick, name="exco-pick"),
+    path("pre-read/", views.preread_settings, name="preread-settings"),
     path("<month:month>/", views.exco_month, name="exco-month"),
     path("<month:month>/pack.pdf", views.exco_pack, name="exco-pack"),
     path("<month:month>/revisions/<int:revision>/pack.pdf", views.exco_revision_pack, name="exco-revision-pack"),

@@ -12,14 +12,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from initiatives.models import Initiative
 from metrics.models import KPI
 from metrics.services.annotations import annotation_add
 
 from ..converters import MonthConverter
-from . import cache, dashboard, pack, services
+from ..forms import add_refusal
+from . import cache, dashboard, pack, preread, services
+from .forms import PreReadSettingsForm
 
 
 @require_GET
@@ -167,3 +169,28 @@ def kpi_annotate(request, month: date, code: str):
     if initiative:
         url += f"?initiative={initiative.code}"
     return redirect(url)
+
+
+@require_http_methods(["GET", "POST"])
+def preread_settings(request):
+    """A member's own pre-read: on or off, HTML or plain text, and the ones they were sent."""
+    if not request.user.is_executive:
+        raise PermissionDenied(preread.ONLY_MEMBERS)
+    form = PreReadSettingsForm(request.POST or None, initial=preread.subscription_of(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            preread.preread_subscription_set(
+                by=request.user, enabled=form.cleaned_data["enabled"], mail_format=form.cleaned_data["format"]
+            )
+        except ValidationError as refusal:
+            add_refusal(refusal, form)
+        else:
+            messages.success(request, "Your pre-read settings are saved.")
+            return redirect("preread-settings")
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "scoreboard/preread_settings.html",
+        {"form": form, "sent": preread.sent_to(request.user), "schedule": preread.schedule_words()},
+        status=status,
+    )

@@ -25,7 +25,14 @@ from django.urls import resolve
 from tests import factories
 from tests.db_rows import rows
 
-from . import table_approvals, table_corrections, table_initiatives, table_matrix_metrics, table_registers
+from . import (
+    table_approvals,
+    table_corrections,
+    table_initiatives,
+    table_matrix_metrics,
+    table_preread,
+    table_registers,
+)
 from .harness import PATHS, Door, World, send, words
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +78,9 @@ RULES = [
     table_corrections.PERIOD_CHANGE,
     table_registers.RESTATERS,
     table_registers.RESTATE_REASON,
+    table_preread.DAYS,
+    table_preread.FORMAT,
+    table_preread.RESEND,
 ]
 DOORS: list[Door] = sorted(
     [
@@ -79,6 +89,7 @@ DOORS: list[Door] = sorted(
         *table_registers.DOORS,
         *table_matrix_metrics.DOORS,
         *table_corrections.DOORS,
+        *table_preread.DOORS,
     ],
     key=lambda door: (RULES.index(door.rule), PATHS.index(door.path)),
 )
@@ -142,6 +153,10 @@ def test_the_table_has_a_row_on_each_path_of_the_issues_rules():
         table_corrections.PERIOD_CHANGE: ("page", "api", "admin"),
         table_registers.RESTATERS: ("page", "api", "admin"),
         table_registers.RESTATE_REASON: ("page", "api", "admin"),
+        # The schedule and sending again are the admin's alone; the subscription is the member's page's.
+        table_preread.DAYS: ("admin",),
+        table_preread.FORMAT: ("page",),
+        table_preread.RESEND: ("admin",),
     }.items():
         assert {(rule, path) for path in paths} <= tried, rule
 
@@ -177,6 +192,8 @@ def test_the_rule_holds_on_this_door(client, w, door):
 
 def test_every_admin_that_writes_has_a_row_and_writes_through_its_service():
     from django.contrib import admin
+
+    import scoreboard.urls  # noqa: F401 - the wiring registers the ExCo dashboard's admins
 
     from .completeness import admin_findings
 
