@@ -58,7 +58,16 @@ from metrics.models import KPI, Annotation, Measurement, MetricSource, MonthlySn
 # The demo imports the roll-up here and nowhere else.
 from metrics.services.rollup import snapshot_roll_up
 from scoreboard import versions
-from scoreboard.models import MonthlyPack, MonthlyReview, RestatedFigure, Restatement, User
+from scoreboard.models import (
+    ExcoSchedule,
+    MonthlyPack,
+    MonthlyReview,
+    PreRead,
+    PreReadDelivery,
+    RestatedFigure,
+    Restatement,
+    User,
+)
 from scoreboard.months import first_of_month
 
 from .build.context import Context, add_months
@@ -151,6 +160,8 @@ def delete_scoreboard_data() -> None:
     ]
     models += [RestatedFigure, Restatement, Restatement.history.model, MonthlyPack]
     models += [MonthlyReview, MonthlyReview.history.model]
+    # The pre-read's months and deliveries, and its schedule; people keep their own subscription.
+    models += [PreReadDelivery, PreRead, ExcoSchedule, ExcoSchedule.history.model]
     with transaction.atomic():
         for model in models:
             queryset = model._base_manager.all()
@@ -306,3 +317,37 @@ def _counts() -> dict[str, int]:
         "risks": Risk.objects.all(),
     }
     return {label: queryset.count() for label, queryset in models.items()}
+
+
+def build_preread(*, now: datetime | None = None) -> str:
+    """The ExCo's schedule (the second Tuesday, the pre-read three working days before at 07:00) and
+    the pre-read of the last complete month as the members got it: its pack printed and its summary
+    read as the job would, each delivery recorded as sent on its day. Nothing is mailed. Kept out of
+    ``build_demo_company`` (which tests call often) because printing the pack takes Chromium a few
+    seconds. Returns a line to print."""
+    from scoreboard.exco import preread  # the demo's one use of the pre-read service
+    from scoreboard.exco.pdf import PdfRenderError
+    from scoreboard.models import DeliveryStatus
+    from scoreboard.months import latest_complete_month, next_month
+
+    now = now or timezone.now()
+    schedule, _ = ExcoSchedule.objects.update_or_create(
+        pk=1, defaults={"week": 2, "weekday": 1, "preread_working_days": 3, "send_hour": 7, "updated_at": now}
+    )
+    month = latest_complete_month(timezone.localdate(now))
+    meeting = preread.meeting_day(next_month(month), schedule)
+    on = preread.preread_day(meeting, schedule.preread_working_days)
+    due = datetime(on.year, on.month, on.day, schedule.send_hour, 5, tzinfo=timezone.get_current_timezone())
+    sent_at = min(now, due)
+    try:
+        made = preread.preread_prepare(month=month, meeting=meeting, now=sent_at)
+    except PdfRenderError as error:
+        return f"No demo pre-read: its pack could not be printed ({error})."
+    sent = {"status": DeliveryStatus.SENT, "attempts": 1, "last_attempt_at": sent_at, "sent_at": sent_at}
+    deliveries = [
+        PreReadDelivery(preread=made, recipient=m, address=m.email, format="html", created_at=sent_at, **sent)
+        for m in preread.members()
+        if m.email
+    ]
+    PreReadDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    return f"The pre-read of {month:%B %Y} is recorded as sent to the ExCo on {sent_at:%-d %b %Y}."

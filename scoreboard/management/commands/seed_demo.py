@@ -83,6 +83,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {label:<{width}}  {count:>9,}")
         for note in summary.notes:
             self.stdout.write(self.style.WARNING(note))
+        self.stdout.write(demo.build_preread())
 
         self._print_logins(summary.logins, summary.password)
 
