@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test pytest system-packages lint format bench bench-scripts migrate clean
+.PHONY: run test pytest system-packages lint format bench bench-scripts migrate backup restore clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,17 @@ system-packages:
 	    if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	    else echo "The tests need:$$missing. Install them: sudo apt-get install$$missing" >&2; exit 1; fi; \
 	  fi
+
+## Back up the database DATABASE_URL names (PostgreSQL) with pg_dump, to backups/scoreboard-<UTC time>.dump
+## with its manifest beside it (OUTPUT=path for another place). README: "Operations: backups and restore".
+backup: $(VENV)/.runtime
+	$(PY) manage.py backup $(if $(OUTPUT),--output "$(OUTPUT)")
+
+## Restore FILE (a dump make backup wrote) into the database DATABASE_URL names, then check it against its
+## manifest. Only into an empty database, unless YES=1 says to replace what it holds. Stop web, worker and beat first.
+restore: $(VENV)/.runtime
+	@if [ -z "$(FILE)" ]; then echo "make restore: say which dump, e.g. make restore FILE=backups/scoreboard-20261206T020000Z.dump" >&2; exit 2; fi
+	$(PY) manage.py restore "$(FILE)" $(if $(YES),--yes)
 
 ## ruff, the format, the layering of the apps (import-linter), bandit against its reviewed baseline
 ## (bandit-baseline.json: a new medium finding fails), and the migrations.
