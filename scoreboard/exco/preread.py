@@ -297,12 +297,27 @@ def summary(month: date, *, since: PreRead | None, now: datetime) -> dict:
         },
         {"title": "Sign-off", "lines": _signatures(page["review"])},
     ]
-    before_month = since.month if since else previous_month(month)
-    before = dashboard.exco_dashboard(before_month, now=now)
+    # What the last pack said is kept with it; without one, the month before is read as it stands.
+    if since is not None and "raised" in since.summary:
+        before, before_month = since.summary, since.month
+    else:
+        before_month = previous_month(month)
+        before = _what_it_said(dashboard.exco_dashboard(before_month, now=now))
+    now_said = _what_it_said(page)
     return {
         "sections": sections,
+        **now_said,
         "since": formatting.month(before_month),
         "changes": _changes(page, before, since=since.prepared_at if since else None, month=month),
+    }
+
+
+def _what_it_said(page: dict) -> dict:
+    """What a pack said that the next one is compared with: each KPI's status, and each warning
+    sign's items by what they point at (an item's words name its month)."""
+    return {
+        "statuses": {str(pk): tile["status"] for pk, tile in _all_tiles(page).items()},
+        "raised": sorted([w.title, item["url"]] for w in page["warnings"] for item in w.items),
     }
 
 
@@ -332,15 +347,14 @@ def _all_tiles(page: dict) -> dict[int, dict]:
 
 
 def _changes(page: dict, before: dict, *, since: datetime | None, month: date) -> list[str]:
-    """Status changes of every KPI on the page, warning signs newly raised (by what they point at,
-    as an item's words name its month), and the restatements applied since the last pack."""
+    """Status changes of every KPI on the page, warning signs newly raised, and the restatements
+    applied since the last pack."""
     lines = []
-    was = _all_tiles(before)
     for pk, tile in _all_tiles(page).items():
-        earlier = was.get(pk)
-        if earlier and earlier["status"] and tile["status"] and earlier["status"] != tile["status"]:
-            lines.append(f"{tile['kpi'].name}: {earlier['status']} to {tile['status']}")
-    raised_before = {(w.title, item["url"]) for w in before["warnings"] for item in w.items}
+        earlier = before["statuses"].get(str(pk))
+        if earlier and tile["status"] and earlier != tile["status"]:
+            lines.append(f"{tile['kpi'].name}: {earlier} to {tile['status']}")
+    raised_before = {tuple(key) for key in before["raised"]}
     for sign in page["warnings"]:
         for item in sign.items:
             if (sign.title, item["url"]) not in raised_before:

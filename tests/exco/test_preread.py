@@ -126,6 +126,18 @@ def test_each_member_gets_the_pack_a_summary_what_changed_and_the_link(company, 
     assert "Claims automated: green to amber" in html
 
 
+def test_what_changed_is_against_what_the_last_pack_said(company, coo):
+    # February's pre-read went out before the request was asked; March's tells it as new.
+    preread.preread_prepare(month=FEBRUARY, meeting=date(2026, 3, 10), now=datetime(2026, 3, 5, 7, tzinfo=UTC))
+    factories.DecisionRequestFactory(executive=coo, question="May the pilot extend to the fleet book?")
+    send_all()
+
+    body = mail.outbox[0].body
+    assert "Decisions overdue: 1\n- Omar Okafor" in body
+    assert "May the pilot extend to the fleet book? (due 16 Mar 2026 09:00)" in body
+    assert "- New warning sign, decisions waiting beyond 24 hours: " in body
+
+
 def test_a_second_run_or_a_retried_task_sends_nothing_more(company):
     first = send_all()
     again = send_all(SEND + timedelta(hours=1))
