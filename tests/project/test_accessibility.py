@@ -33,6 +33,8 @@ def main_pages(persona: str) -> list[str]:
     ]
     if persona in ("ops.claims", "admin"):
         pages.append("/my/")
+    if persona == "cio":  # an ExCo member's own pre-read settings
+        pages.append("/exco/pre-read/")
     return pages
 
 
