@@ -1,8 +1,8 @@
 """Each business rule, tried on every door that can write it: the page, the API, the admin and the
 CSV import. One test per row, ``<rule> via <path> [<what>]``.
 
-The rows are in table_initiatives.py, table_registers.py, table_matrix_metrics.py and
-table_corrections.py (harness.py says what a row is). The persona trying is one who may write the
+The rows are in table_initiatives.py, table_registers.py, table_matrix_metrics.py,
+table_corrections.py and table_chat.py (harness.py says what a row is). The persona trying is one who may write the
 object, so only the rule can refuse it; each row asserts:
 
 - the answer: the page's or the API's status (400 a broken rule, 403 not this person's to do, 409
@@ -25,7 +25,14 @@ from django.urls import resolve
 from tests import factories
 from tests.db_rows import rows
 
-from . import table_approvals, table_corrections, table_initiatives, table_matrix_metrics, table_registers
+from . import (
+    table_approvals,
+    table_chat,
+    table_corrections,
+    table_initiatives,
+    table_matrix_metrics,
+    table_registers,
+)
 from .harness import PATHS, Door, World, send, words
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +78,8 @@ RULES = [
     table_corrections.PERIOD_CHANGE,
     table_registers.RESTATERS,
     table_registers.RESTATE_REASON,
+    table_chat.CHAT_HOSTS,
+    table_chat.CHAT_SECRETS,
 ]
 DOORS: list[Door] = sorted(
     [
@@ -79,6 +88,7 @@ DOORS: list[Door] = sorted(
         *table_registers.DOORS,
         *table_matrix_metrics.DOORS,
         *table_corrections.DOORS,
+        *table_chat.DOORS,
     ],
     key=lambda door: (RULES.index(door.rule), PATHS.index(door.path)),
 )
@@ -142,6 +152,9 @@ def test_the_table_has_a_row_on_each_path_of_the_issues_rules():
         table_corrections.PERIOD_CHANGE: ("page", "api", "admin"),
         table_registers.RESTATERS: ("page", "api", "admin"),
         table_registers.RESTATE_REASON: ("page", "api", "admin"),
+        # Chat destinations are configured in the admin only: no page, no endpoint.
+        table_chat.CHAT_HOSTS: ("admin",),
+        table_chat.CHAT_SECRETS: ("admin",),
     }.items():
         assert {(rule, path) for path in paths} <= tried, rule
 
