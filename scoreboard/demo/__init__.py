@@ -58,9 +58,18 @@ from metrics.models import KPI, Annotation, Measurement, MetricSource, MonthlySn
 # The demo imports the roll-up here and nowhere else.
 from metrics.services.rollup import snapshot_roll_up
 from scoreboard import versions
-from scoreboard.models import MonthlyPack, MonthlyReview, RestatedFigure, Restatement, User
+from scoreboard.models import (
+    ChatDestination,
+    ChatNotification,
+    MonthlyPack,
+    MonthlyReview,
+    RestatedFigure,
+    Restatement,
+    User,
+)
 from scoreboard.months import first_of_month
 
+from .build.chat import build_chat_destination
 from .build.context import Context, add_months
 from .build.governance import build_governance
 from .build.initiatives import (
@@ -151,6 +160,7 @@ def delete_scoreboard_data() -> None:
     ]
     models += [RestatedFigure, Restatement, Restatement.history.model, MonthlyPack]
     models += [MonthlyReview, MonthlyReview.history.model]
+    models += [ChatNotification, ChatDestination, ChatDestination.history.model]
     with transaction.atomic():
         for model in models:
             queryset = model._base_manager.all()
@@ -235,6 +245,7 @@ def build_demo_company(
         link_reported_kpis()
         bar.update()
         bar.set_description("monthly snapshots")
+        build_chat_destination()
         snapshot_roll_up(months=None)
         bar.update()
         bar.set_description("monthly reviews")
