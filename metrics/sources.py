@@ -28,8 +28,8 @@ from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 from jsonpath_ng.ext import parse as jsonpath
 
 from initiatives.models import Initiative
+from scoreboard import net
 
-from . import net
 from .models import KPI, MetricSource, SourceKind, SourceMapping, UndatedPeriod
 from .secrets import env_allowed, env_refusal
 from .services.ingest import read_value

@@ -11,7 +11,7 @@ from datetime import date
 from celery import shared_task
 from django.conf import settings
 
-from .services import alerts, csv_import, outbox, pulls, rollup
+from .services import alerts, chat_events, csv_import, outbox, pulls, rollup
 
 
 def retry_delay(retries: int) -> float:
@@ -67,3 +67,9 @@ def csv_import_check(import_id: int) -> None:
 def csv_import_store(import_id: int) -> None:
     """Store a large uploaded file's rows as chosen (does nothing once stored)."""
     csv_import.csv_import_store(import_id=import_id)
+
+
+@shared_task(acks_late=True)
+def detect_chat_events() -> int:
+    """What becomes a chat event as time passes: a month ended red, a month ready to sign."""
+    return chat_events.chat_events_detect()

@@ -1,18 +1,22 @@
-"""Admin for people and the monthly ExCo review.
+"""Admin for people, the monthly ExCo review and chat destinations.
 
 Object permissions come from scoreboard/rules.py: ``ObjectPermissionsModelAdminMixin`` (from
 the rules library) makes the admin ask ``user.has_perm(perm, obj)`` with the object, so
 rules decide per object. Signatures are read-only here: only the holder of a seat signs.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.utils.translation import ngettext
 from rules.contrib.admin import ObjectPermissionsModelAdminMixin
 
-from . import versions
+from . import chat, versions
 from .models import (
+    ChatDestination,
+    ChatEvent,
+    ChatNotification,
     DataVersion,
     IdempotencyRecord,
     IntegrationToken,
@@ -22,7 +26,7 @@ from .models import (
     Restatement,
     User,
 )
-from .service_admin import RecordOnlyAdmin, RecordOnlyHistoryAdmin
+from .service_admin import RecordOnlyAdmin, RecordOnlyHistoryAdmin, ServiceAdmin, row_values
 from .services import token_revoke
 
 
@@ -195,4 +199,78 @@ class IdempotencyRecordAdmin(RecordOnlyAdmin):
     list_select_related = ("user",)
     search_fields = ("key",)
     fields = ("key", "user", "request_hash", "status_code", "response", "created_at")
+    readonly_fields = fields
+
+
+class ChatDestinationForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        choices=ChatEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="What this channel hears about; each event is posted once.",
+    )
+
+    class Meta:
+        model = ChatDestination
+        fields = ("name", "kind", "url_env", "events", "enabled")
+
+
+@admin.register(ChatDestination)
+class ChatDestinationAdmin(ServiceAdmin):
+    """Slack and Teams channels told about events (scoreboard/chat.py): admins only. The URL itself
+    stays in the server's environment; the page says whether it is set and usable."""
+
+    form = ChatDestinationForm
+    list_display = ("name", "kind", "url_env", "events_heard", "enabled", "ready")
+    list_filter = ("kind", "enabled")
+    search_fields = ("name", "url_env")
+    fields = ("name", "kind", "url_env", "readiness", "events", "enabled")
+    readonly_fields = ("readiness",)
+
+    def service_save(self, request, obj, form, formsets, change):
+        data = row_values(form, chat.DESTINATION_FIELDS)
+        return chat.chat_destination_save(by=request.user, data=data, destination=obj if change else None)
+
+    def service_delete(self, request, obj):
+        chat.chat_destination_delete(by=request.user, destination=obj)
+
+    @admin.display(description="events")
+    def events_heard(self, obj):
+        return ", ".join(str(ChatEvent(e).label) for e in obj.events if e in ChatEvent.values) or "none"
+
+    @admin.display(description="ready to post", boolean=True)
+    def ready(self, obj):
+        return not chat.why_not_ready(obj)
+
+    @admin.display(description="webhook URL")
+    def readiness(self, obj):
+        if obj is None or not obj.url_env:
+            return "Name the variable below; the operator sets it on the server."
+        return chat.why_not_ready(obj) or f"{obj.url_env} is set and its address is allowed."
+
+
+@admin.register(ChatNotification)
+class ChatNotificationAdmin(RecordOnlyAdmin):
+    """The delivery log: what was owed to which channel, when, and how each post went. Written by
+    the services and the jobs; shown here."""
+
+    list_display = ("created_at", "destination", "event", "text", "status", "attempts", "sent_at", "last_error")
+    list_select_related = ("destination",)
+    list_filter = ("status", "event", "destination")
+    search_fields = ("text", "event_key", "last_error")
+    date_hierarchy = "created_at"
+    fields = (
+        "destination",
+        "event",
+        "event_key",
+        "text",
+        "link",
+        "status",
+        "attempts",
+        "created_at",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+        "last_error",
+    )
     readonly_fields = fields

@@ -52,6 +52,23 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=10),
         "options": {"expires": 50 * 60},
     },
+    # Chat: re-send notifications whose message was lost or whose retry is due (scoreboard/chat.py).
+    "scoreboard-chat-sweep": {
+        "task": "scoreboard.tasks.chat_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Chat: what time makes an event (a month ended red or ready to sign, a decision overdue).
+    "metrics-detect-chat-events": {
+        "task": "metrics.tasks.detect_chat_events",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 600},
+    },
+    "governance-detect-overdue-decisions": {
+        "task": "governance.tasks.detect_overdue_decisions",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 600},
+    },
     # Mornings: each executive is reminded of the decisions asked of them that are overdue.
     "governance-decision-digests": {
         "task": "governance.tasks.send_decision_digests",

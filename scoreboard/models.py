@@ -479,3 +479,97 @@ class PreReadDelivery(models.Model):
 
     def __str__(self):
         return f"{self.preread} to {self.recipient}: {self.get_status_display().lower()}"
+
+
+# --- Chat notifications (scoreboard/chat.py) ---------------------------------------------------
+
+
+class ChatKind(models.TextChoices):
+    SLACK = "slack", "Slack"
+    TEAMS = "teams", "Microsoft Teams"
+
+
+class ChatEvent(models.TextChoices):
+    """What a chat destination may be told about; each is detected where it happens."""
+
+    KPI_RED = "kpi_red", "A KPI turned red"
+    SOURCE_FAILED = "source_failed", "A metric source failed"
+    DECISION_OVERDUE = "decision_overdue", "A decision request is overdue"
+    MONTH_READY = "month_ready", "A month is ready to sign"
+    MATRIX_AWAITING = "matrix_awaiting", "A matrix version awaits approval"
+
+
+class ChatDestination(models.Model):
+    """A Slack or Microsoft Teams channel's incoming webhook, and the events it hears about.
+
+    The webhook URL is a secret (whoever has it posts to the channel), so only the name of the
+    environment variable that holds it is stored: admins configure destinations, the operator
+    sets the variable."""
+
+    name = models.CharField(max_length=120, unique=True, help_text="e.g. 'ExCo channel'.")
+    kind = models.CharField(max_length=8, choices=ChatKind.choices)
+    url_env = models.CharField(
+        "webhook URL variable",
+        max_length=100,
+        help_text="The environment variable on the server that holds the webhook's URL, e.g. "
+        "SCOREBOARD_CHAT_EXCO. Its host must be on METRIC_SOURCE_ALLOWED_HOSTS.",
+    )
+    events = models.JSONField(default=list, blank=True, help_text="The events this channel hears about.")
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ChatKind.values), name="chat_destination_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def hears(self, event: str) -> bool:
+        return self.enabled and event in (self.events or [])
+
+
+class ChatStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class ChatNotification(models.Model):
+    """One event owed to one destination: the outbox and the delivery log in one row.
+
+    Recorded in the transaction of the write that made the event happen; the unique key on
+    (destination, event key) makes an event detected again, or a retried task, a no-op."""
+
+    destination = models.ForeignKey(ChatDestination, on_delete=models.CASCADE, related_name="notifications")
+    event = models.CharField(max_length=20, choices=ChatEvent.choices)
+    event_key = models.CharField(max_length=200, help_text="Names the event: the same event has the same key.")
+    text = LimitedTextField(max_length=NOTE)
+    link = models.URLField(max_length=500)
+    status = models.CharField(max_length=8, choices=ChatStatus.choices, default=ChatStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(help_text="When it is due (again).")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = LimitedTextField(max_length=NOTE, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["destination", "event_key"], name="chat_notification_once_per_event"),
+            models.CheckConstraint(condition=Q(event__in=ChatEvent.values), name="chat_notification_event_valid"),
+            models.CheckConstraint(condition=Q(status__in=ChatStatus.values), name="chat_notification_status_valid"),
+        ]
+        indexes = [
+            # The sweeper: what is still owed, and since when.
+            models.Index(fields=["status", "next_attempt_at"], name="chat_notification_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_event_display()} to {self.destination_id}: {self.get_status_display()}"

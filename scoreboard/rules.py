@@ -174,7 +174,7 @@ ADMIN_ONLY = {
         "matrixversion:add",
         "matrixdecision:add",
     ],
-    "scoreboard": ["user"],
+    "scoreboard": ["user", "chatdestination"],
 }
 for app_label, entries in ADMIN_ONLY.items():
     for entry in entries:
@@ -186,6 +186,9 @@ rules.add_perm("scoreboard.view_user", is_admin)
 for action in ("view", "change", "delete"):
     rules.add_perm(f"scoreboard.{action}_integrationtoken", is_admin)
 rules.add_perm("scoreboard.view_idempotencyrecord", is_admin)
+# Chat destinations and their delivery log: admins configure and look (the log is written by the jobs).
+rules.add_perm("scoreboard.view_chatdestination", is_admin)
+rules.add_perm("scoreboard.view_chatnotification", is_admin)
 for action in ("view", "add", "change", "delete"):
     rules.add_perm(f"auth.{action}_group", is_admin)
 for model in ("matrixversion", "matrixdecision"):

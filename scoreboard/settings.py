@@ -357,6 +357,19 @@ except ValueError as error:
 if not date(2000, 1, 1) <= METRIC_EARLIEST_DATE <= date(2099, 12, 31):
     raise ImproperlyConfigured("METRIC_EARLIEST_DATE must be between 2000-01-01 and 2099-12-31.")
 
+# --- Chat notifications (scoreboard/chat.py) -------------------------------------------------
+# A destination's webhook URL is a secret: it stays in an environment variable whose name starts
+# with this prefix (or is listed), never in the database, and never one of the server's own.
+# Its host must be on METRIC_SOURCE_ALLOWED_HOSTS, the same allow-list and guard as the sources'.
+CHAT_WEBHOOK_ENV_PREFIX = env.str("CHAT_WEBHOOK_ENV_PREFIX", default="SCOREBOARD_CHAT_")
+CHAT_WEBHOOK_ENV_ALLOWED = env.list("CHAT_WEBHOOK_ENV_ALLOWED", default=[])
+CHAT_WEBHOOK_TIMEOUT_SECONDS = env.float("CHAT_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# A post that failed for a reason that may pass (5xx, 429, time-out, refused connection) is tried
+# again after base × 2^(attempts-1) seconds, capped, up to CHAT_MAX_ATTEMPTS posts in all.
+CHAT_RETRY_BASE_SECONDS = env.float("CHAT_RETRY_BASE_SECONDS", default=30.0)
+CHAT_RETRY_MAX_SECONDS = env.float("CHAT_RETRY_MAX_SECONDS", default=1800.0)
+CHAT_MAX_ATTEMPTS = env.int("CHAT_MAX_ATTEMPTS", default=8)
+
 # PDF export: the Chromium binary (empty: looked up on PATH) and the time one render may take.
 PDF_CHROMIUM_PATH = env.str("PDF_CHROMIUM_PATH", default="")
 PDF_RENDER_TIMEOUT_SECONDS = env.float("PDF_RENDER_TIMEOUT_SECONDS", default=60.0)

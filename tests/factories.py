@@ -508,3 +508,30 @@ def clear_the_way_to_production(initiative: ini.Initiative, *, sponsor: User, co
         gov.GovernanceGate.objects.update_or_create(
             initiative=initiative, kind=kind, defaults={"done_by": admin, "done_at": now}
         )
+
+
+class ChatDestinationFactory(factory.django.DjangoModelFactory):
+    """A Slack channel hearing about every event, its URL in a variable that is not set."""
+
+    class Meta:
+        model = sb.ChatDestination
+
+    name = factory.Sequence(lambda n: f"Channel {n}")
+    kind = sb.ChatKind.SLACK
+    url_env = factory.Sequence(lambda n: f"SCOREBOARD_CHAT_CHANNEL_{n}")
+    events = factory.LazyFunction(lambda: list(sb.ChatEvent.values))
+
+
+class ChatNotificationFactory(factory.django.DjangoModelFactory):
+    """An event owed to a channel, due now."""
+
+    class Meta:
+        model = sb.ChatNotification
+
+    destination = factory.SubFactory(ChatDestinationFactory)
+    event = sb.ChatEvent.MONTH_READY
+    event_key = factory.Sequence(lambda n: f"month-ready:event-{n}")
+    text = "February 2026 is ready to sign."
+    link = "http://127.0.0.1:8000/exco/2026-02/"
+    next_attempt_at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    created_at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

@@ -12,5 +12,7 @@ the admin and Celery tasks all call these functions, so each rule exists once:
 - ``stage_moves``: an initiative's move into Production or Scaled, or its retirement, asked of
   its sponsor;
 - ``registers``: the risk register and the shared-zone decisions;
-- ``shadow_ai``: the shadow-AI register, and promoting a tool to an initiative.
+- ``shadow_ai``: the shadow-AI register, and promoting a tool to an initiative;
+- ``chat_events``: what governance tells chat (scoreboard/chat.py): a matrix version awaiting
+  approval, decision requests overdue.
 """

@@ -356,6 +356,7 @@ def matrix_version_submit(
 
     A version already asked for or published (a double click, a retry) is refused with NotADraft.
     Every other refusal is a ValidationError naming its field. Nothing is stored by a refusal."""
+    from .chat_events import matrix_awaiting  # reads the decision log, as below
     from .decisions import ask  # the decision log is built on the matrix's versions, not the reverse
 
     now = now or timezone.now()
@@ -402,13 +403,15 @@ def matrix_version_submit(
         current.published_by = by
         current.submitted_at = now
         writes.save(current, by=by, why=f"Asked {approver} to approve it, effective {effective_from:%Y-%m-%d}")
-        return ask(
+        request = ask(
             by=by,
             executive=approver,
             question=f"Approve matrix v{current.number}, effective {formatting.day(effective_from)}? Why: {reason}",
             now=now,
             matrix_version=current,
         )
+        matrix_awaiting(version=current, request=request)
+        return request
 
 
 def no_longer_a_draft(version: MatrixVersion) -> str:

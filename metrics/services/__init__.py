@@ -13,6 +13,8 @@ and Celery tasks all call these functions, so each rule exists once:
 - ``outbox``: the only module here that sends Celery tasks: roll-ups owed once a write commits,
   and the sweeper that sends again what a lost message or a killed worker left undone;
 - ``alerts``: what each accountable executive hears about, and the daily digest email;
+- ``chat_events``: what metrics tells chat (scoreboard/chat.py, whose outbox posts it): a KPI
+  turned red (from the roll-up), a source failed (from the pull), a month ready to sign;
 - ``annotations``: a note on why a KPI moved in a month;
 - ``kpis``: KPI definitions and their targets (a change that alters a month's figure or colour
   makes the months it affects owed a roll-up);

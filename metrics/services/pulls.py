@@ -16,7 +16,7 @@ from scoreboard import versions, writes
 from ..models import MetricSource, PullRun, PullStatus, PullTrigger, RunStatus
 from ..selectors import source_is_stale
 from ..sources import SourceError, read_source
-from . import outbox
+from . import chat_events, outbox
 from .ingest import measurements_record
 
 logger = logging.getLogger(__name__)
@@ -118,6 +118,7 @@ def _pull_failed(run: PullRun, source: MetricSource, error: str, *, will_retry: 
             last_status=RunStatus.FAILED, last_run_at=now, last_error=error
         )
         versions.bump()  # every month's page names a failed source, with its error
+        chat_events.source_failed(source=source, error=error, will_retry=will_retry, now=now)
 
 
 def _troubled(source: MetricSource, now) -> bool:

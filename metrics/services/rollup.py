@@ -23,7 +23,7 @@ from scoreboard import versions
 from scoreboard.months import first_of_month, month_of, next_month, start_of_month
 
 from ..models import KPI, Aggregation, FrozenMonth, Measurement, MonthlySnapshot, RollUpDue, Target
-from . import rollup_sql
+from . import chat_events, rollup_sql
 from .status import rag_status
 from .upsert import SNAPSHOT_FIGURE_FIELDS, SNAPSHOT_KEY_FIELDS, insert_snapshots
 
@@ -185,6 +185,7 @@ def snapshot_roll_up(*, months: Iterable[date] | None = None, kpi_ids: Iterable[
         return 0
     with_figures = _months_with_figures(month_list)
     written = _roll_up(kpis, month_list)
+    chat_events.kpis_turned_red(kpi_ids=[k.pk for k in kpis], months=month_list)
     every_month = month_list is None or _months_with_figures(month_list) != with_figures
     versions.bump(*(month_list or ()), *([None] if every_month else []))
     return written

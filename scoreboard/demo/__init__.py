@@ -59,6 +59,8 @@ from metrics.models import KPI, Annotation, Measurement, MetricSource, MonthlySn
 from metrics.services.rollup import snapshot_roll_up
 from scoreboard import versions
 from scoreboard.models import (
+    ChatDestination,
+    ChatNotification,
     ExcoSchedule,
     MonthlyPack,
     MonthlyReview,
@@ -70,6 +72,7 @@ from scoreboard.models import (
 )
 from scoreboard.months import first_of_month
 
+from .build.chat import build_chat_destination
 from .build.context import Context, add_months
 from .build.governance import build_governance
 from .build.initiatives import (
@@ -162,6 +165,7 @@ def delete_scoreboard_data() -> None:
     models += [MonthlyReview, MonthlyReview.history.model]
     # The pre-read's months and deliveries, and its schedule; people keep their own subscription.
     models += [PreReadDelivery, PreRead, ExcoSchedule, ExcoSchedule.history.model]
+    models += [ChatNotification, ChatDestination, ChatDestination.history.model]
     with transaction.atomic():
         for model in models:
             queryset = model._base_manager.all()
@@ -246,6 +250,7 @@ def build_demo_company(
         link_reported_kpis()
         bar.update()
         bar.set_description("monthly snapshots")
+        build_chat_destination()
         snapshot_roll_up(months=None)
         bar.update()
         bar.set_description("monthly reviews")

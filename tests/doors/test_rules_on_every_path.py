@@ -1,8 +1,8 @@
 """Each business rule, tried on every door that can write it: the page, the API, the admin and the
 CSV import. One test per row, ``<rule> via <path> [<what>]``.
 
-The rows are in table_initiatives.py, table_registers.py, table_matrix_metrics.py and
-table_corrections.py (harness.py says what a row is). The persona trying is one who may write the
+The rows are in table_initiatives.py, table_registers.py, table_matrix_metrics.py,
+table_corrections.py and table_chat.py (harness.py says what a row is). The persona trying is one who may write the
 object, so only the rule can refuse it; each row asserts:
 
 - the answer: the page's or the API's status (400 a broken rule, 403 not this person's to do, 409
@@ -27,6 +27,7 @@ from tests.db_rows import rows
 
 from . import (
     table_approvals,
+    table_chat,
     table_corrections,
     table_initiatives,
     table_matrix_metrics,
@@ -81,6 +82,8 @@ RULES = [
     table_preread.DAYS,
     table_preread.FORMAT,
     table_preread.RESEND,
+    table_chat.CHAT_HOSTS,
+    table_chat.CHAT_SECRETS,
 ]
 DOORS: list[Door] = sorted(
     [
@@ -90,6 +93,7 @@ DOORS: list[Door] = sorted(
         *table_matrix_metrics.DOORS,
         *table_corrections.DOORS,
         *table_preread.DOORS,
+        *table_chat.DOORS,
     ],
     key=lambda door: (RULES.index(door.rule), PATHS.index(door.path)),
 )
@@ -157,6 +161,9 @@ def test_the_table_has_a_row_on_each_path_of_the_issues_rules():
         table_preread.DAYS: ("admin",),
         table_preread.FORMAT: ("page",),
         table_preread.RESEND: ("admin",),
+        # Chat destinations are configured in the admin only: no page, no endpoint.
+        table_chat.CHAT_HOSTS: ("admin",),
+        table_chat.CHAT_SECRETS: ("admin",),
     }.items():
         assert {(rule, path) for path in paths} <= tried, rule
 

@@ -1,4 +1,4 @@
-"""metrics.net.fetch against a real local HTTP server: what it refuses, follows, cuts off and reports.
+"""scoreboard.net.fetch against a real local HTTP server: what it refuses, follows, cuts off and reports.
 
 Only 127.0.0.1 is ever contacted. Refusals of other addresses must happen before any connection,
 which the ``network_calls`` fixture proves by listening to Python's socket audit events.
@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from metrics.net import DestinationRefused, FetchError, FetchResponse, fetch
+from scoreboard.net import DestinationRefused, FetchError, FetchResponse, fetch
 from tests import fake_sources
 from tests.fake_sources import (
     FakeSource,

@@ -251,3 +251,14 @@ def test_a_first_edit_of_a_demo_initiative_shows_only_what_it_changed(company, c
     # Its ops leads and KPIs were set when the demo was built, not by this edit.
     assert '<span class="label">Ops leads</span>' not in section
     assert "KPIs it reports" not in section
+
+
+def test_the_demos_chat_channel_posts_nothing_and_the_admin_says_why(company, client):
+    from scoreboard.models import ChatDestination, ChatNotification
+
+    channel = ChatDestination.objects.get()
+    assert channel.url_env == "SCOREBOARD_CHAT_EXCO_SLACK"
+    assert not ChatNotification.objects.filter(status="sent").exists()
+    client.force_login(User.objects.get(username="admin"))
+    page = client.get(f"/admin/scoreboard/chatdestination/{channel.pk}/change/")
+    assert "SCOREBOARD_CHAT_EXCO_SLACK is not set on the server: nothing is posted" in page.content.decode()

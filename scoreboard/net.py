@@ -1,6 +1,7 @@
-"""Bounded, allow-listed HTTP fetches for pulled metric sources.
+"""Bounded, allow-listed HTTP requests: pulled metric sources read through it, and chat
+notifications are posted through it (scoreboard/chat.py), so both share one guard.
 
-A metric source is a URL typed in by an admin and fetched from inside our network, so a mistyped
+A metric source (or a chat webhook) is a URL typed in by an admin and fetched from inside our network, so a mistyped
 or hostile source (or a DNS name or redirect that later points elsewhere) must not become a way
 to reach the cloud metadata service, an internal admin page or a database port. ``fetch`` talks
 only to allow-listed hosts, refuses loopback, private and link-local addresses unless their
@@ -159,6 +160,13 @@ def fetch(
         raise _status_failure(destination, answer)
 
     raise AssertionError("unreachable: the loop returns or raises on its last hop")  # pragma: no cover
+
+
+def check(url: str, *, allowed_hosts: Sequence[str]) -> None:
+    """Refuse ``url`` as ``fetch`` would before connecting: DestinationRefused when the rules do
+    not permit it, FetchError when it is not a usable address (transient when DNS did not answer,
+    which says nothing about the address). For checking a configured address when it is saved."""
+    _destination(url, _AllowList.parse(allowed_hosts))
 
 
 # --- Where we may connect -------------------------------------------------------------------

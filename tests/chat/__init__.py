@@ -1,0 +1,1 @@
+"""Chat notifications: destinations, detection where each event is born, delivery once."""
