@@ -10,7 +10,7 @@ from datetime import date
 from governance.models import DecisionRequest, MatrixDecision, MatrixVersion, Risk, ShadowAITool
 from initiatives.models import BacklogItem, Initiative, Milestone, WorkflowChange
 from metrics.models import KPI, Annotation, CsvImport, Measurement, Target
-from scoreboard.models import MonthlyReview
+from scoreboard.models import MonthlyReview, PreReadSubscription
 from tests.permissions.cases import (
     BACKLOG_BODY,
     COMPANY_MEASUREMENT,
@@ -266,6 +266,10 @@ API_AND_PAGE_CASES: list[Case] = [
     Case("GET", "/exco/2026-01/restate/", (302, 405, 405, 405, 405)),
     Case("POST", "/exco/{restatable.month:%Y-%m}/restate/", (302, 302, 403, 403, 403), RESTATE,
          created(MonthlyReview, month=RESTATED_MONTH, revision=2), note="late data in a signed month"),
+    # A member's own pre-read settings: an ExCo member's page only, each saving their own choice.
+    Case("GET", "/exco/pre-read/", (302, 200, 403, 403, 403)),
+    Case("POST", "/exco/pre-read/", (302, 302, 403, 403, 403), {"format": "text"},
+         created(PreReadSubscription, member__username="cio", enabled=False, format="text"), note="their own"),
     Case("GET", "/exco/2026-01/kpi/{kpi.code}/", PAGE),
     Case("GET", "/exco/2026-01/kpi/{kpi.code}/annotate/", (302, 405, 405, 405, 405)),
     Case("POST", "/exco/2026-01/kpi/{kpi.code}/annotate/", (302, 302, 403, 403, 302), NOTE,
