@@ -138,6 +138,24 @@ def test_what_changed_is_against_what_the_last_pack_said(company, coo):
     assert "- New warning sign, decisions waiting beyond 24 hours: " in body
 
 
+def test_a_restatement_applied_since_is_told_with_who_and_why(company, cio, coo, time_machine):
+    from scoreboard.exco.services import restatement_apply, review_sign
+
+    time_machine.move_to(datetime(2026, 4, 2, 9, tzinfo=UTC))
+    review_sign(month=FEBRUARY, by=cio, slot="cio", comment="As discussed.")
+    review_sign(month=FEBRUARY, by=coo, slot="coo", comment="Agreed.")
+    factories.MonthlyPackFactory(month=FEBRUARY, revision=1)  # kept already: no Chromium here
+    factories.MeasurementFactory(kpi=company, initiative=None, value=95, observed_at=datetime(2026, 2, 20, tzinfo=UTC))
+    snapshot_roll_up(months=[FEBRUARY])
+    restatement_apply(month=FEBRUARY, by=cio, reason="The storm week's claims arrived late.")
+    send_all()
+
+    assert (
+        "- February 2026 restated (revision 2) by Claire Ito (CIO) on 2 Apr 2026: The storm week's claims arrived late."
+        in mail.outbox[0].body
+    )
+
+
 def test_a_second_run_or_a_retried_task_sends_nothing_more(company):
     first = send_all()
     again = send_all(SEND + timedelta(hours=1))
