@@ -195,13 +195,14 @@ def _rows(sources: Sequence[Source]):
         parts.append(
             source.model.history.filter(**source.where)
             .order_by()  # each part unordered: a compound statement is ordered once, as a whole
+            # Named apart from any model's own fields (a measurement has a ``source``).
             .annotate(
-                source=Value(index, output_field=IntegerField()),
-                previous=Window(
+                history_part=Value(index, output_field=IntegerField()),
+                history_previous_id=Window(
                     Lag("history_id"), partition_by=[F("id")], order_by=[F("history_date").asc(), F("history_id").asc()]
                 ),
             )
-            .values_list("history_id", "history_date", "source", "previous")
+            .values_list("history_id", "history_date", "history_part", "history_previous_id")
         )
     first, *others = parts
     combined = first.union(*others, all=True) if others else first

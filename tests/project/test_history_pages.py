@@ -465,3 +465,18 @@ def test_an_admin_sees_the_administration_link_the_others_do_not(client, initiat
     html = client.get(_initiative_url(initiative_a)).content.decode()
 
     assert re.search(r'href="[^"]*/admin/"', html)  # the check above can find a link when there is one
+
+
+def test_the_history_reader_reads_a_model_with_a_field_named_source(initiative_a, kpi, ops_lead_a):
+    """A measurement has a ``source``: the reader's own names for its columns must not clash."""
+    from metrics.models import Measurement
+    from scoreboard import history
+
+    measurement = factories.MeasurementFactory(kpi=kpi, initiative=initiative_a, value=10)
+    measurement.value = 12
+    measurement.save()
+
+    entries = history.page(history.Source(Measurement), number=1).object_list
+
+    assert len(entries) == 2
+    assert [(c.name, c.before, c.after) for c in entries[0].changes] == [("value", "10.000000", "12.000000")]

@@ -125,22 +125,13 @@ def _what_is_read(signed: list, now) -> dict:
         "exco": {month: _exco_figures(month, now) for month in signed},
         "history_rows": {m._meta.db_table: _rows_and_hash(m) for m in history_models},
         # The history as the pages read it, of every tracked model (many-to-many sets are read with
-        # theirs) but those with a field named as the reader's own annotations (a measurement's
-        # "source"), which it cannot read: their rows are compared above.
+        # theirs), a measurement's too.
         "history": history.page(
-            *(
-                history.Source(m.instance_type)
-                for m in history_models
-                if hasattr(m.instance_type, "history") and not {"source", "previous"} & _field_names(m)
-            ),
+            *(history.Source(m.instance_type) for m in history_models if hasattr(m.instance_type, "history")),
             number=1,
             per_page=100_000,
         ).object_list,
     }
-
-
-def _field_names(model) -> set[str]:
-    return {f.name for f in model._meta.get_fields()}
 
 
 def _rows_and_hash(model) -> tuple[int, str]:
