@@ -510,6 +510,61 @@ def clear_the_way_to_production(initiative: ini.Initiative, *, sponsor: User, co
         )
 
 
+class ExcoScheduleFactory(factory.django.DjangoModelFactory):
+    """The ExCo meets on the second Tuesday; its pre-read goes three working days before, at 07:00."""
+
+    class Meta:
+        model = sb.ExcoSchedule
+        django_get_or_create = ("id",)
+
+    id = 1  # the one schedule
+    week = sb.MeetingWeek.SECOND
+    weekday = sb.Weekday.TUESDAY
+    preread_working_days = 3
+    send_hour = 7
+    updated_at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+class PreReadSubscriptionFactory(factory.django.DjangoModelFactory):
+    """An executive who wants the pre-read as plain text."""
+
+    class Meta:
+        model = sb.PreReadSubscription
+
+    member = factory.LazyFunction(lambda: executive(title="CEO"))
+    enabled = True
+    format = sb.PreReadFormat.TEXT
+    updated_at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+class PreReadFactory(factory.django.DjangoModelFactory):
+    """A month's pre-read as prepared: a pack and a summary with nothing to say."""
+
+    class Meta:
+        model = sb.PreRead
+
+    month = factory.Sequence(_month)
+    meeting_on = factory.LazyAttribute(lambda p: date(p.month.year + p.month.month // 12, p.month.month % 12 + 1, 10))
+    pdf = b"%PDF-1.7\n%%EOF\n"
+    sha256 = factory.LazyAttribute(lambda p: hashlib.sha256(p.pdf).hexdigest())
+    summary = factory.LazyFunction(lambda: {"sections": [], "changes": [], "statuses": {}, "raised": []})
+    prepared_at = datetime(2026, 3, 5, 7, 0, tzinfo=UTC)
+
+
+class PreReadDeliveryFactory(factory.django.DjangoModelFactory):
+    """A member's pre-read, owed now."""
+
+    class Meta:
+        model = sb.PreReadDelivery
+
+    preread = factory.SubFactory(PreReadFactory)
+    recipient = factory.LazyFunction(lambda: executive(title="CIO"))
+    address = factory.LazyAttribute(lambda d: d.recipient.email)
+    format = sb.PreReadFormat.HTML
+    next_attempt_at = datetime(2026, 3, 5, 7, 0, tzinfo=UTC)
+    created_at = datetime(2026, 3, 5, 7, 0, tzinfo=UTC)
+
+
 class ChatDestinationFactory(factory.django.DjangoModelFactory):
     """A Slack channel hearing about every event, its URL in a variable that is not set."""
 
