@@ -309,3 +309,26 @@ def test_someone_not_on_the_exco_has_no_preread_page(persona, request, client):
     assert client.get(reverse("preread-settings")).status_code == 403
     assert client.post(reverse("preread-settings"), {"enabled": "on", "format": "text"}).status_code == 403
     assert not PreReadSubscription.objects.exists()
+
+
+def test_a_member_sets_only_their_own_choice_whatever_the_form_names(cio, coo, client):
+    client.force_login(cio)
+    sent = {"format": "text", "member": coo.pk, "member_id": coo.pk, "enabled": ""}
+    assert client.post(reverse("preread-settings"), sent).status_code == 302
+    assert list(PreReadSubscription.objects.values_list("member__username", "enabled", "format")) == [
+        ("cio", False, "text")
+    ]
+
+
+def test_the_delivery_log_and_the_choices_are_read_only_in_the_admin(company, admin_user, client):
+    delivery = PreReadDelivery.objects.get(pk=send_all()[0])
+    client.force_login(admin_user)
+    url = reverse("admin:scoreboard_prereaddelivery_change", args=[delivery.pk])
+
+    assert client.get(url).status_code == 200
+    refused = client.post(url, {"status": "pending", "address": "someone@else.example", "attempts": 0})
+    assert refused.status_code == 403
+    kept = PreReadDelivery.objects.get(pk=delivery.pk)
+    assert (kept.status, kept.address, kept.attempts) == (DeliveryStatus.SENT, delivery.address, 1)
+    assert client.get(reverse("admin:scoreboard_prereadsubscription_add")).status_code == 403
+    assert client.get(reverse("admin:scoreboard_preread_add")).status_code == 403
